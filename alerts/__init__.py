@@ -1,0 +1,1 @@
+"""licitagraph alerts package."""

@@ -1,0 +1,1 @@
+"""licitagraph api package."""

@@ -1,0 +1,158 @@
+"""One settings class for the whole system, read from the environment and an optional `.env`.
+
+Every name is prefixed `LICITAGRAPH_` (see `.env.example`). Secrets have no defaults, except in the
+`local` environment, where the local demo uses fixed development values so that `make demo` works on a
+fresh clone; `production` refuses to start without them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Development-only secrets, used when LICITAGRAPH_ENVIRONMENT=local and nothing else is set.
+_LOCAL_NEO4J_PASSWORD = "licitagraph-local"
+_LOCAL_ADMIN_API_KEY = "lg-local-admin-key"
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or inconsistent; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LICITAGRAPH_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    environment: Literal["local", "production"] = "local"
+    log_level: str = "INFO"
+
+    # Where runtime state lives: the local Neo4j and Redis, the mail sink, data and models.
+    var_dir: Path = REPO_ROOT / "var"
+
+    # Neo4j
+    neo4j_uri: str | None = None
+    neo4j_bolt_host: str = "127.0.0.1"
+    neo4j_bolt_port: int = 7687
+    neo4j_http_port: int = 7474
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr | None = None
+    neo4j_database: str = "neo4j"
+    neo4j_version: str = "5.26.19"
+    apoc_version: str = "5.26.19"
+    gds_version: str = "2.13.9"
+    neo4j_heap: str = "1g"
+    neo4j_pagecache: str = "512m"
+    neo4j_start_timeout_s: float = 180.0
+
+    # Redis
+    redis_host: str = "127.0.0.1"
+    redis_port: int = 6379
+    redis_db: int = 0
+    redis_url_override: str | None = Field(default=None, alias="LICITAGRAPH_REDIS_URL")
+
+    # SMTP: the local sink in the demo and tests, any server in production
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout_s: float = 30.0
+    mail_from: str = "licitagraph <alertas@licitagraph.local>"
+
+    # Spark
+    spark_master: str = "local[2]"
+    spark_driver_memory: str = "4g"
+    spark_packages: str = ""
+    spark_shuffle_partitions: int = 8
+
+    # API
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_public_url: str = "http://127.0.0.1:8000"
+    api_admin_key: SecretStr | None = None
+    api_rate_limit_per_minute: int = 600
+    api_cors_origins: list[str] = Field(default_factory=list)
+    bloom_url: str = "http://127.0.0.1:7474/browser/"
+
+    # Pipeline schedule (Celery beat), cron fields in the local timezone
+    pipeline_schedule_hour: int = 3
+    pipeline_schedule_minute: int = 0
+    timezone: str = "America/Sao_Paulo"
+
+    @model_validator(mode="after")
+    def _production_needs_secrets(self) -> Settings:
+        if self.environment == "production":
+            missing = [
+                name
+                for name, value in (
+                    ("LICITAGRAPH_NEO4J_PASSWORD", self.neo4j_password),
+                    ("LICITAGRAPH_API_ADMIN_KEY", self.api_admin_key),
+                )
+                if value is None
+            ]
+            if missing:
+                raise SettingsError(f"production needs {', '.join(missing)} to be set")
+        return self
+
+    # Derived values -----------------------------------------------------------------------------
+
+    @property
+    def bolt_uri(self) -> str:
+        return self.neo4j_uri or f"bolt://{self.neo4j_bolt_host}:{self.neo4j_bolt_port}"
+
+    @property
+    def neo4j_secret(self) -> str:
+        if self.neo4j_password is not None:
+            return self.neo4j_password.get_secret_value()
+        if self.environment == "local":
+            return _LOCAL_NEO4J_PASSWORD
+        raise SettingsError("LICITAGRAPH_NEO4J_PASSWORD is not set")
+
+    @property
+    def admin_api_key(self) -> str:
+        if self.api_admin_key is not None:
+            return self.api_admin_key.get_secret_value()
+        if self.environment == "local":
+            return _LOCAL_ADMIN_API_KEY
+        raise SettingsError("LICITAGRAPH_API_ADMIN_KEY is not set")
+
+    @property
+    def redis_url(self) -> str:
+        return self.redis_url_override or f"redis://{self.redis_host}:{self.redis_port}/{self.redis_db}"
+
+    @property
+    def neo4j_dir(self) -> Path:
+        return self.var_dir / "neo4j"
+
+    @property
+    def redis_dir(self) -> Path:
+        return self.var_dir / "redis"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.var_dir / "mail"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.var_dir / "data"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.var_dir / "models"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built on first use (never at import time)."""
+    return Settings()

@@ -1,0 +1,51 @@
+"""The one place Spark sessions are created (the GraphFrames engine in detectors/ asks here too)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from core.settings import get_settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+def get_spark(
+    app_name: str = "licitagraph",
+    master: str | None = None,
+    driver_memory: str | None = None,
+    shuffle_partitions: int | None = None,
+    packages: list[str] | None = None,
+) -> SparkSession:
+    """Return the active Spark session or build one from the settings.
+
+    `packages` are Maven coordinates resolved by Spark from Maven Central (GraphFrames, the Neo4j
+    connector); they are cached under ~/.ivy2 after the first resolution.
+    """
+    from pyspark.sql import SparkSession
+
+    settings = get_settings()
+    # Workers must run the same interpreter as the driver (the project's venv).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    wanted = list(packages or [])
+    if settings.spark_packages:
+        wanted += [p.strip() for p in settings.spark_packages.split(",") if p.strip()]
+    builder = (
+        SparkSession.builder.appName(app_name)
+        .master(master or settings.spark_master)
+        .config("spark.driver.memory", driver_memory or settings.spark_driver_memory)
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions or settings.spark_shuffle_partitions))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
+        .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+        .config("spark.driver.extraJavaOptions", "-Dderby.system.home=" + str(settings.var_dir / "derby"))
+        .config("spark.sql.warehouse.dir", str(settings.var_dir / "spark-warehouse"))
+        .config("spark.local.dir", str(settings.var_dir / "spark-tmp"))
+    )
+    if wanted:
+        builder = builder.config("spark.jars.packages", ",".join(sorted(set(wanted))))
+    return builder.getOrCreate()
