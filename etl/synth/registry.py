@@ -55,11 +55,11 @@ def write_cnpj(out: Path, w: World, rng: np.random.Generator, rows_per_file: int
     est: list[list[str]] = []
     soc: list[list[str]] = []
     sim: list[list[str]] = []
-    for ag in agency_rows:
+    for a_idx, ag in enumerate(agency_rows):
         emp.append([ag.cnpj[:8], ag.name, ag.natureza, "16", "0,00", "05", ""])
         est.append([ag.cnpj[:8], ag.cnpj[8:12], ag.cnpj[12:], "1", ag.sigla, "02", "19890101", "00", "", "",
-                    "19890101", "8411600", "", "AVENIDA", "UNIVERSITARIA", "S/N", "", "SETOR LESTE UNIVERSITARIO",
-                    "74605010", "GO", mun.receita, "62", "32011000", "", "", "", "", "", "", ""])
+                    "19890101", "8411600", "", "AVENIDA", "UNIVERSITARIA", str(100 + 10 * a_idx), "", "SETOR LESTE UNIVERSITARIO",
+                    "74605010", "GO", mun.receita, "62", f"3201{a_idx:04d}", "", "", "", "", "", "", ""])
     for c in companies:
         qual_resp = "50" if c.natureza == "2135" else ("10" if c.natureza == "2054" else "49")
         emp.append([c.basico, c.name, c.natureza, qual_resp, money(c.capital), c.porte, ""])
@@ -83,9 +83,9 @@ def write_cnpj(out: Path, w: World, rng: np.random.Generator, rows_per_file: int
                         _ymd(start) if c.mei else "00000000", "00000000"])
         elif c.porte != "05":
             sim.append([c.basico, "N", "20090101", "20141231", "N", "00000000", "00000000"])
-    for name, member, rows in (("Empresas", "K3241.K03200Y{k}.%s.EMPRECSV" % _REF, emp),
-                               ("Estabelecimentos", "K3241.K03200Y{k}.%s.ESTABELE" % _REF, est),
-                               ("Socios", "K3241.K03200Y{k}.%s.SOCIOCSV" % _REF, soc)):
+    for name, member, rows in (("Empresas", f"K3241.K03200Y{{k}}.{_REF}.EMPRECSV", emp),
+                               ("Estabelecimentos", f"K3241.K03200Y{{k}}.{_REF}.ESTABELE", est),
+                               ("Socios", f"K3241.K03200Y{{k}}.{_REF}.SOCIOCSV", soc)):
         for k, lo, hi in _chunks(len(rows), rows_per_file):
             receita_zip(cnpj_dir / f"{name}{k}.zip", member.format(k=k), rows[lo:hi])
             files += 1
@@ -93,12 +93,12 @@ def write_cnpj(out: Path, w: World, rng: np.random.Generator, rows_per_file: int
     cnaes = dict(CNAE_DESCRIPTIONS)
     cnaes["8411600"] = "Administração pública em geral"
     tables = {
-        "Cnaes": ("F.K03200$Z.%s.CNAECSV" % _REF, sorted(cnaes.items())),
-        "Municipios": ("F.K03200$Z.%s.MUNICCSV" % _REF, sorted((m.receita, m.receita_name) for m in MUNICIPALITIES)),
-        "Naturezas": ("F.K03200$Z.%s.NATJUCSV" % _REF, sorted(NATUREZAS.items())),
-        "Qualificacoes": ("F.K03200$Z.%s.QUALSCSV" % _REF, sorted(QUALIFICACOES.items())),
-        "Motivos": ("F.K03200$Z.%s.MOTICSV" % _REF, sorted(MOTIVOS.items())),
-        "Paises": ("F.K03200$Z.%s.PAISCSV" % _REF, sorted(PAISES.items())),
+        "Cnaes": (f"F.K03200$Z.{_REF}.CNAECSV", sorted(cnaes.items())),
+        "Municipios": (f"F.K03200$Z.{_REF}.MUNICCSV", sorted((m.receita, m.receita_name) for m in MUNICIPALITIES)),
+        "Naturezas": (f"F.K03200$Z.{_REF}.NATJUCSV", sorted(NATUREZAS.items())),
+        "Qualificacoes": (f"F.K03200$Z.{_REF}.QUALSCSV", sorted(QUALIFICACOES.items())),
+        "Motivos": (f"F.K03200$Z.{_REF}.MOTICSV", sorted(MOTIVOS.items())),
+        "Paises": (f"F.K03200$Z.{_REF}.PAISCSV", sorted(PAISES.items())),
     }
     for name, (member, rows2) in tables.items():
         receita_zip(cnpj_dir / f"{name}.zip", member, [list(r) for r in rows2])

@@ -127,13 +127,20 @@ class Link:
 
 
 @dataclass
+class Cartel:
+    segment: str
+    members: list[int]
+    agencies: list[int]
+
+
+@dataclass
 class World:
     agencies: list[Agency]
     units: list[Unit]
     companies: list[Company]
     persons: list[Person]
     pools: dict[str, np.ndarray]  # segment -> company indices of honest bidders (linked firms included)
-    cartels: list[dict[str, object]]
+    cartels: list[Cartel]
     links: list[Link]
     link_partner: dict[int, set[int]]  # company -> companies it must not meet in an honest tender
     reserved: dict[int, list[int]]  # role -> companies kept for planted / near-miss tenders
@@ -183,10 +190,18 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
             ag.units.append(len(units))
             units.append(Unit(a_idx, code, uname, mun))
         agencies.append(ag)
+    # bigger worlds have more buying units (regional offices), so that dispensas keep their share
+    want_units = int(np.clip(p.tenders // 120, len(units), len(AGENCIES) * len(MUNICIPALITIES)))
+    extra = [(a, m) for m in range(1, len(MUNICIPALITIES)) for a in range(len(AGENCIES))]
+    for a_idx, m_idx in extra[: max(0, want_units - len(units))]:
+        ag = agencies[a_idx]
+        name = f"{ag.sigla} - UNIDADE REGIONAL DE {ids.ascii_upper(MUNICIPALITIES[m_idx].name)}"
+        ag.units.append(len(units))
+        units.append(Unit(a_idx, f"{926000 + a_idx * 20 + 9}{m_idx:02d}", name, m_idx))
 
     # ---- companies ----
     n_sup = int(np.clip(round(p.tenders * p.suppliers_per_tender), p.min_suppliers, p.max_suppliers))
-    n_noise = int(round(n_sup * p.registry_noise_ratio))
+    n_noise = round(n_sup * p.registry_noise_ratio)
     n_all = n_sup + n_noise
     area_count = {s: 1.0 for s in SEGMENT_KEYS}
     for ag in agencies:
@@ -307,8 +322,8 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
 
     n = p.tenders
     seg_choices = [s for s in SEGMENT_KEYS if s not in ("fuel",)]
-    cartels: list[dict[str, object]] = []
-    n_cartels = max(1, int(round(n * p.cartel_share / 12))) if p.cartel_share > 0 else 0
+    cartels: list[Cartel] = []
+    n_cartels = max(1, round(n * p.cartel_share / 12)) if p.cartel_share > 0 else 0
     for k in range(n_cartels):
         seg = seg_choices[k % len(seg_choices)] if k < len(seg_choices) else seg_choices[int(rng.integers(len(seg_choices)))]
         size = int(rng.integers(3, 6))
@@ -319,16 +334,15 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
             companies[mbr].role = CARTEL
         served = [a for a, ag in enumerate(agencies) if seg in ag.areas] or list(range(len(agencies)))
         n_ag = min(len(served), int(rng.integers(1, 4)))
-        cartels.append({"segment": seg, "members": members,
-                        "agencies": sorted(int(x) for x in rng.choice(served, size=n_ag, replace=False))})
+        cartels.append(Cartel(seg, members, sorted(int(x) for x in rng.choice(served, size=n_ag, replace=False))))
 
     links: list[Link] = []
     link_partner: dict[int, set[int]] = {}
     kinds = ("shared_partner", "shared_address", "shared_phone", "shared_email")
     shares = (p.shared_partner_share, p.shared_address_share, p.shared_phone_share, p.shared_email_share)
     for kind, share in zip(kinds, shares, strict=True):
-        n_planted = max(1, int(round(n * share / 3))) if share > 0 else 0
-        n_near = int(round(n_planted * p.near_miss_ratio)) if share > 0 else 0
+        n_planted = max(1, round(n * share / 3)) if share > 0 else 0
+        n_near = round(n_planted * p.near_miss_ratio) if share > 0 else 0
         for j in range(n_planted + n_near):
             planted = j < n_planted
             if planted:
@@ -372,10 +386,10 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
             link_partner.setdefault(pair[1], set()).add(pair[0])
 
     reserved: dict[int, list[int]] = {}
-    n_sanct = max(1, int(round(n * p.sanctioned_winner_share))) if p.sanctioned_winner_share > 0 else 0
-    n_fresh = max(1, int(round(n * p.fresh_company_share))) if p.fresh_company_share > 0 else 0
-    for role, count in ((SANCTIONED, n_sanct), (SANCTION_NM, int(round(n_sanct * p.near_miss_ratio))),
-                        (FRESH, n_fresh), (YOUNG_NM, int(round(n_fresh * p.near_miss_ratio)))):
+    n_sanct = max(1, round(n * p.sanctioned_winner_share)) if p.sanctioned_winner_share > 0 else 0
+    n_fresh = max(1, round(n * p.fresh_company_share)) if p.fresh_company_share > 0 else 0
+    for role, count in ((SANCTIONED, n_sanct), (SANCTION_NM, round(n_sanct * p.near_miss_ratio)),
+                        (FRESH, n_fresh), (YOUNG_NM, round(n_fresh * p.near_miss_ratio))):
         got: list[int] = []
         for j in range(count):
             seg = seg_choices[(j * 5 + role) % len(seg_choices)]
