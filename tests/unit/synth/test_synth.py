@@ -142,7 +142,7 @@ def _tree(out: Path) -> dict[str, bytes]:
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
     a = generate(tmp_path / "a", seed=11, tenders=80, chunk_tenders=30, page_size=50)
     b = generate(tmp_path / "b", seed=11, tenders=80, chunk_tenders=30, page_size=50)
-    c = generate(tmp_path / "c", seed=12, tenders=80, chunk_tenders=30, page_size=50)
+    generate(tmp_path / "c", seed=12, tenders=80, chunk_tenders=30, page_size=50)
     assert a == b
     ta, tb, tc = _tree(tmp_path / "a"), _tree(tmp_path / "b"), _tree(tmp_path / "c")
     assert ta == tb
@@ -326,7 +326,10 @@ def test_cartels_rotate_and_cover(synth_world: Loaded) -> None:
         winners = {d.results[i]["niFornecedor"] for i in c["item_ids"] if i in d.results}
         assert len(winners) >= 2 and len(c["tender_ids"]) >= 2
         assert winners <= {s.split(":")[1] for s in c["supplier_ids"]}
-    cv_cartel, cv_honest, diffp_cartel, diffp_honest = [], [], [], []
+    cv_cartel: list[float] = []
+    cv_honest: list[float] = []
+    diffp_cartel: list[float] = []
+    diffp_honest: list[float] = []
     cover_items = {i for c in _cases(d, "cover_bidding") for i in c["item_ids"]}
     for i, bids in by_item.items():
         if len(bids) < 3:
