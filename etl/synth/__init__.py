@@ -24,9 +24,19 @@ log = logging.getLogger(__name__)
 
 GENERATOR_VERSION = "1"
 PATTERNS = (
-    "bid_rotation", "cover_bidding", "shared_partner", "shared_address", "shared_phone", "shared_email",
-    "overpricing", "fracionamento", "short_deadline", "sanctioned_winner", "fresh_company",
-    "dispensa_over_limit", "single_bidder",
+    "bid_rotation",
+    "cover_bidding",
+    "shared_partner",
+    "shared_address",
+    "shared_phone",
+    "shared_email",
+    "overpricing",
+    "fracionamento",
+    "short_deadline",
+    "sanctioned_winner",
+    "fresh_company",
+    "dispensa_over_limit",
+    "single_bidder",
 )
 
 
@@ -63,7 +73,9 @@ def generate(out: Path, seed: int = 42, tenders: int = 500, **options: Any) -> d
         tag = f"{chunk_no:05d}"
         jsonl_dump(out / "pncp" / "itens" / f"itens-{tag}.jsonl", chunk_items)
         jsonl_dump(out / "pncp" / "resultados" / f"resultados-{tag}.jsonl", chunk_results)
-        csv_dump(out / "bids" / "generic" / f"lances-{tag}.csv", GENERIC_BID_HEADER, chunk_bids, encoding="utf-8")
+        csv_dump(
+            out / "bids" / "generic" / f"lances-{tag}.csv", GENERIC_BID_HEADER, chunk_bids, encoding="utf-8"
+        )
         counts["files"] += 3
         chunk_no += 1
         chunk_items, chunk_results, chunk_bids = [], [], []
@@ -71,8 +83,14 @@ def generate(out: Path, seed: int = 42, tenders: int = 500, **options: Any) -> d
     for i, spec in enumerate(specs):
         g = market.generate(spec)
         page.append(g.record)
-        chunk_items.append({"cnpj": g.record["orgaoEntidade"]["cnpj"], "ano": g.record["anoCompra"],
-                            "sequencial": g.record["sequencialCompra"], "response": g.items})
+        chunk_items.append(
+            {
+                "cnpj": g.record["orgaoEntidade"]["cnpj"],
+                "ano": g.record["anoCompra"],
+                "sequencial": g.record["sequencialCompra"],
+                "response": g.items,
+            }
+        )
         chunk_results.extend(g.results)
         chunk_bids.extend(g.bid_rows)
         counts["tenders"] += 1
@@ -82,9 +100,17 @@ def generate(out: Path, seed: int = 42, tenders: int = 500, **options: Any) -> d
         counts[f"modality_{g.record['modalidadeId']}"] += 1
         if len(page) == p.page_size or i == len(specs) - 1:
             number = -(-(i + 1) // p.page_size)
-            json_dump(out / "pncp" / "contratacoes" / f"contratacoes-{number:05d}.json", {
-                "data": page, "totalRegistros": len(specs), "totalPaginas": n_pages, "numeroPagina": number,
-                "paginasRestantes": n_pages - number, "empty": False})
+            json_dump(
+                out / "pncp" / "contratacoes" / f"contratacoes-{number:05d}.json",
+                {
+                    "data": page,
+                    "totalRegistros": len(specs),
+                    "totalPaginas": n_pages,
+                    "numeroPagina": number,
+                    "paginasRestantes": n_pages - number,
+                    "empty": False,
+                },
+            )
             counts["files"] += 1
             page = []
         if (i + 1) % p.chunk_tenders == 0:
@@ -119,22 +145,39 @@ def generate(out: Path, seed: int = 42, tenders: int = 500, **options: Any) -> d
 
     for lk in w.links:
         if not lk.planted:
-            near.append({"pattern": lk.kind, "why_not": "the two companies share it but never bid in the same tender",
-                         "case_id": f"near_miss:{lk.kind}:link:{lk.members[0]}-{lk.members[1]}",
-                         "supplier_ids": [_ids.supplier_id(w.companies[x].cnpj) for x in lk.members],
-                         "person_ids": lk.person_ids, "contact_ids": lk.contact_ids})
+            near.append(
+                {
+                    "pattern": lk.kind,
+                    "why_not": "the two companies share it but never bid in the same tender",
+                    "case_id": f"near_miss:{lk.kind}:link:{lk.members[0]}-{lk.members[1]}",
+                    "supplier_ids": [_ids.supplier_id(w.companies[x].cnpj) for x in lk.members],
+                    "person_ids": lk.person_ids,
+                    "contact_ids": lk.contact_ids,
+                }
+            )
     counts["near_misses"] = len(near)
     counts["files"] += 1
     truth = {
-        "generator": "licitagraph synth", "version": GENERATOR_VERSION, "seed": seed, "params": p.as_dict(),
+        "generator": "licitagraph synth",
+        "version": GENERATOR_VERSION,
+        "seed": seed,
+        "params": p.as_dict(),
         "sizes": {k: counts[k] for k in sorted(counts) if not k.startswith("cases_") and k != "files"},
-        "dispensa_limits": {str(y): {"art75_I": a, "art75_II": b} for y, (a, b) in law.DISPENSA_LIMITS.items()},
+        "dispensa_limits": {
+            str(y): {"art75_I": a, "art75_II": b} for y, (a, b) in law.DISPENSA_LIMITS.items()
+        },
         "art55_min_business_days": {f"{k}|{c}": v for (k, c), v in law.ART55_MIN_BUSINESS_DAYS.items()},
         "patterns": list(PATTERNS),
         "cases": cases,
         "near_misses": near,
     }
     json_dump(out / "ground_truth.json", truth)
-    log.info("synth: %d tenders, %d items, %d bids, %d cases in %.1fs", counts["tenders"], counts["items"],
-             counts["bids"], len(cases), time.perf_counter() - t0)
+    log.info(
+        "synth: %d tenders, %d items, %d bids, %d cases in %.1fs",
+        counts["tenders"],
+        counts["items"],
+        counts["bids"],
+        len(cases),
+        time.perf_counter() - t0,
+    )
     return dict(sorted(counts.items()))

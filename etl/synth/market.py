@@ -14,32 +14,74 @@ from etl.synth.reference import CATALOG, MUNICIPALITIES, OBJECT_BY_SEGMENT, UF_N
 from etl.synth.world import FRESH, SANCTION_NM, SANCTIONED, YOUNG_NM, World
 
 # tender kinds of the plan
-(HONEST, CARTEL, SH_PARTNER, SH_ADDRESS, SH_PHONE, SH_EMAIL, FRAC, SHORT, SANCT, FRESH_T, DISP_OVER, SINGLE,
- NM_SHORT, NM_DISP, NM_FRAC, NM_SANCT, NM_YOUNG, NM_TWO) = range(18)
-LINK_KIND = {SH_PARTNER: "shared_partner", SH_ADDRESS: "shared_address", SH_PHONE: "shared_phone",
-             SH_EMAIL: "shared_email"}
+(
+    HONEST,
+    CARTEL,
+    SH_PARTNER,
+    SH_ADDRESS,
+    SH_PHONE,
+    SH_EMAIL,
+    FRAC,
+    SHORT,
+    SANCT,
+    FRESH_T,
+    DISP_OVER,
+    SINGLE,
+    NM_SHORT,
+    NM_DISP,
+    NM_FRAC,
+    NM_SANCT,
+    NM_YOUNG,
+    NM_TWO,
+) = range(18)
+LINK_KIND = {
+    SH_PARTNER: "shared_partner",
+    SH_ADDRESS: "shared_address",
+    SH_PHONE: "shared_phone",
+    SH_EMAIL: "shared_email",
+}
 
 PREGAO_E, PREGAO_P, CONCORRENCIA_E, DISPENSA, INEXIGIBILIDADE = 6, 7, 4, 8, 9
 COMPETITIVE = (PREGAO_E, PREGAO_P, CONCORRENCIA_E)
-MODALIDADE_NOME = {4: "Concorrência - Eletrônica", 6: "Pregão - Eletrônico", 7: "Pregão - Presencial",
-                   8: "Dispensa de Licitação", 9: "Inexigibilidade"}
-MODO_DISPUTA = {4: (1, "Aberto"), 6: (3, "Aberto-Fechado"), 7: (1, "Aberto"), 8: (4, "Dispensa Com Disputa"),
-                9: (5, "Não se aplica")}
+MODALIDADE_NOME = {
+    4: "Concorrência - Eletrônica",
+    6: "Pregão - Eletrônico",
+    7: "Pregão - Presencial",
+    8: "Dispensa de Licitação",
+    9: "Inexigibilidade",
+}
+MODO_DISPUTA = {
+    4: (1, "Aberto"),
+    6: (3, "Aberto-Fechado"),
+    7: (1, "Aberto"),
+    8: (4, "Dispensa Com Disputa"),
+    9: (5, "Não se aplica"),
+}
 AMPARO = {
-    1: ("Lei 14.133/2021, Art. 28, I",
-        "pregão: modalidade de licitação obrigatória para aquisição de bens e serviços comuns"),
-    2: ("Lei 14.133/2021, Art. 28, II",
+    1: (
+        "Lei 14.133/2021, Art. 28, I",
+        "pregão: modalidade de licitação obrigatória para aquisição de bens e serviços comuns",
+    ),
+    2: (
+        "Lei 14.133/2021, Art. 28, II",
         "concorrência: modalidade de licitação para contratação de bens e serviços especiais e de obras e "
-        "serviços comuns e especiais de engenharia"),
-    6: ("Lei 14.133/2021, Art. 74, I",
+        "serviços comuns e especiais de engenharia",
+    ),
+    6: (
+        "Lei 14.133/2021, Art. 74, I",
         "Inexigibilidade de Licitação: aquisição de materiais, de equipamentos ou de gêneros ou contratação de "
-        "serviços que só possam ser fornecidos por produtor, empresa ou representante comercial exclusivos"),
-    18: ("Lei 14.133/2021, Art. 75, I",
-         "Dispensa de Licitação: contratação que envolva valores inferiores a R$ 100.000,00 (cem mil reais), no caso "
-         "de obras e serviços de engenharia ou de serviços de manutenção de veículos automotores"),
-    19: ("Lei 14.133/2021, Art. 75, II",
-         "Dispensa de Licitação: contratação que envolva valores inferiores a R$ 50.000,00 (cinquenta mil reais), "
-         "no caso de outros serviços e compras"),
+        "serviços que só possam ser fornecidos por produtor, empresa ou representante comercial exclusivos",
+    ),
+    18: (
+        "Lei 14.133/2021, Art. 75, I",
+        "Dispensa de Licitação: contratação que envolva valores inferiores a R$ 100.000,00 (cem mil reais), no caso "
+        "de obras e serviços de engenharia ou de serviços de manutenção de veículos automotores",
+    ),
+    19: (
+        "Lei 14.133/2021, Art. 75, II",
+        "Dispensa de Licitação: contratação que envolva valores inferiores a R$ 50.000,00 (cinquenta mil reais), "
+        "no caso de outros serviços e compras",
+    ),
 }
 CRITERIO_NOME = {1: "Menor preço", 4: "Técnica e preço", 7: "Não se aplica"}
 ITEM_SITUACAO = {2: "Homologado", 4: "Deserto", 5: "Fracassado"}
@@ -111,13 +153,28 @@ def build_plan(rng: np.random.Generator, p: SynthParams, w: World) -> tuple[list
     def count(share: float) -> int:
         return max(1, round(n * share)) if share > 0 and n >= 60 else (1 if share > 0 and n >= 20 else 0)
 
-    def add(kind: int, segment: str | None = None, modality: int | None = None, ref: int = -1,
-            agency: int | None = None, pub: date | None = None, unit: int | None = None,
-            target: float = 0.0) -> Spec:
+    def add(
+        kind: int,
+        segment: str | None = None,
+        modality: int | None = None,
+        ref: int = -1,
+        agency: int | None = None,
+        pub: date | None = None,
+        unit: int | None = None,
+        target: float = 0.0,
+    ) -> Spec:
         seg = segment or [s for s in w.pools if s != "fuel"][int(rng.integers(len(w.pools) - 1))]
         a = agency if agency is not None else agency_for(seg)
-        s = Spec(pub or _business_day(rng, start, span), a, unit if unit is not None else unit_of(a), seg,
-                 modality or competitive_modality(seg), kind, ref, target)
+        s = Spec(
+            pub or _business_day(rng, start, span),
+            a,
+            unit if unit is not None else unit_of(a),
+            seg,
+            modality or competitive_modality(seg),
+            kind,
+            ref,
+            target,
+        )
         specs.append(s)
         return s
 
@@ -130,13 +187,20 @@ def build_plan(rng: np.random.Generator, p: SynthParams, w: World) -> tuple[list
         ags = c.agencies
         add(CARTEL, c.segment, None, k % len(w.cartels), agency=ags[int(rng.integers(len(ags)))])
     planted_links = [i for i, lk in enumerate(w.links) if lk.planted]
-    for kind, share in ((SH_PARTNER, p.shared_partner_share), (SH_ADDRESS, p.shared_address_share),
-                        (SH_PHONE, p.shared_phone_share), (SH_EMAIL, p.shared_email_share)):
+    for kind, share in (
+        (SH_PARTNER, p.shared_partner_share),
+        (SH_ADDRESS, p.shared_address_share),
+        (SH_PHONE, p.shared_phone_share),
+        (SH_EMAIL, p.shared_email_share),
+    ):
         mine = [i for i in planted_links if w.links[i].kind == LINK_KIND[kind]]
         for k in range(count(share) if mine else 0):
             li = mine[k % len(mine)]
             add(kind, w.companies[w.links[li].members[0]].segment, PREGAO_E, li)
-    for kind, nm_kind, share in ((SHORT, NM_SHORT, p.short_deadline_share), (SINGLE, NM_TWO, p.single_bidder_share)):
+    for kind, nm_kind, share in (
+        (SHORT, NM_SHORT, p.short_deadline_share),
+        (SINGLE, NM_TWO, p.single_bidder_share),
+    ):
         c_ = count(share)
         for _ in range(c_):
             add(kind)
@@ -165,7 +229,9 @@ def build_plan(rng: np.random.Generator, p: SynthParams, w: World) -> tuple[list
         for j in range(k):
             pub = _business_day(rng, first + timedelta(days=int(j * rng.integers(12, 40))), 5)
             pub = pub if pub.year == year else _business_day(rng, date(year, 12, 1), 10)
-            group.append(add(FRAC, seg, DISPENSA, g, agency=a, unit=u, pub=pub, target=float(shares[j] * limit)))
+            group.append(
+                add(FRAC, seg, DISPENSA, g, agency=a, unit=u, pub=pub, target=float(shares[j] * limit))
+            )
         closed.add((u, year, nat))
         meta["frac_groups"].append(group)
         n_frac_tenders -= k
@@ -212,11 +278,15 @@ def build_plan(rng: np.random.Generator, p: SynthParams, w: World) -> tuple[list
         seg_keys = list(w.pools)
         a = int(rng.integers(len(w.agencies)))
         areas = w.agencies[a].areas
-        seg = areas[int(rng.integers(len(areas)))] if rng.random() < 0.9 else seg_keys[int(rng.integers(len(seg_keys)))]
+        seg = (
+            areas[int(rng.integers(len(areas)))]
+            if rng.random() < 0.9
+            else seg_keys[int(rng.integers(len(seg_keys)))]
+        )
         r = rng.random()
         if r < 0.25:
             modality = DISPENSA
-        elif r < 0.31 and seg in ("it_services", "health"):
+        elif r < 0.30 and seg in ("it_services", "health", "it_goods"):
             modality = INEXIGIBILIDADE
         else:
             modality = competitive_modality(seg)
@@ -231,7 +301,7 @@ def build_plan(rng: np.random.Generator, p: SynthParams, w: World) -> tuple[list
             nat = inciso_nature(s.segment)
             key = (s.unit, s.pub.year, nat)
             limit = law.dispensa_limit(s.pub.year, nat)
-            target = float(rng.uniform(0.03, 0.45)) * limit
+            target = float(rng.uniform(0.02, 0.30)) * limit
             if key in closed or spent.get(key, 0.0) + target > limit * 0.999:
                 s.modality = competitive_modality(s.segment)
             else:
@@ -262,7 +332,8 @@ class Market:
         self.seq: dict[tuple[int, int], int] = {}
         self.cartel_turn = [0] * len(w.cartels)
         self.cartel_log: list[dict[str, list[str]]] = [
-            {"tender_ids": [], "item_ids": [], "winner_ids": []} for _ in w.cartels]
+            {"tender_ids": [], "item_ids": [], "winner_ids": []} for _ in w.cartels
+        ]
         self.frac_log: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.wins: list[tuple[int, str]] = []
         self.sanction_dates: dict[int, tuple[date, date, str]] = {}  # company -> (start, end, category)
@@ -321,8 +392,9 @@ class Market:
         m = len(classes)
         sig = np.array([min(c.sigma, 0.3) for c in classes])
         fair = np.array([c.price for c in classes]) * np.exp(rng.normal(0, 1, size=m) * sig)
-        qty = np.array([float(round(np.exp(rng.uniform(np.log(c.qty[0]), np.log(c.qty[1] + 1)))))
-                        for c in classes])
+        qty = np.array(
+            [float(round(np.exp(rng.uniform(np.log(c.qty[0]), np.log(c.qty[1] + 1))))) for c in classes]
+        )
         qty = np.maximum(qty, 1.0)
         criterion = 4 if s.modality == CONCORRENCIA_E and rng.random() < 0.2 else 1
         if s.modality == INEXIGIBILIDADE:
@@ -334,7 +406,10 @@ class Market:
         if s.kind == HONEST and s.modality in COMPETITIVE:
             r = rng.random(m)
             over[r < self.p.overpricing_share] = 1
-            over[(r >= self.p.overpricing_share) & (r < self.p.overpricing_share * (1 + self.p.near_miss_ratio))] = -1
+            over[
+                (r >= self.p.overpricing_share)
+                & (r < self.p.overpricing_share * (1 + self.p.near_miss_ratio))
+            ] = -1
         factor = np.ones(m)
         for j in np.flatnonzero(over == 1):
             factor[j] = max(2.5, float(np.exp(4.5 * sig[j]))) * rng.uniform(1.0, 1.5)
@@ -394,7 +469,7 @@ class Market:
             first = self.frac_log.get(key)
             if first and rng.random() < 0.7:
                 forced = first[0]["winner"]
-                bidders = [forced, *[b for b in bidders if b != forced][:max(0, len(bidders) - 1)]]
+                bidders = [forced, *[b for b in bidders if b != forced][: max(0, len(bidders) - 1)]]
         nb = len(bidders)
         self.participants.update(bidders)
 
@@ -454,8 +529,14 @@ class Market:
         has_winner = np.isfinite(masked_price.min(axis=0))
 
         # ---- dates ----
-        pub_dt = datetime(s.pub.year, s.pub.month, s.pub.day, int(rng.integers(8, 18)), int(rng.integers(0, 60)),
-                          int(rng.integers(0, 60)))
+        pub_dt = datetime(
+            s.pub.year,
+            s.pub.month,
+            s.pub.day,
+            int(rng.integers(8, 18)),
+            int(rng.integers(0, 60)),
+            int(rng.integers(0, 60)),
+        )
         opens: datetime | None
         closes: datetime | None
         if s.modality in COMPETITIVE:
@@ -481,8 +562,11 @@ class Market:
         # ---- planted companies' dates (decided now that the result date is known) ----
         if s.kind == SANCT:
             start = result_day - timedelta(days=int(rng.integers(20, 300)))
-            self.sanction_dates[s.ref] = (start, start + timedelta(days=int(rng.integers(2, 6)) * 365),
-                                          "Impedimento/proibição de contratar com prazo determinado")
+            self.sanction_dates[s.ref] = (
+                start,
+                start + timedelta(days=int(rng.integers(2, 6)) * 365),
+                "Impedimento/proibição de contratar com prazo determinado",
+            )
         elif s.kind == NM_SANCT:
             if rng.random() < 0.5:  # ended before the proposal period
                 end = s.pub - timedelta(days=int(rng.integers(15, 200)))
@@ -513,12 +597,22 @@ class Market:
         homologated = float(np.round(win_total[has_winner].sum(), 2))
         mun = MUNICIPALITIES[unit.mun]
         modo = MODO_DISPUTA[s.modality]
-        instr = (1, "Edital") if s.modality in COMPETITIVE else (
-            (2, "Aviso de Contratação Direta") if s.modality == DISPENSA else (3, "Ato que autoriza a Contratação Direta"))
+        instr = (
+            (1, "Edital")
+            if s.modality in COMPETITIVE
+            else (
+                (2, "Aviso de Contratação Direta")
+                if s.modality == DISPENSA
+                else (3, "Ato que autoriza a Contratação Direta")
+            )
+        )
         objeto = OBJECT_BY_SEGMENT[s.segment]
         if s.segment == "engineering":
-            objeto = ("CONTRATACAO DE EMPRESA PARA EXECUCAO DE OBRA DE ENGENHARIA" if art55_kind == "works"
-                      else "CONTRATACAO DE SERVICOS COMUNS DE ENGENHARIA")
+            objeto = (
+                "CONTRATACAO DE EMPRESA PARA EXECUCAO DE OBRA DE ENGENHARIA"
+                if art55_kind == "works"
+                else "CONTRATACAO DE SERVICOS COMUNS DE ENGENHARIA"
+            )
         objeto = f"{objeto}, PARA ATENDER AS NECESSIDADES DA {unit.name}"
         iso = "%Y-%m-%dT%H:%M:%S"
         rec = {
@@ -533,8 +627,11 @@ class Market:
             "emendaParlamentar": None,
             "fontesOrcamentarias": [],
             "informacaoComplementar": None,
-            "justificativaPresencial": ("Pregão presencial justificado por inviabilidade técnica da forma eletrônica"
-                                        if s.modality == PREGAO_P else None),
+            "justificativaPresencial": (
+                "Pregão presencial justificado por inviabilidade técnica da forma eletrônica"
+                if s.modality == PREGAO_P
+                else None
+            ),
             "linkProcessoEletronico": None,
             "linkSistemaOrigem": None,
             "modalidadeId": s.modality,
@@ -553,8 +650,14 @@ class Market:
             "srp": bool(s.modality in (PREGAO_E, PREGAO_P) and rng.random() < 0.4),
             "tipoInstrumentoConvocatorioCodigo": instr[0],
             "tipoInstrumentoConvocatorioNome": instr[1],
-            "unidadeOrgao": {"codigoIbge": mun.ibge, "codigoUnidade": unit.code, "municipioNome": mun.name,
-                             "nomeUnidade": unit.name, "ufNome": UF_NAME, "ufSigla": "GO"},
+            "unidadeOrgao": {
+                "codigoIbge": mun.ibge,
+                "codigoUnidade": unit.code,
+                "municipioNome": mun.name,
+                "nomeUnidade": unit.name,
+                "ufNome": UF_NAME,
+                "ufSigla": "GO",
+            },
             "unidadeSubRogada": None,
             "usuarioNome": "Compras.gov.br",
             "valorTotalEstimado": float(np.round(est_total.sum(), 2)),
@@ -575,35 +678,72 @@ class Market:
             i_id = ids.item_id(control, num)
             item_ids.append(i_id)
             sit = 2 if has_winner[j] else (4 if not part[:, j].any() else 5)
-            items.append({
-                "numeroItem": num, "descricao": c.description, "materialOuServico": c.kind,
-                "materialOuServicoNome": "Material" if c.kind == "M" else "Serviço",
-                "valorUnitarioEstimado": float(est_unit[j]), "valorTotal": float(round(est_total[j], 2)),
-                "quantidade": float(qty[j]), "unidadeMedida": c.unit, "orcamentoSigiloso": False,
-                "itemCategoriaId": 3, "itemCategoriaNome": "Não se aplica",
-                "criterioJulgamentoId": criterion, "criterioJulgamentoNome": CRITERIO_NOME[criterion],
-                "situacaoCompraItem": sit, "situacaoCompraItemId": sit, "situacaoCompraItemNome": ITEM_SITUACAO[sit],
-                "tipoBeneficio": 4, "tipoBeneficioNome": "Sem benefício", "incentivoProdutivoBasico": False,
-                "dataInclusao": pub_dt.strftime(iso), "dataAtualizacao": updated.strftime(iso),
-                "temResultado": bool(has_winner[j]), "imagem": 0, "ncmNbsCodigo": c.ncm,
-                "ncmNbsDescricao": None, "catalogo": "CATMAT" if c.kind == "M" else "CATSER",
-                "categoriaItemCatalogo": None, "catalogoCodigoItem": c.code, "informacaoComplementar": None,
-            })
+            items.append(
+                {
+                    "numeroItem": num,
+                    "descricao": c.description,
+                    "materialOuServico": c.kind,
+                    "materialOuServicoNome": "Material" if c.kind == "M" else "Serviço",
+                    "valorUnitarioEstimado": float(est_unit[j]),
+                    "valorTotal": float(round(est_total[j], 2)),
+                    "quantidade": float(qty[j]),
+                    "unidadeMedida": c.unit,
+                    "orcamentoSigiloso": False,
+                    "itemCategoriaId": 3,
+                    "itemCategoriaNome": "Não se aplica",
+                    "criterioJulgamentoId": criterion,
+                    "criterioJulgamentoNome": CRITERIO_NOME[criterion],
+                    "situacaoCompraItem": sit,
+                    "situacaoCompraItemId": sit,
+                    "situacaoCompraItemNome": ITEM_SITUACAO[sit],
+                    "tipoBeneficio": 4,
+                    "tipoBeneficioNome": "Sem benefício",
+                    "incentivoProdutivoBasico": False,
+                    "dataInclusao": pub_dt.strftime(iso),
+                    "dataAtualizacao": updated.strftime(iso),
+                    "temResultado": bool(has_winner[j]),
+                    "imagem": 0,
+                    "ncmNbsCodigo": c.ncm,
+                    "ncmNbsDescricao": None,
+                    "catalogo": "CATMAT" if c.kind == "M" else "CATSER",
+                    "categoriaItemCatalogo": None,
+                    "catalogoCodigoItem": c.code,
+                    "informacaoComplementar": None,
+                }
+            )
             if has_winner[j]:
                 wc = w.companies[bidders[int(winner_row[j])]]
                 porte = PORTE_PNCP[wc.porte]
                 disc = float(round((1 - win_unit[j] / est_unit[j]) * 100, 2)) if est_unit[j] > 0 else 0.0
-                results.append({**env, "numeroItem": num, "response": [{
-                    "numeroItem": num, "niFornecedor": wc.cnpj, "tipoPessoa": "PJ",
-                    "nomeRazaoSocialFornecedor": wc.name, "codigoPais": "BRA", "porteFornecedorId": porte[0],
-                    "porteFornecedorNome": porte[1], "quantidadeHomologada": float(qty[j]),
-                    "valorUnitarioHomologado": float(win_unit[j]), "valorTotalHomologado": float(win_total[j]),
-                    "percentualDesconto": disc, "ordemClassificacaoSrp": 1,
-                    "dataResultado": result_day.isoformat(), "situacaoCompraItemResultadoId": 1,
-                    "situacaoCompraItemResultadoNome": "Informado", "sequencialResultado": 1,
-                    "indicadorSubcontratacao": False, "aplicacaoMargemPreferencia": False,
-                    "numeroControlePNCPCompra": control,
-                }]})
+                results.append(
+                    {
+                        **env,
+                        "numeroItem": num,
+                        "response": [
+                            {
+                                "numeroItem": num,
+                                "niFornecedor": wc.cnpj,
+                                "tipoPessoa": "PJ",
+                                "nomeRazaoSocialFornecedor": wc.name,
+                                "codigoPais": "BRA",
+                                "porteFornecedorId": porte[0],
+                                "porteFornecedorNome": porte[1],
+                                "quantidadeHomologada": float(qty[j]),
+                                "valorUnitarioHomologado": float(win_unit[j]),
+                                "valorTotalHomologado": float(win_total[j]),
+                                "percentualDesconto": disc,
+                                "ordemClassificacaoSrp": 1,
+                                "dataResultado": result_day.isoformat(),
+                                "situacaoCompraItemResultadoId": 1,
+                                "situacaoCompraItemResultadoNome": "Informado",
+                                "sequencialResultado": 1,
+                                "indicadorSubcontratacao": False,
+                                "aplicacaoMargemPreferencia": False,
+                                "numeroControlePNCPCompra": control,
+                            }
+                        ],
+                    }
+                )
                 self.wins.append((bidders[int(winner_row[j])], i_id))
             qty_s = f"{qty[j]:.0f}"
             for b in range(nb):
@@ -616,86 +756,195 @@ class Market:
                     st, up = "NAO_COTOU", 0.0
                 won = has_winner[j] and int(winner_row[j]) == b
                 pd_ = open_d + timedelta(days=int(prop_days[b, j]))
-                rows.append((control, ag.cnpj, str(year), str(seq), str(num), bc.cnpj, bc.name, "PJ",
-                             f"{up:.2f}".replace(".", ","), qty_s, f"{up * qty[j]:.2f}".replace(".", ","),
-                             st, "S" if won else "N", pd_.isoformat()))
+                rows.append(
+                    (
+                        control,
+                        ag.cnpj,
+                        str(year),
+                        str(seq),
+                        str(num),
+                        bc.cnpj,
+                        bc.name,
+                        "PJ",
+                        f"{up:.2f}".replace(".", ","),
+                        qty_s,
+                        f"{up * qty[j]:.2f}".replace(".", ","),
+                        st,
+                        "S" if won else "N",
+                        pd_.isoformat(),
+                    )
+                )
 
         # ---- ground truth ----
-        winners = sorted({w.companies[bidders[int(winner_row[j])]].graph_id for j in range(m) if has_winner[j]})
+        winners = sorted(
+            {w.companies[bidders[int(winner_row[j])]].graph_id for j in range(m) if has_winner[j]}
+        )
         sup_ids = [w.companies[b].graph_id for b in bidders]
-        base = {"tender_ids": [t_id], "item_ids": item_ids, "agency_ids": [ids.agency_id(ag.cnpj)],
-                "unit_ids": [ids.unit_id(ag.cnpj, unit.code)]}
+        base = {
+            "tender_ids": [t_id],
+            "item_ids": item_ids,
+            "agency_ids": [ids.agency_id(ag.cnpj)],
+            "unit_ids": [ids.unit_id(ag.cnpj, unit.code)],
+        }
         tr = self.truth
         if s.kind == CARTEL:
             log = self.cartel_log[s.ref]
             log["tender_ids"].append(t_id)
             log["item_ids"].extend(item_ids)
             log["winner_ids"].append(w.companies[forced].graph_id if forced is not None else "")
-            tr.case("cover_bidding", **base, supplier_ids=sup_ids,
-                    details={"cartel": s.ref, "winner_id": w.companies[forced].graph_id if forced is not None else None,
-                             "cover_ids": [x for x in sup_ids if forced is None or x != w.companies[forced].graph_id],
-                             "winner_markup_over_fair": "15-30%", "cover_gap": "6-12% over the winner, covers within 2%"})
+            tr.case(
+                "cover_bidding",
+                **base,
+                supplier_ids=sup_ids,
+                details={
+                    "cartel": s.ref,
+                    "winner_id": w.companies[forced].graph_id if forced is not None else None,
+                    "cover_ids": [x for x in sup_ids if forced is None or x != w.companies[forced].graph_id],
+                    "winner_markup_over_fair": "15-30%",
+                    "cover_gap": "6-12% over the winner, covers within 2%",
+                },
+            )
         elif s.kind in LINK_KIND:
             lk = w.links[s.ref]
-            tr.case(lk.kind, **base, supplier_ids=[w.companies[x].graph_id for x in lk.members],
-                    person_ids=lk.person_ids, contact_ids=lk.contact_ids,
-                    details={"bidders": sup_ids})
+            tr.case(
+                lk.kind,
+                **base,
+                supplier_ids=[w.companies[x].graph_id for x in lk.members],
+                person_ids=lk.person_ids,
+                contact_ids=lk.contact_ids,
+                details={"bidders": sup_ids},
+            )
         elif s.kind == SHORT:
-            tr.case("short_deadline", **base, supplier_ids=sup_ids, details={
-                "published": s.pub.isoformat(), "proposals_close": closes.date().isoformat() if closes else None,
-                "business_days": law.business_days_between(s.pub, closes.date()) if closes else None,
-                "weekdays": law.business_days_between(s.pub, closes.date(), holidays=False) if closes else None,
-                "min_business_days": min_days, "object_kind": art55_kind, "criterion": criterion})
+            tr.case(
+                "short_deadline",
+                **base,
+                supplier_ids=sup_ids,
+                details={
+                    "published": s.pub.isoformat(),
+                    "proposals_close": closes.date().isoformat() if closes else None,
+                    "business_days": law.business_days_between(s.pub, closes.date()) if closes else None,
+                    "weekdays": law.business_days_between(s.pub, closes.date(), holidays=False)
+                    if closes
+                    else None,
+                    "min_business_days": min_days,
+                    "object_kind": art55_kind,
+                    "criterion": criterion,
+                },
+            )
         elif s.kind == NM_SHORT:
-            tr.near("short_deadline", "exactly the art. 55 minimum of dias úteis", **base,
-                    details={"min_business_days": min_days, "object_kind": art55_kind})
+            tr.near(
+                "short_deadline",
+                "exactly the art. 55 minimum of dias úteis",
+                **base,
+                details={"min_business_days": min_days, "object_kind": art55_kind},
+            )
         elif s.kind == SINGLE:
             tr.case("single_bidder", **base, supplier_ids=sup_ids, details={"modality": s.modality})
         elif s.kind == NM_TWO:
             tr.near("single_bidder", "two bidders in every item", **base, supplier_ids=sup_ids)
         elif s.kind == SANCT:
             st_, en_, _cat = self.sanction_dates[s.ref]
-            tr.case("sanctioned_winner", **base, supplier_ids=[w.companies[s.ref].graph_id], details={
-                "result_date": result_day.isoformat(), "sanction_start": st_.isoformat(),
-                "sanction_end": en_.isoformat(), "registry": "CEIS"})
+            tr.case(
+                "sanctioned_winner",
+                **base,
+                supplier_ids=[w.companies[s.ref].graph_id],
+                details={
+                    "result_date": result_day.isoformat(),
+                    "sanction_start": st_.isoformat(),
+                    "sanction_end": en_.isoformat(),
+                    "registry": "CEIS",
+                },
+            )
         elif s.kind == NM_SANCT:
             st_, en_, _cat = self.sanction_dates[s.ref]
-            tr.near("sanctioned_winner", "the winner's sanction is not in force on the result date", **base,
-                    supplier_ids=[w.companies[s.ref].graph_id],
-                    details={"result_date": result_day.isoformat(), "sanction_start": st_.isoformat(),
-                             "sanction_end": en_.isoformat()})
+            tr.near(
+                "sanctioned_winner",
+                "the winner's sanction is not in force on the result date",
+                **base,
+                supplier_ids=[w.companies[s.ref].graph_id],
+                details={
+                    "result_date": result_day.isoformat(),
+                    "sanction_start": st_.isoformat(),
+                    "sanction_end": en_.isoformat(),
+                },
+            )
         elif s.kind == FRESH_T:
-            tr.case("fresh_company", **base, supplier_ids=[w.companies[s.ref].graph_id], details={
-                "founded": self.fresh_founded[s.ref].isoformat(), "result_date": result_day.isoformat(),
-                "days_before_result": (result_day - self.fresh_founded[s.ref]).days,
-                "published": s.pub.isoformat()})
+            tr.case(
+                "fresh_company",
+                **base,
+                supplier_ids=[w.companies[s.ref].graph_id],
+                details={
+                    "founded": self.fresh_founded[s.ref].isoformat(),
+                    "result_date": result_day.isoformat(),
+                    "days_before_result": (result_day - self.fresh_founded[s.ref]).days,
+                    "published": s.pub.isoformat(),
+                },
+            )
         elif s.kind == NM_YOUNG:
             fnd = w.companies[s.ref].founded
-            tr.near("fresh_company", "founded more than a year before winning", **base,
-                    supplier_ids=[w.companies[s.ref].graph_id],
-                    details={"founded": fnd.isoformat(), "days_before_result": (result_day - fnd).days})
+            tr.near(
+                "fresh_company",
+                "founded more than a year before winning",
+                **base,
+                supplier_ids=[w.companies[s.ref].graph_id],
+                details={"founded": fnd.isoformat(), "days_before_result": (result_day - fnd).days},
+            )
         elif s.kind == DISP_OVER:
-            tr.case("dispensa_over_limit", **base, supplier_ids=winners, details={
-                "year": year, "amparo_legal": amparo, "value": rec["valorTotalHomologado"],
-                "estimated": rec["valorTotalEstimado"], "limit": law.dispensa_limit(year, inciso_nature(s.segment))})
+            tr.case(
+                "dispensa_over_limit",
+                **base,
+                supplier_ids=winners,
+                details={
+                    "year": year,
+                    "amparo_legal": amparo,
+                    "value": rec["valorTotalHomologado"],
+                    "estimated": rec["valorTotalEstimado"],
+                    "limit": law.dispensa_limit(year, inciso_nature(s.segment)),
+                },
+            )
         elif s.kind == NM_DISP:
-            tr.near("dispensa_over_limit", "value just under the limit of its year", **base, supplier_ids=winners,
-                    details={"value": rec["valorTotalEstimado"],
-                             "limit": law.dispensa_limit(year, inciso_nature(s.segment))})
+            tr.near(
+                "dispensa_over_limit",
+                "value just under the limit of its year",
+                **base,
+                supplier_ids=winners,
+                details={
+                    "value": rec["valorTotalEstimado"],
+                    "limit": law.dispensa_limit(year, inciso_nature(s.segment)),
+                },
+            )
         if s.kind in (FRAC, NM_FRAC):
-            self.frac_log.setdefault(("frac" if s.kind == FRAC else "nm", s.ref), []).append({
-                "tender_id": t_id, "item_ids": item_ids, "value": rec["valorTotalEstimado"],
-                "homologated": rec["valorTotalHomologado"], "winner": bidders[int(winner_row[0])],
-                "agency_id": base["agency_ids"][0], "unit_id": base["unit_ids"][0], "year": year,
-                "nature": inciso_nature(s.segment), "segment": s.segment})
+            self.frac_log.setdefault(("frac" if s.kind == FRAC else "nm", s.ref), []).append(
+                {
+                    "tender_id": t_id,
+                    "item_ids": item_ids,
+                    "value": rec["valorTotalEstimado"],
+                    "homologated": rec["valorTotalHomologado"],
+                    "winner": bidders[int(winner_row[0])],
+                    "agency_id": base["agency_ids"][0],
+                    "unit_id": base["unit_ids"][0],
+                    "year": year,
+                    "nature": inciso_nature(s.segment),
+                    "segment": s.segment,
+                }
+            )
         for j in np.flatnonzero(over != 0):
             if not has_winner[j]:
                 continue
             c = classes[j]
-            entry = dict(tender_ids=[t_id], item_ids=[item_ids[j]], agency_ids=base["agency_ids"],
-                         supplier_ids=[w.companies[bidders[int(winner_row[j])]].graph_id],
-                         details={"catalog_code": c.code, "unit": c.unit, "unit_price": float(win_unit[j]),
-                                  "reference_median_price": c.price, "factor_over_fair": round(float(factor[j]), 3)})
+            entry = dict(
+                tender_ids=[t_id],
+                item_ids=[item_ids[j]],
+                agency_ids=base["agency_ids"],
+                supplier_ids=[w.companies[bidders[int(winner_row[j])]].graph_id],
+                details={
+                    "catalog_code": c.code,
+                    "unit": c.unit,
+                    "unit_price": float(win_unit[j]),
+                    "reference_median_price": c.price,
+                    "factor_over_fair": round(float(factor[j]), 3),
+                },
+            )
             if over[j] == 1:
                 tr.case("overpricing", **entry)
             else:
@@ -709,23 +958,41 @@ class Market:
             if len(log["tender_ids"]) < 2:
                 continue
             c = w.cartels[k]
-            tr.case("bid_rotation", tender_ids=log["tender_ids"], item_ids=log["item_ids"],
-                    supplier_ids=[w.companies[x].graph_id for x in c.members],
-                    details={"segment": c.segment, "winners_in_order": log["winner_ids"],
-                             "agency_ids": [ids.agency_id(w.agencies[a].cnpj) for a in c.agencies]})
+            tr.case(
+                "bid_rotation",
+                tender_ids=log["tender_ids"],
+                item_ids=log["item_ids"],
+                supplier_ids=[w.companies[x].graph_id for x in c.members],
+                details={
+                    "segment": c.segment,
+                    "winners_in_order": log["winner_ids"],
+                    "agency_ids": [ids.agency_id(w.agencies[a].cnpj) for a in c.agencies],
+                },
+            )
         for (tag, _g), parts in sorted(self.frac_log.items(), key=lambda kv: (kv[0][0], kv[0][1])):
             first = parts[0]
             total = round(sum(x["value"] for x in parts), 2)
             limit = law.dispensa_limit(first["year"], first["nature"])
-            entry = dict(tender_ids=[x["tender_id"] for x in parts],
-                         item_ids=[i for x in parts for i in x["item_ids"]],
-                         agency_ids=[first["agency_id"]], unit_ids=[first["unit_id"]],
-                         supplier_ids=sorted({w.companies[x["winner"]].graph_id for x in parts}),
-                         details={"year": first["year"], "nature": first["nature"], "segment": first["segment"],
-                                  "sum_estimated": total, "limit": limit,
-                                  "values": [x["value"] for x in parts]})
+            entry = dict(
+                tender_ids=[x["tender_id"] for x in parts],
+                item_ids=[i for x in parts for i in x["item_ids"]],
+                agency_ids=[first["agency_id"]],
+                unit_ids=[first["unit_id"]],
+                supplier_ids=sorted({w.companies[x["winner"]].graph_id for x in parts}),
+                details={
+                    "year": first["year"],
+                    "nature": first["nature"],
+                    "segment": first["segment"],
+                    "sum_estimated": total,
+                    "limit": limit,
+                    "values": [x["value"] for x in parts],
+                },
+            )
             if tag == "frac":
                 tr.case("fracionamento", **entry)
             else:
-                tr.near("fracionamento", "several dispensas of one unit and nature whose yearly sum stays under "
-                        "the limit", **entry)
+                tr.near(
+                    "fracionamento",
+                    "several dispensas of one unit and nature whose yearly sum stays under the limit",
+                    **entry,
+                )

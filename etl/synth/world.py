@@ -99,8 +99,16 @@ class Company:
 
     def address_norm(self) -> str:
         m = MUNICIPALITIES[self.mun]
-        return ids.address_normalized(self.street_type, self.street, self.number, self.complement,
-                                      self.district, self.cep, m.receita_name, "GO")
+        return ids.address_normalized(
+            self.street_type,
+            self.street,
+            self.number,
+            self.complement,
+            self.district,
+            self.cep,
+            m.receita_name,
+            "GO",
+        )
 
     @property
     def address_id(self) -> str:
@@ -191,13 +199,14 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
             units.append(Unit(a_idx, code, uname, mun))
         agencies.append(ag)
     # bigger worlds have more buying units (regional offices), so that dispensas keep their share
-    want_units = int(np.clip(p.tenders // 120, len(units), len(AGENCIES) * len(MUNICIPALITIES)))
-    extra = [(a, m) for m in range(1, len(MUNICIPALITIES)) for a in range(len(AGENCIES))]
-    for a_idx, m_idx in extra[: max(0, want_units - len(units))]:
+    want_units = max(len(units), p.tenders // 40)
+    extra = [(a, m, k) for k in range(100) for m in range(len(MUNICIPALITIES)) for a in range(len(AGENCIES))]
+    for a_idx, m_idx, k in extra[: max(0, want_units - len(units))]:
         ag = agencies[a_idx]
         name = f"{ag.sigla} - UNIDADE REGIONAL DE {ids.ascii_upper(MUNICIPALITIES[m_idx].name)}"
+        name = f"{name} - NUCLEO {k + 1}" if k else name
         ag.units.append(len(units))
-        units.append(Unit(a_idx, f"{926000 + a_idx * 20 + 9}{m_idx:02d}", name, m_idx))
+        units.append(Unit(a_idx, f"{926000 + a_idx * 20 + 9}{m_idx:02d}{k:02d}", name, m_idx))
 
     # ---- companies ----
     n_sup = int(np.clip(round(p.tenders * p.suppliers_per_tender), p.min_suppliers, p.max_suppliers))
@@ -219,7 +228,9 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
     n_sup = n_all - n_noise
     cnpjs = ids.cnpjs_from_basico(roots.take(n_all))
     muns = rng.choice(len(MUNICIPALITIES), size=n_all, p=mun_p)
-    naturezas = rng.choice(["2062", "2135", "2305", "2054", "2240"], size=n_all, p=[0.72, 0.12, 0.05, 0.05, 0.06])
+    naturezas = rng.choice(
+        ["2062", "2135", "2305", "2054", "2240"], size=n_all, p=[0.72, 0.12, 0.05, 0.05, 0.06]
+    )
     founded_days = rng.integers(365, 365 * 28, size=n_all)
     capitals = np.round(np.exp(rng.normal(np.log(150_000), 1.3, size=n_all)), -2)
     phone_nums = phones.take(n_all)
@@ -271,14 +282,33 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
         if nat == "2135":
             cap = float(round(cap / 10, -2)) or 1000.0
         porte = "01" if cap < 80_000 else ("03" if cap < 800_000 else "05")
-        email = (f"contato@{_slug(trade)}{i % 97}.com.br" if i % 3 else
-                 f"{_slug(fn + ln)}{i % 1000}@{EMAIL_DOMAINS[i % len(EMAIL_DOMAINS)]}")
+        email = (
+            f"contato@{_slug(trade)}{i % 97}.com.br"
+            if i % 3
+            else f"{_slug(fn + ln)}{i % 1000}@{EMAIL_DOMAINS[i % len(EMAIL_DOMAINS)]}"
+        )
         c = Company(
-            cnpj=cnpjs[i], name=name, trade_name=trade, natureza=nat, capital=cap, porte=porte,
-            founded=world_start - timedelta(days=int(founded_days[i])), segment=seg, role=HONEST,
-            mun=int(muns[i]), street_type=st_type, street=st, number=number, complement=complement,
-            district=district, cep=cep, ddd=m.ddd, phone=str(int(phone_nums[i])), email=email,
-            simples=porte in ("01", "03") and bool(rng.random() < 0.8), mei=False,
+            cnpj=cnpjs[i],
+            name=name,
+            trade_name=trade,
+            natureza=nat,
+            capital=cap,
+            porte=porte,
+            founded=world_start - timedelta(days=int(founded_days[i])),
+            segment=seg,
+            role=HONEST,
+            mun=int(muns[i]),
+            street_type=st_type,
+            street=st,
+            number=number,
+            complement=complement,
+            district=district,
+            cep=cep,
+            ddd=m.ddd,
+            phone=str(int(phone_nums[i])),
+            email=email,
+            simples=porte in ("01", "03") and bool(rng.random() < 0.8),
+            mei=False,
         )
         c.status_date = c.founded
         if nat != "2135":
@@ -310,7 +340,9 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
 
     # ---- planted structures ----
     seg_of = np.array([SEGMENT_KEYS.index(c.segment) for c in companies[:n_sup]])
-    free = {s: [int(i) for i in rng.permutation(np.flatnonzero(seg_of == k))] for k, s in enumerate(SEGMENT_KEYS)}
+    free = {
+        s: [int(i) for i in rng.permutation(np.flatnonzero(seg_of == k))] for k, s in enumerate(SEGMENT_KEYS)
+    }
 
     def take(seg: str, n: int, keep: int = 6) -> list[int]:
         """Take n companies of a segment out of the honest pool (keeping `keep` honest ones)."""
@@ -325,7 +357,11 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
     cartels: list[Cartel] = []
     n_cartels = max(1, round(n * p.cartel_share / 12)) if p.cartel_share > 0 else 0
     for k in range(n_cartels):
-        seg = seg_choices[k % len(seg_choices)] if k < len(seg_choices) else seg_choices[int(rng.integers(len(seg_choices)))]
+        seg = (
+            seg_choices[k % len(seg_choices)]
+            if k < len(seg_choices)
+            else seg_choices[int(rng.integers(len(seg_choices)))]
+        )
         size = int(rng.integers(3, 6))
         members = take(seg, size)
         if not members:
@@ -334,7 +370,9 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
             companies[mbr].role = CARTEL
         served = [a for a, ag in enumerate(agencies) if seg in ag.areas] or list(range(len(agencies)))
         n_ag = min(len(served), int(rng.integers(1, 4)))
-        cartels.append(Cartel(seg, members, sorted(int(x) for x in rng.choice(served, size=n_ag, replace=False))))
+        cartels.append(
+            Cartel(seg, members, sorted(int(x) for x in rng.choice(served, size=n_ag, replace=False)))
+        )
 
     links: list[Link] = []
     link_partner: dict[int, set[int]] = {}
@@ -366,8 +404,12 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
                 if not a_c.partners:
                     base = cpfs.take(1)
                     a_c.partners.append(len(persons))
-                    persons.append(Person(f"{FIRST_NAMES[j % 60]} {SURNAMES[j % 50]} {SURNAMES[(j * 7) % 50]}",
-                                          ids.cpfs_from_base(base)[0]))
+                    persons.append(
+                        Person(
+                            f"{FIRST_NAMES[j % 60]} {SURNAMES[j % 50]} {SURNAMES[(j * 7) % 50]}",
+                            ids.cpfs_from_base(base)[0],
+                        )
+                    )
                 b_c.partners.append(a_c.partners[0])
                 person_ids.append(persons[a_c.partners[0]].graph_id)
             elif kind == "shared_address":
@@ -388,8 +430,12 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
     reserved: dict[int, list[int]] = {}
     n_sanct = max(1, round(n * p.sanctioned_winner_share)) if p.sanctioned_winner_share > 0 else 0
     n_fresh = max(1, round(n * p.fresh_company_share)) if p.fresh_company_share > 0 else 0
-    for role, count in ((SANCTIONED, n_sanct), (SANCTION_NM, round(n_sanct * p.near_miss_ratio)),
-                        (FRESH, n_fresh), (YOUNG_NM, round(n_fresh * p.near_miss_ratio))):
+    for role, count in (
+        (SANCTIONED, n_sanct),
+        (SANCTION_NM, round(n_sanct * p.near_miss_ratio)),
+        (FRESH, n_fresh),
+        (YOUNG_NM, round(n_fresh * p.near_miss_ratio)),
+    ):
         got: list[int] = []
         for j in range(count):
             seg = seg_choices[(j * 5 + role) % len(seg_choices)]
@@ -402,7 +448,11 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
         c = companies[c_idx]
         c.capital, c.porte, c.simples = float(rng.choice([1000.0, 5000.0, 10000.0])), "01", True
 
-    pools = {s: np.array(sorted(free[s] + [i for lk in links for i in lk.members
-                                             if companies[i].segment == s]), dtype=np.int64)
-             for s in SEGMENT_KEYS}
+    pools = {
+        s: np.array(
+            sorted(free[s] + [i for lk in links for i in lk.members if companies[i].segment == s]),
+            dtype=np.int64,
+        )
+        for s in SEGMENT_KEYS
+    }
     return World(agencies, units, companies, persons, pools, cartels, links, link_partner, reserved)

@@ -14,24 +14,63 @@ from typing import Any
 _ZIP_TIME = (2025, 11, 8, 0, 0, 0)
 
 GENERIC_BID_HEADER = (
-    "numero_controle_pncp", "orgao_cnpj", "ano_compra", "sequencial_compra", "numero_item", "fornecedor_ni",
-    "fornecedor_nome", "tipo_pessoa", "valor_unitario", "quantidade", "valor_total", "situacao", "vencedor",
+    "numero_controle_pncp",
+    "orgao_cnpj",
+    "ano_compra",
+    "sequencial_compra",
+    "numero_item",
+    "fornecedor_ni",
+    "fornecedor_nome",
+    "tipo_pessoa",
+    "valor_unitario",
+    "quantidade",
+    "valor_total",
+    "situacao",
+    "vencedor",
     "data_proposta",
 )
 
 TCERJ_HEADER = (
-    "NM_UNIDADE", "CD_UNIDADE", "DE_MODALIDADE", "NU_EDITAL", "DE_OBJETO", "NM_PARTICIPANTE",
-    "CD_CICPARTICIPANTE", "DE_ITEMLICITACAO", "QT_ITEMLICITADO", "NM_UNIMED", "VL_UNITARIO", "VL_ESTIMADO",
+    "NM_UNIDADE",
+    "CD_UNIDADE",
+    "DE_MODALIDADE",
+    "NU_EDITAL",
+    "DE_OBJETO",
+    "NM_PARTICIPANTE",
+    "CD_CICPARTICIPANTE",
+    "DE_ITEMLICITACAO",
+    "QT_ITEMLICITADO",
+    "NM_UNIMED",
+    "VL_UNITARIO",
+    "VL_ESTIMADO",
     "CD_VENCEDORPERDEDOR",
 )
 
 CEIS_HEADER = (
-    "CADASTRO", "CÓDIGO DA SANÇÃO", "TIPO DE PESSOA", "CPF OU CNPJ DO SANCIONADO", "NOME DO SANCIONADO",
-    "NOME INFORMADO PELO ÓRGÃO SANCIONADOR", "RAZÃO SOCIAL - CADASTRO RECEITA", "NOME FANTASIA - CADASTRO RECEITA",
-    "NÚMERO DO PROCESSO", "CATEGORIA DA SANÇÃO", "DATA INÍCIO SANÇÃO", "DATA FINAL SANÇÃO", "DATA PUBLICAÇÃO",
-    "PUBLICAÇÃO", "DETALHAMENTO DO MEIO DE PUBLICAÇÃO", "DATA DO TRÂNSITO EM JULGADO", "ABRAGÊNCIA DA SANÇÃO",
-    "ÓRGÃO SANCIONADOR", "UF ÓRGÃO SANCIONADOR", "ESFERA ÓRGÃO SANCIONADOR", "FUNDAMENTAÇÃO LEGAL",
-    "DATA ORIGEM INFORMAÇÃO", "ORIGEM INFORMAÇÕES", "OBSERVAÇÕES",
+    "CADASTRO",
+    "CÓDIGO DA SANÇÃO",
+    "TIPO DE PESSOA",
+    "CPF OU CNPJ DO SANCIONADO",
+    "NOME DO SANCIONADO",
+    "NOME INFORMADO PELO ÓRGÃO SANCIONADOR",
+    "RAZÃO SOCIAL - CADASTRO RECEITA",
+    "NOME FANTASIA - CADASTRO RECEITA",
+    "NÚMERO DO PROCESSO",
+    "CATEGORIA DA SANÇÃO",
+    "DATA INÍCIO SANÇÃO",
+    "DATA FINAL SANÇÃO",
+    "DATA PUBLICAÇÃO",
+    "PUBLICAÇÃO",
+    "DETALHAMENTO DO MEIO DE PUBLICAÇÃO",
+    "DATA DO TRÂNSITO EM JULGADO",
+    "ABRAGÊNCIA DA SANÇÃO",
+    "ÓRGÃO SANCIONADOR",
+    "UF ÓRGÃO SANCIONADOR",
+    "ESFERA ÓRGÃO SANCIONADOR",
+    "FUNDAMENTAÇÃO LEGAL",
+    "DATA ORIGEM INFORMAÇÃO",
+    "ORIGEM INFORMAÇÕES",
+    "OBSERVAÇÕES",
 )
 CNEP_HEADER = (*CEIS_HEADER[:10], "VALOR DA MULTA", *CEIS_HEADER[10:])
 
@@ -57,12 +96,24 @@ def jsonl_dump(path: Path, rows: Iterable[Any]) -> int:
     return n
 
 
-def csv_dump(path: Path, header: Sequence[str] | None, rows: Iterable[Sequence[str]], *, encoding: str,
-             sep: str = ";", quote_all: bool = True, newline: str = "\n") -> None:
+def csv_dump(
+    path: Path,
+    header: Sequence[str] | None,
+    rows: Iterable[Sequence[str]],
+    *,
+    encoding: str,
+    sep: str = ";",
+    quote_all: bool = True,
+    newline: str = "\n",
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding=encoding, newline="") as fh:
-        w = csv.writer(fh, delimiter=sep, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
-                       lineterminator=newline)
+        w = csv.writer(
+            fh,
+            delimiter=sep,
+            quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
+            lineterminator=newline,
+        )
         if header is not None:
             w.writerow(header)
         w.writerows(rows)
