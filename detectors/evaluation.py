@@ -1,0 +1,296 @@
+"""Detection quality on labelled data: the harness behind `licitagraph evaluate`.
+
+García layout (`--format garcia`): one row per bid with `Tender`, `Competitors` (firm id, may be empty
+or absent), `Bid_value`, `Winner`, `Collusive_competitor` (label, constant within a tender); any other
+column is ignored, the precomputed screens included. Evaluation is tender-level: repeated stratified
+5-fold cross-validation over tenders with 3 or more bids (a tender's bids never straddle folds), each
+model scoring every tender out-of-fold. The F1 threshold of a fold is chosen on out-of-fold scores
+computed inside that fold's training tenders (nested), never on the fold's own labels.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from detectors.models import get_model
+
+log = logging.getLogger(__name__)
+
+GARCIA_REQUIRED = ("Tender", "Bid_value", "Winner", "Collusive_competitor")
+MIN_BIDS = 3
+
+
+class EvaluationInputError(ValueError):
+    """The labelled input is malformed; the message says where."""
+
+
+def normalize_garcia(raw: pd.DataFrame) -> pd.DataFrame:
+    """Normalize a García-layout frame to `tender` (str), `firm` (str|None), `bid`, `winner`, `label`."""
+    missing = [c for c in GARCIA_REQUIRED if c not in raw.columns]
+    if missing:
+        raise EvaluationInputError(f"García input lacks column(s) {missing}; has {list(raw.columns)}")
+    df = pd.DataFrame(
+        {
+            "tender": raw["Tender"].map(_as_key),
+            "firm": raw["Competitors"].map(_as_key) if "Competitors" in raw.columns else None,
+            "bid": pd.to_numeric(raw["Bid_value"], errors="coerce").astype(float),
+            "winner": pd.to_numeric(raw["Winner"], errors="coerce").fillna(0).astype(float) > 0,
+            "label": pd.to_numeric(raw["Collusive_competitor"], errors="coerce"),
+        }
+    )
+    if df["tender"].isna().any():
+        raise EvaluationInputError(f"{int(df['tender'].isna().sum())} row(s) have no Tender")
+    bad_bid = df["bid"].isna() | ~np.isfinite(df["bid"]) | (df["bid"] <= 0)
+    if bad_bid.any():
+        rows = (np.flatnonzero(bad_bid.to_numpy()) + 2).tolist()[:10]
+        raise EvaluationInputError(f"Bid_value must be a positive number; bad at file line(s) {rows}")
+    if df["label"].isna().any() or not df["label"].isin([0, 1]).all():
+        raise EvaluationInputError("Collusive_competitor must be 0 or 1 on every row")
+    df["label"] = df["label"].astype(int)
+    varying = df.groupby("tender")["label"].nunique()
+    varying = varying[varying > 1]
+    if len(varying):
+        raise EvaluationInputError(
+            f"Collusive_competitor must be constant within a tender; it varies in {len(varying)} tender(s), "
+            f"e.g. {list(varying.index[:5])}"
+        )
+    df["firm"] = df["firm"].astype(object).where(df["firm"].notna(), None)
+    return df
+
+
+def _as_key(v: Any) -> str | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    s = str(v).strip()
+    return s or None
+
+
+def load_garcia(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise EvaluationInputError(f"input file {path} does not exist")
+    return normalize_garcia(pd.read_csv(path))
+
+
+def eligible_labels(bids: pd.DataFrame, min_bids: int = MIN_BIDS) -> pd.Series:
+    """Tender -> label for the tenders with at least `min_bids` bids."""
+    g = bids.groupby("tender")
+    n = g.size()
+    labels = g["label"].first().astype(int)
+    return labels[n >= min_bids].sort_index()
+
+
+def make_folds(labels: pd.Series, n_splits: int, seed: int) -> pd.Series:
+    """Stratified folds over tenders (one row per tender, so grouping by tender is exact)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    n_min = int(labels.value_counts().min()) if labels.nunique() > 1 else 0
+    if n_min < n_splits:
+        raise EvaluationInputError(
+            f"{n_splits}-fold stratified cross-validation needs at least {n_splits} tenders of each class; "
+            f"the smaller class has {n_min}"
+        )
+    folds = pd.Series(-1, index=labels.index, name="fold", dtype=int)
+    skf = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    for k, (_, test) in enumerate(skf.split(np.zeros(len(labels)), labels.to_numpy())):
+        folds.iloc[test] = k
+    return folds
+
+
+def best_f1_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
+    """The score threshold (predict positive when score >= t) that maximises F1 on these scores."""
+    order = np.argsort(-scores, kind="stable")
+    s, y = scores[order], labels[order]
+    tp = np.cumsum(y)
+    fp = np.cumsum(1 - y)
+    pos = y.sum()
+    f1 = 2 * tp / (tp + fp + pos)
+    # only cut between distinct scores
+    last_of_run = np.r_[s[1:] != s[:-1], True]
+    f1 = np.where(last_of_run, f1, -1.0)
+    i = int(np.argmax(f1))
+    return float(s[i])
+
+
+def precision_at_top(scores: np.ndarray, labels: np.ndarray, frac: float = 0.10) -> float:
+    k = max(1, math.ceil(frac * len(scores)))
+    top = np.argsort(-scores, kind="stable")[:k]
+    return float(labels[top].mean())
+
+
+@dataclass
+class RepeatResult:
+    seed: int
+    folds: pd.Series
+    scores: pd.Series
+    thresholds: dict[int, float]
+    metrics: dict[str, float]
+
+
+def _f1(pred: np.ndarray, y: np.ndarray) -> float:
+    tp = float((pred & (y == 1)).sum())
+    fp = float((pred & (y == 0)).sum())
+    fn = float((~pred & (y == 1)).sum())
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def score_metrics(scores: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    return {
+        "roc_auc": float(roc_auc_score(y, scores)),
+        "pr_auc": float(average_precision_score(y, scores)),
+        "precision_at_10pct": precision_at_top(scores, y, 0.10),
+    }
+
+
+def run_repeat(
+    bids: pd.DataFrame,
+    labels: pd.Series,
+    oof: Callable[[pd.DataFrame, pd.Series, int], pd.Series],
+    seed: int,
+    n_splits: int = 5,
+    inner_splits: int = 4,
+) -> RepeatResult:
+    folds = make_folds(labels, n_splits, seed)
+    scores = oof(bids, folds, seed).reindex(folds.index).astype(float)
+    if scores.isna().any():
+        raise EvaluationInputError(f"model returned no score for {int(scores.isna().sum())} tender(s)")
+    thresholds: dict[int, float] = {}
+    pred = np.zeros(len(folds), dtype=bool)
+    for k in sorted(folds.unique()):
+        train_tenders = folds.index[folds != k]
+        inner = make_folds(labels.loc[train_tenders], inner_splits, seed + 7919 * (k + 1))
+        inner_bids = bids[bids["tender"].isin(train_tenders)]
+        inner_scores = oof(inner_bids, inner, seed).reindex(inner.index).to_numpy(dtype=float)
+        thresholds[int(k)] = best_f1_threshold(inner_scores, labels.loc[inner.index].to_numpy())
+        mask = (folds == k).to_numpy()
+        pred[mask] = scores.to_numpy()[mask] >= thresholds[int(k)]
+    y = labels.loc[folds.index].to_numpy()
+    m = score_metrics(scores.to_numpy(), y)
+    m["f1"] = _f1(pred, y)
+    m["precision"] = float((pred & (y == 1)).sum() / pred.sum()) if pred.sum() else 0.0
+    m["recall"] = float((pred & (y == 1)).sum() / (y == 1).sum())
+    return RepeatResult(seed, folds, scores, thresholds, m)
+
+
+def evaluate_bids(
+    bids: pd.DataFrame,
+    model: str = "screens",
+    n_repeats: int = 5,
+    n_splits: int = 5,
+    base_seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Run the repeated grouped cross-validation; return (scores table, metrics)."""
+    oof = get_model(model)
+    labels = eligible_labels(bids)
+    eligible = bids[bids["tender"].isin(labels.index)].reset_index(drop=True)
+    repeats: list[RepeatResult] = []
+    for r in range(n_repeats):
+        repeats.append(run_repeat(eligible, labels, oof, base_seed + r, n_splits=n_splits))
+        log.info("repeat %d/%d: %s", r + 1, n_repeats, repeats[-1].metrics)
+        if progress:
+            progress(r + 1)
+    mean_scores = pd.concat([rr.scores for rr in repeats], axis=1).mean(axis=1)
+    table = pd.DataFrame(
+        {"tender": labels.index, "score": mean_scores.loc[labels.index].to_numpy(), "fold": repeats[0].folds.loc[labels.index].to_numpy()}
+    )
+    y = labels.to_numpy()
+    pooled = score_metrics(table["score"].to_numpy(), y)
+    per_repeat = pd.DataFrame([rr.metrics for rr in repeats])
+    metrics: dict[str, Any] = {
+        "model": model,
+        "n_tenders": len(labels),
+        "n_positive": int(y.sum()),
+        "n_bids": len(eligible),
+        "min_bids_per_tender": MIN_BIDS,
+        "n_splits": n_splits,
+        "n_repeats": n_repeats,
+        "seeds": [rr.seed for rr in repeats],
+        "roc_auc": float(per_repeat["roc_auc"].mean()),
+        "pr_auc": float(per_repeat["pr_auc"].mean()),
+        "f1": float(per_repeat["f1"].mean()),
+        "precision_at_10pct": float(per_repeat["precision_at_10pct"].mean()),
+        "spread": {
+            col: {"mean": float(per_repeat[col].mean()), "std": float(per_repeat[col].std(ddof=1)) if n_repeats > 1 else 0.0,
+                  "min": float(per_repeat[col].min()), "max": float(per_repeat[col].max())}
+            for col in per_repeat.columns
+        },
+        "averaged_scores": pooled,
+        "per_repeat": [{"seed": rr.seed, **rr.metrics, "thresholds": rr.thresholds} for rr in repeats],
+        "threshold_selection": "per outer fold, F1-maximising cut on nested out-of-fold scores of its training tenders",
+    }
+    return table, metrics
+
+
+def write_report(out: Path, table: pd.DataFrame, labels: pd.Series, metrics: dict[str, Any], title: str) -> None:
+    """scores.csv, metrics.json, roc.png, pr.png and report.md under `out`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "scores.csv", index=False)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True))
+    y = labels.loc[table["tender"]].to_numpy()
+    s = table["score"].to_numpy()
+    fpr, tpr, _ = roc_curve(y, s)
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.plot(fpr, tpr, label=f"AUC {metrics['averaged_scores']['roc_auc']:.3f}")
+    ax.plot([0, 1], [0, 1], ls="--", c="grey")
+    ax.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC - {title}")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(out / "roc.png", dpi=100)
+    plt.close(fig)
+    prec, rec, _ = precision_recall_curve(y, s)
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.plot(rec, prec, label=f"AP {metrics['averaged_scores']['pr_auc']:.3f}")
+    ax.axhline(y.mean(), ls="--", c="grey", label=f"base rate {y.mean():.2f}")
+    ax.set(xlabel="recall", ylabel="precision", title=f"Precision-recall - {title}", ylim=(0, 1.02))
+    ax.legend(loc="lower left")
+    fig.tight_layout()
+    fig.savefig(out / "pr.png", dpi=100)
+    plt.close(fig)
+    sp = metrics["spread"]
+    lines = [
+        f"# Evaluation: {title}",
+        "",
+        f"Model `{metrics['model']}`, {metrics['n_tenders']} tenders with {MIN_BIDS}+ bids, "
+        f"{metrics['n_positive']} collusive; {metrics['n_repeats']} x {metrics['n_splits']}-fold stratified "
+        "cross-validation grouped by tender.",
+        "",
+        "| metric | mean | std | min | max |",
+        "| --- | --- | --- | --- | --- |",
+        *(
+            f"| {k} | {v['mean']:.3f} | {v['std']:.3f} | {v['min']:.3f} | {v['max']:.3f} |"
+            for k, v in sp.items()
+        ),
+        "",
+        "![ROC](roc.png) ![PR](pr.png)",
+        "",
+    ]
+    (out / "report.md").write_text("\n".join(lines))
+
+
+def evaluate_garcia_file(
+    path: Path, out: Path, model: str = "screens", n_repeats: int = 5, progress: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    bids = load_garcia(path)
+    table, metrics = evaluate_bids(bids, model=model, n_repeats=n_repeats, progress=progress)
+    metrics["input"] = path.name
+    write_report(out, table, eligible_labels(bids), metrics, f"{path.stem} ({model})")
+    return metrics
