@@ -67,8 +67,8 @@ def ascii_upper(text: str) -> str:
 
 
 def name_key(name: str) -> str:
-    """Upper case, no accents, non-alphanumerics collapsed to `-` (the `<name key>` of person ids)."""
-    return re.sub(r"[^A-Z0-9]+", "-", ascii_upper(name)).strip("-")
+    """Upper case, no accents, non-alphanumerics collapsed to `_` (the `<name key>` of person ids, as the ETL)."""
+    return re.sub(r"[^A-Z0-9]+", "_", ascii_upper(name)).strip("_")
 
 
 # ---- graph ids (core/tables.py) ----
@@ -104,18 +104,15 @@ def email_id(email: str) -> str:
     return f"email:{email.lower()}"
 
 
-def address_normalized(
-    street_type: str,
-    street: str,
-    number: str,
-    complement: str,
-    district: str,
-    cep: str,
-    municipality: str,
-    uf: str,
-) -> str:
-    parts = [f"{street_type} {street}", number, complement, district, cep, municipality, uf]
-    return " | ".join(ascii_upper(p) for p in parts)
+def address_normalized(street_type: str, street: str, number: str, cep: str, municipality_ibge: str,
+                       uf: str) -> str:
+    """The key text an Address id hashes, as the ETL builds it (etl/build.py `_contacts`):
+    `<TIPO LOGRADOURO> | <NUMERO, S/N -> SN> | <CEP digits> | <IBGE code> | <UF>` (complement and district
+    are kept on the node but are not part of the key)."""
+    num = ascii_upper(number)
+    num = "SN" if re.fullmatch(r"S/N|S N|SN|S\.N\.?|SEM NUMERO", num) else num
+    parts = [ascii_upper(f"{street_type} {street}"), num, re.sub(r"\D", "", cep), municipality_ibge, uf]
+    return " | ".join(p for p in parts if p)
 
 
 def address_id(normalized: str) -> str:

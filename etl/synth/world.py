@@ -99,16 +99,7 @@ class Company:
 
     def address_norm(self) -> str:
         m = MUNICIPALITIES[self.mun]
-        return ids.address_normalized(
-            self.street_type,
-            self.street,
-            self.number,
-            self.complement,
-            self.district,
-            self.cep,
-            m.receita_name,
-            "GO",
-        )
+        return ids.address_normalized(self.street_type, self.street, self.number, self.cep, m.ibge, "GO")
 
     @property
     def address_id(self) -> str:
@@ -273,10 +264,10 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
         complement = f"QUADRA {int(numbers[i]) % 90 + 1} LOTE {int(cep_tail[i]) % 40 + 1}"
         district = DISTRICTS[int(districts[i])]
         cep = f"{int(rng.integers(m.cep_lo, m.cep_hi + 1)):05d}{int(cep_tail[i]):03d}"
-        key = f"{st_type}{st}{number}{complement}{m.receita}"
+        key = f"{st_type}{st}|{number}|{cep}|{m.receita}"  # the ETL's address key ignores the complement
         while key in seen_addr:
             number = str(int(number) + 1)
-            key = f"{st_type}{st}{number}{complement}{m.receita}"
+            key = f"{st_type}{st}|{number}|{cep}|{m.receita}"
         seen_addr.add(key)
         cap = float(capitals[i])
         if nat == "2135":
