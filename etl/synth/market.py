@@ -561,7 +561,7 @@ class Market:
 
         # ---- planted companies' dates (decided now that the result date is known) ----
         if s.kind == SANCT:
-            start = result_day - timedelta(days=int(rng.integers(20, 300)))
+            start = s.pub - timedelta(days=int(rng.integers(10, 300)))  # in force from before the edital
             self.sanction_dates[s.ref] = (
                 start,
                 start + timedelta(days=int(rng.integers(2, 6)) * 365),
@@ -575,7 +575,7 @@ class Market:
                 begins = result_day + timedelta(days=int(rng.integers(15, 200)))
                 self.sanction_dates[s.ref] = (begins, begins + timedelta(days=730), "Suspensão")
         elif s.kind == FRESH_T:
-            self.fresh_founded[s.ref] = result_day - timedelta(days=int(rng.integers(3, 45)))
+            self.fresh_founded[s.ref] = s.pub - timedelta(days=int(rng.integers(1, 16)))  # days before the edital
             self.w.companies[s.ref].founded = self.fresh_founded[s.ref]
             self.w.companies[s.ref].status_date = self.fresh_founded[s.ref]
         elif s.kind == NM_YOUNG:

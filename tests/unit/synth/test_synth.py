@@ -289,7 +289,9 @@ def test_sanctioned_and_fresh_winners(synth_world: Loaded) -> None:
         cnpj = c["supplier_ids"][0].split(":")[1]
         won = [res for i, res in d.results.items() if i in c["item_ids"] and res["niFornecedor"] == cnpj]
         assert won
-        assert all(0 <= (date.fromisoformat(res["dataResultado"]) - founded[cnpj]).days <= 60 for res in won)
+        assert all(0 < (date.fromisoformat(res["dataResultado"]) - founded[cnpj]).days <= 90 for res in won)
+        bid_days = [date.fromisoformat(b["data_proposta"]) for b in d.bids if b["fornecedor_ni"] == cnpj]
+        assert bid_days and min(bid_days) > founded[cnpj]
     # honest winners were founded long before
     fresh = _planted_tenders(d, "fresh_company")
     for i, res in d.results.items():
