@@ -812,13 +812,14 @@ class Market:
                 supplier_ids=[w.companies[x].graph_id for x in lk.members],
                 person_ids=lk.person_ids,
                 contact_ids=lk.contact_ids,
-                details={"bidders": sup_ids},
+                # only the linked pair is labelled: the other bidders of the tender are honest
+                details={"n_bidders": len(sup_ids)},
             )
         elif s.kind == SHORT:
             tr.case(
                 "short_deadline",
                 **base,
-                supplier_ids=sup_ids,
+                supplier_ids=[],  # the buyer broke the rule, not the bidders
                 details={
                     "published": s.pub.isoformat(),
                     "proposals_close": closes.date().isoformat() if closes else None,

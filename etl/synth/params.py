@@ -32,7 +32,6 @@ class SynthParams:
     registry_noise_ratio: float = 0.2  # companies in the CNPJ files that never bid, per supplier
     page_size: int = 500  # PNCP records per contratacoes page
     chunk_tenders: int = 2_000  # tenders per itens/resultados/bids file
-    write_tcerj: bool = False
 
     @classmethod
     def build(cls, tenders: int, **options: Any) -> SynthParams:
