@@ -1,0 +1,195 @@
+"""What every detector shares: the graph-table reader, the config base, data-driven thresholds, findings.
+
+A detector is one module `detectors/<code>.py` holding one `Detector` subclass with a `code`, a
+`version`, a strict pydantic `Config` (unknown keys rejected; every threshold optional and, when unset,
+computed from the data and reported in the evidence) and a `run(tables, config)` that returns
+`core.domain.Finding`s. Detectors read the Parquet graph tables (core/tables.py) with pandas, never Neo4j.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from core.domain import Evidence, Finding, Measure, Subject, SubjectKind
+from core.tables import table
+
+log = logging.getLogger(__name__)
+
+_PANDAS_TYPES = {
+    "string": "object",
+    "long": "Int64",
+    "double": "float64",
+    "boolean": "boolean",
+    "date": "datetime64[ns]",
+    "timestamp": "datetime64[ns]",
+    "array<string>": "object",
+}
+
+
+class DetectorConfig(BaseModel):
+    """Base of every detector's options: unknown keys are an error, not a silent no-op."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GraphTables:
+    """Read-only access to the graph tables as pandas DataFrames with every contract column present.
+
+    Built on a tables folder (`GraphTables.from_dir`) or on in-memory frames (`GraphTables.from_frames`,
+    for tests). A missing table reads as an empty frame with the contract's columns."""
+
+    def __init__(self, root: Path | None = None, frames: Mapping[str, pd.DataFrame] | None = None) -> None:
+        self.root = root
+        self._frames: dict[str, pd.DataFrame] = dict(frames or {})
+
+    @classmethod
+    def from_dir(cls, root: Path) -> GraphTables:
+        return cls(root=root)
+
+    @classmethod
+    def from_frames(cls, **frames: pd.DataFrame) -> GraphTables:
+        return cls(frames=frames)
+
+    def has(self, name: str) -> bool:
+        if name in self._frames:
+            return True
+        return self.root is not None and (self.root / table(name).path).exists()
+
+    def get(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            self._frames[name] = self._read(name)
+        return self._conform(name, self._frames[name])
+
+    def _read(self, name: str) -> pd.DataFrame:
+        spec = table(name)
+        path = self.root / spec.path if self.root is not None else None
+        if path is None or not path.exists():
+            return pd.DataFrame(columns=spec.column_names)
+        return pd.read_parquet(path)
+
+    @staticmethod
+    def _conform(name: str, df: pd.DataFrame) -> pd.DataFrame:
+        spec = table(name)
+        out = df.copy()
+        for col in spec.columns:
+            if col.name not in out.columns:
+                out[col.name] = pd.Series(dtype=_PANDAS_TYPES[col.type], index=out.index)
+            elif col.type in ("date", "timestamp"):
+                out[col.name] = pd.to_datetime(out[col.name], errors="coerce", utc=True).dt.tz_localize(None)
+            elif col.type == "double":
+                out[col.name] = pd.to_numeric(out[col.name], errors="coerce").astype(float)
+        return out
+
+
+def upper_fence(values: Iterable[float], k: float = 1.5) -> float:
+    """Tukey's upper fence Q3 + k * IQR of the finite values (NaN when there are none)."""
+    v = np.asarray([x for x in values if x is not None and np.isfinite(x)], dtype=float)
+    if v.size == 0:
+        return float("nan")
+    q1, q3 = np.percentile(v, [25, 75])
+    return float(q3 + k * (q3 - q1))
+
+
+def lower_fence(values: Iterable[float], k: float = 1.5) -> float:
+    """Tukey's lower fence Q1 - k * IQR of the finite values (NaN when there are none)."""
+    v = np.asarray([x for x in values if x is not None and np.isfinite(x)], dtype=float)
+    if v.size == 0:
+        return float("nan")
+    q1, q3 = np.percentile(v, [25, 75])
+    return float(q1 - k * (q3 - q1))
+
+
+def clip01(x: float) -> float:
+    if x != x:
+        return 0.0
+    return float(min(1.0, max(0.0, x)))
+
+
+def excess_score(value: float, threshold: float, scale: float | None = None) -> float:
+    """A score in [0.5, 1] for a value past its threshold: 0.5 at the threshold, approaching 1 far beyond.
+
+    `scale` is how far past the threshold counts as "far"; default: the threshold itself."""
+    s = abs(scale if scale else threshold) or 1.0
+    return clip01(0.5 + 0.5 * (1 - math.exp(-abs(value - threshold) / s)))
+
+
+def make_finding(
+    detector: Detector[Any],
+    kind: SubjectKind,
+    subject_id: str,
+    score: float,
+    title: str,
+    summary: str,
+    measures: Iterable[Measure],
+    node_ids: Iterable[str],
+    details: dict[str, Any] | None = None,
+) -> Finding:
+    nodes = tuple(dict.fromkeys(str(n) for n in node_ids if n is not None and str(n) != "nan"))
+    if subject_id not in nodes:
+        nodes = (subject_id, *nodes)
+    return Finding(
+        detector=detector.code,
+        detector_version=detector.version,
+        subject=Subject(kind=kind, id=subject_id),
+        score=clip01(score),
+        title=title,
+        evidence=Evidence(summary=summary, measures=tuple(measures), node_ids=nodes, details=details or {}),
+    )
+
+
+C = TypeVar("C", bound=DetectorConfig)
+
+
+class Detector(ABC, Generic[C]):
+    """One red flag. Subclasses set `code`, `version`, `title`, `Config` and implement `run`."""
+
+    code: ClassVar[str]
+    version: ClassVar[str]
+    title: ClassVar[str]
+    Config: ClassVar[type[DetectorConfig]]
+    needs_graph_engine: ClassVar[bool] = False
+
+    def config(self, options: Mapping[str, Any] | None = None) -> C:
+        return self.Config.model_validate(dict(options or {}))  # type: ignore[return-value]
+
+    @abstractmethod
+    def run(self, tables: GraphTables, config: C, engine: Any = None) -> list[Finding]:
+        """Return this detector's findings on `tables`."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared joins
+
+
+def bids_with_tender(tables: GraphTables, valid_only: bool = True) -> pd.DataFrame:
+    """BID rows with their item and tender: supplier, item, tender, value, unit_value, rank, won."""
+    bids = tables.get("BID")
+    items = tables.get("Item")[["id", "tender_id", "item_class", "unit"]].rename(columns={"id": "dst"})
+    out = bids.merge(items, on="dst", how="left").rename(columns={"src": "supplier", "dst": "item", "tender_id": "tender"})
+    if valid_only:
+        out = out[out["status"].fillna("valid").eq("valid")]
+    out["won"] = out["won"].fillna(False).astype(bool)
+    return out.reset_index(drop=True)
+
+
+def winners_by_tender(tables: GraphTables) -> pd.DataFrame:
+    """(tender, supplier, value) of every winning bid or award."""
+    b = bids_with_tender(tables)
+    won = b[b["won"]][["tender", "supplier", "item", "value"]]
+    aw = tables.get("AWARDED")
+    if len(aw):
+        items = tables.get("Item")[["id", "tender_id"]]
+        a = aw.merge(items, left_on="src", right_on="id", how="left").rename(
+            columns={"tender_id": "tender", "dst": "supplier", "src": "item", "total_value": "value"}
+        )[["tender", "supplier", "item", "value"]]
+        won = pd.concat([won, a], ignore_index=True).drop_duplicates(["tender", "supplier", "item"])
+    return won.reset_index(drop=True)

@@ -1,0 +1,162 @@
+"""`cobidding`: stable co-bidding communities with cartel signals (rotation of winners, cover-bid margins,
+market sharing across agencies or item classes).
+
+Suppliers are linked when they bid in the same tender at least `min_cobids` times; communities are the
+connected components of that graph (computed by the graph engine, networkx or GraphFrames).
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import combinations
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from core.domain import Finding, Measure, SubjectKind
+from detectors.base import Detector, DetectorConfig, GraphTables, bids_with_tender, make_finding, upper_fence
+from detectors.graph_engines import GraphEngine, NetworkxEngine
+
+
+class CobiddingConfig(DetectorConfig):
+    min_cobids: int | None = None
+    floor_cobids: int = 3
+    min_members: int = 2
+    max_members: int = 30
+    min_joint_tenders: int = 4
+    min_win_share: float = 0.75
+    min_signal: float = 0.5
+
+
+def cobid_edges(bids: pd.DataFrame) -> pd.DataFrame:
+    """Supplier pairs (src < dst) and the number of tenders where both bid."""
+    pairs: dict[tuple[str, str], int] = {}
+    for _, sups in bids.groupby("tender")["supplier"]:
+        for a, b in combinations(sorted(set(sups)), 2):
+            pairs[(a, b)] = pairs.get((a, b), 0) + 1
+    if not pairs:
+        return pd.DataFrame(columns=["src", "dst", "weight"])
+    return pd.DataFrame([(a, b, w) for (a, b), w in pairs.items()], columns=["src", "dst", "weight"])
+
+
+def communities(bids: pd.DataFrame, engine: GraphEngine, min_cobids: int) -> pd.Series:
+    """supplier -> community label, for suppliers with at least one strong co-bidding link."""
+    edges = cobid_edges(bids)
+    strong = edges[edges["weight"] >= min_cobids]
+    if strong.empty:
+        return pd.Series(dtype=object, name="component")
+    return engine.connected_components(strong[["src", "dst"]])
+
+
+def default_min_cobids(bids: pd.DataFrame, floor: int) -> int:
+    edges = cobid_edges(bids)
+    fence = upper_fence(edges["weight"].tolist()) if len(edges) else float("nan")
+    return max(floor, math.ceil(fence) if fence == fence else floor)
+
+
+class Cobidding(Detector[CobiddingConfig]):
+    code: ClassVar[str] = "cobidding"
+    version: ClassVar[str] = "1.0.0"
+    title: ClassVar[str] = "Grupo estável de licitantes com sinais de cartel"
+    Config = CobiddingConfig
+    needs_graph_engine = True
+
+    def run(self, tables: GraphTables, config: CobiddingConfig, engine: Any = None) -> list[Finding]:
+        engine = engine or NetworkxEngine()
+        bids = bids_with_tender(tables)
+        if bids.empty:
+            return []
+        min_cobids = config.min_cobids
+        computed = min_cobids is None
+        if min_cobids is None:
+            min_cobids = default_min_cobids(bids, config.floor_cobids)
+        comp = communities(bids, engine, min_cobids)
+        tenders = tables.get("Tender").set_index("id")
+        out: list[Finding] = []
+        for label, members_s in comp.groupby(comp):
+            members = sorted(members_s.index)
+            if not config.min_members <= len(members) <= config.max_members:
+                continue
+            signals = community_signals(bids, members, tenders)
+            if signals["joint_tenders"] < config.min_joint_tenders or signals["member_win_share"] < config.min_win_share:
+                continue
+            signal = max(signals["rotation"], signals["market_sharing"])
+            if signal < config.min_signal:
+                continue
+            score = min(1.0, 0.4 + 0.3 * signals["member_win_share"] + 0.3 * signal)
+            measures = [
+                Measure(name="members", value=len(members), threshold=config.min_members, comparison=">="),
+                Measure(name="min_cobids", value=min_cobids, comparison="edge weight >="),
+                Measure(name="joint_tenders", value=signals["joint_tenders"], threshold=config.min_joint_tenders, comparison=">="),
+                Measure(name="member_win_share", value=signals["member_win_share"], threshold=config.min_win_share, comparison=">="),
+                Measure(name="rotation", value=signals["rotation"], threshold=config.min_signal, comparison=">="),
+                Measure(name="market_sharing", value=signals["market_sharing"], threshold=config.min_signal, comparison=">="),
+                Measure(name="cover_margin_median", value=signals["cover_margin_median"]),
+                Measure(name="stability", value=signals["stability"]),
+            ]
+            joint = signals["joint_tender_ids"][:200]
+            for m in members:
+                out.append(
+                    make_finding(
+                        self, SubjectKind.SUPPLIER, m, score, self.title,
+                        f"Grupo de {len(members)} fornecedores disputou junto {signals['joint_tenders']} contratações e "
+                        f"venceu {signals['member_win_share']:.0%} delas, com revezamento ou divisão de mercado.",
+                        measures,
+                        [*members, *joint],
+                        {"community": label, "wins_by_member": signals["wins_by_member"], "min_cobids_computed": computed},
+                    )
+                )
+        return out
+
+
+def community_signals(bids: pd.DataFrame, members: list[str], tenders: pd.DataFrame) -> dict[str, Any]:
+    """Cartel signals of one community measured on the tenders where two or more members bid."""
+    mset = set(members)
+    mb = bids[bids["supplier"].isin(mset)]
+    per_tender = mb.groupby("tender")["supplier"].nunique()
+    joint = sorted(per_tender[per_tender >= 2].index)
+    any_member = set(mb["tender"])
+    jb = bids[bids["tender"].isin(joint)]
+    winners = jb[jb["won"]].drop_duplicates("tender").set_index("tender")["supplier"]
+    member_wins = winners[winners.isin(mset)]
+    wins = member_wins.value_counts()
+    n_win = int(wins.sum())
+    # rotation: how evenly wins spread over members (normalized entropy), 0 when one member takes all
+    if len(wins) >= 2 and n_win:
+        p = wins.to_numpy() / n_win
+        rotation = float(-(p * np.log(p)).sum() / math.log(len(members)))
+    else:
+        rotation = 0.0
+    # market sharing: members win in different agencies (or item classes), each mostly held by one member
+    market = 0.0
+    if len(wins) >= 2:
+        wt = pd.DataFrame({"tender": member_wins.index, "supplier": member_wins.to_numpy()})
+        wt["agency"] = wt["tender"].map(tenders["agency_id"]) if "agency_id" in tenders else None
+        cls = jb.drop_duplicates("tender").set_index("tender")["item_class"]
+        wt["item_class"] = wt["tender"].map(cls)
+        for key in ("agency", "item_class"):
+            g = wt.dropna(subset=[key]).groupby(key)["supplier"]
+            if g.ngroups >= 2:
+                dominance = g.agg(lambda s: s.value_counts().iloc[0] / len(s))
+                split = wt.dropna(subset=[key]).groupby("supplier")[key].nunique().gt(0).sum() >= 2
+                if split and g.agg(lambda s: s.value_counts().index[0]).nunique() >= 2:
+                    market = max(market, float(dominance.mean()))
+    # cover margin: how far the cheapest losing member sits above the winning member
+    margins = []
+    for t, w in member_wins.items():
+        tb = jb[(jb["tender"] == t) & jb["supplier"].isin(mset)]
+        wv = tb.loc[tb["supplier"] == w, "value"].min()
+        lv = tb.loc[tb["supplier"] != w, "value"].min()
+        if wv and wv == wv and lv == lv:
+            margins.append((lv - wv) / wv)
+    return {
+        "joint_tenders": len(joint),
+        "joint_tender_ids": joint,
+        "stability": len(joint) / max(len(any_member), 1),
+        "member_win_share": n_win / max(len(joint), 1),
+        "rotation": rotation,
+        "market_sharing": market,
+        "cover_margin_median": float(np.median(margins)) if margins else None,
+        "wins_by_member": {str(k): int(v) for k, v in wins.items()},
+    }

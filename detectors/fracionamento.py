@@ -1,0 +1,62 @@
+"""`fracionamento`: dispensas por valor of one unit, year and object nature that together pass the art. 75
+limit (art. 75 §1º), although each one stays below it."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from core.domain import Finding, Measure, SubjectKind
+from detectors.base import Detector, DetectorConfig, GraphTables, excess_score, make_finding
+from detectors.law import DISPENSA_BY_VALUE_CODES, ENGINEERING_NATURES, MODALITY_DISPENSA, dispensa_limit
+
+
+class FracionamentoConfig(DetectorConfig):
+    min_purchases: int = 2
+    vehicle_parts_exempt_max: float = 8_000.0
+    doubled_agencies: tuple[str, ...] = ()
+    min_year: int = 2021
+
+
+class Fracionamento(Detector[FracionamentoConfig]):
+    code: ClassVar[str] = "fracionamento"
+    version: ClassVar[str] = "1.0.0"
+    title: ClassVar[str] = "Possível fracionamento de despesa"
+    Config = FracionamentoConfig
+
+    def run(self, tables: GraphTables, config: FracionamentoConfig, engine: Any = None) -> list[Finding]:
+        t = tables.get("Tender")
+        t = t[(t["modality_id"] == MODALITY_DISPENSA)]
+        t = t[t["legal_basis_code"].isna() | t["legal_basis_code"].isin(list(DISPENSA_BY_VALUE_CODES))]
+        t = t[t["year"].notna() & (t["year"] >= config.min_year)].copy()
+        t["value"] = t["awarded_value"].where(t["awarded_value"].notna(), t["estimated_value"])
+        t = t[t["value"].notna()]
+        # art. 75 §7º: small vehicle-maintenance purchases do not count towards the sum
+        exempt = (t["object_nature"] == "vehicle_maintenance") & (t["value"] <= config.vehicle_parts_exempt_max)
+        t = t[~exempt]
+        t["limit_class"] = t["object_nature"].map(lambda n: "I" if n in ENGINEERING_NATURES else "II")
+        t["buyer"] = t["unit_id"].where(t["unit_id"].notna(), t["agency_id"])
+        out = []
+        for (buyer, year, cls), g in t.groupby(["buyer", "year", "limit_class"]):
+            limit = dispensa_limit(int(year), "works" if cls == "I" else "goods")
+            if g["agency_id"].iloc[0] in config.doubled_agencies:
+                limit *= 2
+            below = g[g["value"] <= limit]  # single purchases over the limit are `dispensa_limit`'s business
+            total = float(below["value"].sum())
+            if len(below) < config.min_purchases or total <= limit:
+                continue
+            agency = str(g["agency_id"].iloc[0])
+            out.append(
+                make_finding(
+                    self, SubjectKind.AGENCY, agency, excess_score(total, limit), self.title,
+                    f"{len(below)} dispensas por valor da unidade {buyer} em {int(year)} (art. 75 {cls}) somam "
+                    f"R$ {total:,.2f}, acima do limite anual de R$ {limit:,.2f}.",
+                    [
+                        Measure(name="sum_value", value=total, threshold=limit, comparison=">", unit="R$"),
+                        Measure(name="purchases", value=len(below), threshold=config.min_purchases, comparison=">="),
+                        Measure(name="year", value=int(year)),
+                    ],
+                    [str(buyer), *sorted(below["id"].astype(str))],
+                    {"limit_class": cls, "unit": buyer},
+                )
+            )
+        return out

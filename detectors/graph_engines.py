@@ -1,0 +1,218 @@
+"""Graph algorithms behind one interface, with two engines: networkx (local default) and GraphFrames (Spark).
+
+Both engines take edges as a pandas DataFrame (`src`, `dst`, optional `weight`) and return pandas Series,
+so a detector never knows which one ran. Components are labelled canonically (the smallest node id of the
+component), so the two engines give identical answers on the same graph.
+
+The GraphFrames engine gets its session only through `etl.spark.get_spark`, asking Spark to resolve the
+GraphFrames jar from Maven Central (`GRAPHFRAMES_PACKAGE`). Where the jar cannot be resolved (see
+docs/research-maven.md: the mirror here serves no GraphFrames jar), it runs the same algorithms written
+in plain Spark DataFrames, and says so in the log and in `engine.backend`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame as SparkDataFrame
+    from pyspark.sql import SparkSession
+
+log = logging.getLogger(__name__)
+
+GRAPHFRAMES_PACKAGE = "io.graphframes:graphframes-spark3_2.12:0.12.1"
+PAGERANK_ALPHA = 0.85
+PAGERANK_ITERATIONS = 60
+
+
+class GraphEngine(Protocol):
+    name: str
+
+    def connected_components(self, edges: pd.DataFrame, nodes: list[str] | None = None) -> pd.Series:
+        """node id -> component label (the smallest node id of its component); undirected."""
+        ...
+
+    def pagerank(self, edges: pd.DataFrame, nodes: list[str] | None = None) -> pd.Series:
+        """node id -> PageRank (directed, weighted, damping 0.85, dangling mass spread evenly; sums to 1)."""
+        ...
+
+
+def _node_list(edges: pd.DataFrame, nodes: list[str] | None) -> list[str]:
+    found = set(edges["src"].astype(str)) | set(edges["dst"].astype(str))
+    return sorted(found | set(nodes or []))
+
+
+class NetworkxEngine:
+    name = "networkx"
+    backend = "networkx"
+
+    def connected_components(self, edges: pd.DataFrame, nodes: list[str] | None = None) -> pd.Series:
+        import networkx as nx
+
+        g = nx.Graph()
+        g.add_nodes_from(_node_list(edges, nodes))
+        g.add_edges_from(zip(edges["src"].astype(str), edges["dst"].astype(str), strict=True))
+        labels: dict[str, str] = {}
+        for comp in nx.connected_components(g):
+            root = min(comp)
+            labels.update(dict.fromkeys(comp, root))
+        return pd.Series(labels, name="component").sort_index()
+
+    def pagerank(self, edges: pd.DataFrame, nodes: list[str] | None = None) -> pd.Series:
+        import networkx as nx
+
+        g = nx.DiGraph()
+        g.add_nodes_from(_node_list(edges, nodes))
+        w = edges["weight"] if "weight" in edges else pd.Series(1.0, index=edges.index)
+        for s, d, x in zip(edges["src"].astype(str), edges["dst"].astype(str), w.astype(float), strict=True):
+            if g.has_edge(s, d):
+                g[s][d]["weight"] += x
+            else:
+                g.add_edge(s, d, weight=x)
+        if g.number_of_nodes() == 0:
+            return pd.Series(dtype=float, name="pagerank")
+        pr = nx.pagerank(g, alpha=PAGERANK_ALPHA, weight="weight", max_iter=1000, tol=1e-12)
+        return pd.Series(pr, name="pagerank").sort_index()
+
+
+class GraphFramesEngine:
+    name = "graphframes"
+
+    def __init__(self, spark: SparkSession | None = None, package: str = GRAPHFRAMES_PACKAGE) -> None:
+        self._spark = spark
+        self.package = package
+        self.backend = "unknown"
+
+    # -- session ---------------------------------------------------------------------------------
+    @property
+    def spark(self) -> SparkSession:
+        if self._spark is None:
+            from etl.spark import get_spark
+
+            try:
+                self._spark = get_spark("licitagraph-detect", packages=[self.package])
+            except Exception as exc:  # unresolvable package: the JVM gateway exits
+                log.warning("GraphFrames jar %s could not be resolved (%s); using Spark DataFrames", self.package, exc)
+                self._spark = get_spark("licitagraph-detect")
+        return self._spark
+
+    def _has_graphframes(self) -> bool:
+        jvm = self.spark.sparkContext._jvm
+        try:
+            cls = jvm.java.lang.Class.forName("org.graphframes.GraphFramePythonAPI")  # type: ignore[union-attr]
+            ok = cls is not None
+        except Exception:
+            ok = False
+        if not ok and self.backend == "unknown":
+            log.warning("GraphFrames JVM classes are not on the classpath; running the Spark DataFrame algorithms")
+        self.backend = "graphframes" if ok else "spark-dataframes"
+        return ok
+
+    def _frames(self, edges: pd.DataFrame, nodes: list[str] | None) -> tuple[SparkDataFrame, SparkDataFrame]:
+        from pyspark.sql import types as T
+
+        v = self.spark.createDataFrame(
+            pd.DataFrame({"id": _node_list(edges, nodes)}), T.StructType([T.StructField("id", T.StringType(), False)])
+        )
+        e_pd = pd.DataFrame(
+            {
+                "src": edges["src"].astype(str).to_numpy(),
+                "dst": edges["dst"].astype(str).to_numpy(),
+                "weight": (edges["weight"] if "weight" in edges else pd.Series(1.0, index=edges.index)).astype(float).to_numpy(),
+            }
+        )
+        schema = T.StructType(
+            [T.StructField("src", T.StringType()), T.StructField("dst", T.StringType()), T.StructField("weight", T.DoubleType())]
+        )
+        e = self.spark.createDataFrame(e_pd, schema)
+        return v, e
+
+    # -- algorithms ------------------------------------------------------------------------------
+    def connected_components(self, edges: pd.DataFrame, nodes: list[str] | None = None) -> pd.Series:
+        from pyspark.sql import functions as F
+
+        v, e = self._frames(edges, nodes)
+        if self._has_graphframes():
+            from graphframes import GraphFrame
+
+            self._checkpoint_dir()
+            cc = GraphFrame(v, e).connectedComponents()
+            # GraphFrames labels components with a number; relabel with the smallest member id
+            cc = cc.withColumn("root", F.min("id").over(_window("component"))).select("id", "root")
+            pdf = cc.toPandas()
+        else:
+            pdf = _dataframe_components(v, e).toPandas()
+        return pd.Series(pdf["root"].to_numpy(), index=pdf["id"].to_numpy(), name="component").sort_index()
+
+    def pagerank(self, edges: pd.DataFrame, nodes: list[str] | None = None) -> pd.Series:
+        v, e = self._frames(edges, nodes)
+        pdf = _dataframe_pagerank(v, e).toPandas()
+        return pd.Series(pdf["pagerank"].to_numpy(), index=pdf["id"].to_numpy(), name="pagerank").sort_index()
+
+    def _checkpoint_dir(self) -> None:
+        from core.settings import get_settings
+
+        self.spark.sparkContext.setCheckpointDir(str(get_settings().var_dir / "spark-checkpoints"))
+
+
+def _window(col: str) -> Any:
+    from pyspark.sql import Window
+
+    return Window.partitionBy(col)
+
+
+def _dataframe_components(v: SparkDataFrame, e: SparkDataFrame) -> SparkDataFrame:
+    """Connected components by iterated min-label propagation over undirected edges."""
+    from pyspark.sql import functions as F
+
+    und = e.select("src", "dst").union(e.select(F.col("dst").alias("src"), F.col("src").alias("dst"))).distinct()
+    und = und.localCheckpoint()
+    labels = v.select("id", F.col("id").alias("root")).localCheckpoint()
+    while True:
+        incoming = und.join(labels, und.src == labels.id).select(F.col("dst").alias("id"), F.col("root").alias("cand"))
+        new = (
+            labels.join(incoming.groupBy("id").agg(F.min("cand").alias("cand")), "id", "left")
+            .select("id", F.least("root", F.coalesce("cand", "root")).alias("root"))
+            .localCheckpoint()
+        )
+        changed = new.join(labels.withColumnRenamed("root", "old"), "id").filter(F.col("root") != F.col("old")).count()
+        labels = new
+        if changed == 0:
+            return labels
+
+
+def _dataframe_pagerank(v: SparkDataFrame, e: SparkDataFrame) -> SparkDataFrame:
+    """Weighted PageRank with dangling mass spread evenly, a fixed number of power iterations."""
+    from pyspark.sql import functions as F
+
+    n = v.count()
+    if n == 0:
+        return v.withColumn("pagerank", F.lit(0.0))
+    e = e.groupBy("src", "dst").agg(F.sum("weight").alias("weight"))
+    out_w = e.groupBy("src").agg(F.sum("weight").alias("out_w"))
+    trans = e.join(out_w, "src").select("src", "dst", (F.col("weight") / F.col("out_w")).alias("p")).localCheckpoint()
+    has_out = out_w.select(F.col("src").alias("id"), F.lit(True).alias("has_out"))
+    ranks = v.select("id", F.lit(1.0 / n).alias("pr")).join(has_out, "id", "left").fillna(False, ["has_out"]).localCheckpoint()
+    for _ in range(PAGERANK_ITERATIONS):
+        dangling = ranks.filter(~F.col("has_out")).agg(F.sum("pr")).first()[0] or 0.0  # type: ignore[index]
+        contrib = trans.join(ranks.select(F.col("id").alias("src"), "pr"), "src").groupBy("dst").agg(
+            F.sum(F.col("pr") * F.col("p")).alias("c")
+        )
+        base = (1 - PAGERANK_ALPHA) / n + PAGERANK_ALPHA * dangling / n
+        ranks = (
+            ranks.join(contrib.withColumnRenamed("dst", "id"), "id", "left")
+            .select("id", "has_out", (F.lit(base) + PAGERANK_ALPHA * F.coalesce("c", F.lit(0.0))).alias("pr"))
+            .localCheckpoint()
+        )
+    return ranks.select("id", F.col("pr").alias("pagerank"))
+
+
+def get_engine(name: str, spark: SparkSession | None = None) -> GraphEngine:
+    if name == "networkx":
+        return NetworkxEngine()
+    if name == "graphframes":
+        return GraphFramesEngine(spark=spark)
+    raise ValueError(f"unknown graph engine {name!r}; use networkx or graphframes")

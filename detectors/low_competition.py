@@ -1,0 +1,90 @@
+"""`low_competition`: single-bidder and low-competition tenders against their agency and item-class baseline."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from core.domain import Finding, Measure, SubjectKind
+from detectors.base import Detector, DetectorConfig, GraphTables, bids_with_tender, make_finding
+
+# Modalities where a single bidder is expected: dispensa, inexigibilidade, credenciamento, inaplicabilidade
+NON_COMPETITIVE_MODALITIES = (8, 9, 12, 14)
+# Items that ended deserted (4) or failed (5) have no bids by definition
+EMPTY_ITEM_STATUSES = (4, 5)
+
+
+class LowCompetitionConfig(DetectorConfig):
+    max_bidders: int = 1
+    baseline_min: float | None = None
+    min_baseline_tenders: int = 3
+    excluded_modalities: tuple[int, ...] = NON_COMPETITIVE_MODALITIES
+
+
+class LowCompetition(Detector[LowCompetitionConfig]):
+    code: ClassVar[str] = "low_competition"
+    version: ClassVar[str] = "1.0.0"
+    title: ClassVar[str] = "Licitação com um único licitante"
+    Config = LowCompetitionConfig
+
+    def run(self, tables: GraphTables, config: LowCompetitionConfig, engine: Any = None) -> list[Finding]:
+        tenders = tables.get("Tender")
+        items = tables.get("Item")
+        bids = bids_with_tender(tables)
+        if bids.empty:
+            return []
+        per_item = bids.groupby(["tender", "item", "item_class"], dropna=False)["supplier"].nunique().rename("bidders")
+        per_item = per_item.reset_index()
+        status = items.set_index("id")["status_id"]
+        per_item = per_item[~per_item["item"].map(status).isin(EMPTY_ITEM_STATUSES)]
+        t = tenders.set_index("id")
+        per_item["agency"] = per_item["tender"].map(t["agency_id"])
+        per_item["modality_id"] = per_item["tender"].map(t["modality_id"])
+        competitive = per_item[~per_item["modality_id"].isin(config.excluded_modalities)]
+        per_tender = competitive.groupby("tender").agg(
+            bidders=("bidders", "max"), agency=("agency", "first"), classes=("item_class", lambda s: sorted(set(s.dropna())))
+        )
+        # Baselines: median bidders of the other tenders of the same item class and of the same agency.
+        class_base = competitive.groupby("item_class")["bidders"].agg(["median", "count"])
+        agency_base = per_tender.groupby("agency")["bidders"].agg(["median", "count"])
+        overall = float(per_tender["bidders"].median()) if len(per_tender) else float("nan")
+        baseline_min = config.baseline_min
+        computed = baseline_min is None
+        if baseline_min is None:
+            baseline_min = max(2.0, float(per_tender["bidders"].quantile(0.25))) if len(per_tender) else 2.0
+        out: list[Finding] = []
+        for tender, row in per_tender.iterrows():
+            if row["bidders"] > config.max_bidders:
+                continue
+            cls = [c for c in row["classes"] if c in class_base.index and class_base.loc[c, "count"] >= config.min_baseline_tenders]
+            class_median = float(pd.Series([class_base.loc[c, "median"] for c in cls]).median()) if cls else float("nan")
+            ag = row["agency"]
+            agency_median = (
+                float(agency_base.loc[ag, "median"])
+                if ag in agency_base.index and agency_base.loc[ag, "count"] >= config.min_baseline_tenders
+                else float("nan")
+            )
+            baseline = class_median if class_median == class_median else agency_median
+            if baseline != baseline:
+                baseline = overall
+            if baseline != baseline or baseline < baseline_min:
+                continue  # the market itself has little competition: not a red flag of this tender
+            score = min(1.0, 0.5 + 0.1 * (baseline - row["bidders"]))
+            sups = sorted(set(bids.loc[bids["tender"] == tender, "supplier"]))
+            out.append(
+                make_finding(
+                    self, SubjectKind.TENDER, str(tender), score, self.title,
+                    f"A contratação teve {int(row['bidders'])} licitante(s), enquanto contratações comparáveis têm "
+                    f"mediana de {baseline:.1f}.",
+                    [
+                        Measure(name="bidders", value=int(row["bidders"]), threshold=config.max_bidders, comparison="<="),
+                        Measure(name="baseline_bidders", value=baseline, threshold=baseline_min, comparison=">="),
+                        Measure(name="item_class_median", value=None if class_median != class_median else class_median),
+                        Measure(name="agency_median", value=None if agency_median != agency_median else agency_median),
+                    ],
+                    [str(ag), *sups],
+                    {"baseline_min_computed": computed},
+                )
+            )
+        return out

@@ -1,0 +1,109 @@
+"""`overpricing`: unit price far above a robust reference for the same item class and unit, or an award far
+above the tender's estimate (sobrepreço)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from core.domain import Finding, Measure, SubjectKind
+from detectors.base import Detector, DetectorConfig, GraphTables, excess_score, make_finding, upper_fence
+
+
+class OverpricingConfig(DetectorConfig):
+    min_references: int = 5
+    price_ratio_min: float | None = None
+    estimate_ratio_min: float | None = None
+    floor_ratio: float = 1.25
+
+
+class Overpricing(Detector[OverpricingConfig]):
+    code: ClassVar[str] = "overpricing"
+    version: ClassVar[str] = "1.0.0"
+    title: ClassVar[str] = "Preço acima da referência"
+    Config = OverpricingConfig
+
+    def run(self, tables: GraphTables, config: OverpricingConfig, engine: Any = None) -> list[Finding]:
+        return [*self._unit_prices(tables, config), *self._over_estimate(tables, config)]
+
+    def _unit_prices(self, tables: GraphTables, config: OverpricingConfig) -> list[Finding]:
+        aw = tables.get("AWARDED")
+        items = tables.get("Item")[["id", "tender_id", "item_class", "unit"]]
+        a = aw.merge(items, left_on="src", right_on="id", how="inner")
+        a = a[a["unit_value"].notna() & (a["unit_value"] > 0) & a["item_class"].notna()]
+        if a.empty:
+            return []
+        a = a.assign(key=a["item_class"].astype(str) + "|" + a["unit"].fillna("?").astype(str))
+        # Leave-one-tender-out median: a price is never its own reference.
+        rows = []
+        for _key, g in a.groupby("key"):
+            if g["tender_id"].nunique() <= config.min_references:
+                continue
+            for idx, r in g.iterrows():
+                others = g.loc[g["tender_id"] != r["tender_id"], "unit_value"]
+                if len(others) < config.min_references:
+                    continue
+                rows.append((idx, float(np.median(others)), len(others)))
+        if not rows:
+            return []
+        ref = pd.DataFrame(rows, columns=["idx", "reference", "n_refs"]).set_index("idx")
+        a = a.join(ref, how="inner")
+        a["log_ratio"] = np.log(a["unit_value"] / a["reference"])
+        threshold = config.price_ratio_min
+        computed = threshold is None
+        if threshold is None:
+            fence = upper_fence(a["log_ratio"].tolist())
+            threshold = max(math.exp(fence) if fence == fence else config.floor_ratio, config.floor_ratio)
+        out = []
+        for _, r in a[a["unit_value"] / a["reference"] > threshold].iterrows():
+            ratio = float(r["unit_value"] / r["reference"])
+            overcharge = (r["unit_value"] - r["reference"]) * (r["quantity"] if r["quantity"] == r["quantity"] else 1.0)
+            out.append(
+                make_finding(
+                    self, SubjectKind.TENDER, str(r["tender_id"]), excess_score(ratio, threshold), self.title,
+                    f"Preço unitário homologado {ratio:.2f} vezes a mediana paga por outros órgãos pelo mesmo item e unidade.",
+                    [
+                        Measure(name="unit_price_ratio", value=ratio, threshold=threshold, comparison=">"),
+                        Measure(name="unit_value", value=float(r["unit_value"]), unit="R$"),
+                        Measure(name="reference_median", value=float(r["reference"]), unit="R$"),
+                        Measure(name="n_references", value=int(r["n_refs"]), threshold=config.min_references, comparison=">="),
+                        Measure(name="estimated_overcharge", value=float(overcharge), unit="R$"),
+                    ],
+                    [str(r["src"]), str(r["dst"])],
+                    {"kind": "unit_price", "item_class": r["item_class"], "unit": r["unit"], "threshold_computed": computed},
+                )
+            )
+        return out
+
+    def _over_estimate(self, tables: GraphTables, config: OverpricingConfig) -> list[Finding]:
+        t = tables.get("Tender")
+        t = t[(t["estimated_value"] > 0) & (t["awarded_value"] > 0)]
+        if t.empty:
+            return []
+        ratio = t["awarded_value"] / t["estimated_value"]
+        threshold = config.estimate_ratio_min
+        computed = threshold is None
+        if threshold is None:
+            fence = upper_fence(np.log(ratio).tolist())
+            threshold = max(math.exp(fence) if fence == fence else config.floor_ratio, config.floor_ratio)
+        out = []
+        for (_, r), q in zip(t.iterrows(), ratio, strict=True):
+            if q <= threshold:
+                continue
+            out.append(
+                make_finding(
+                    self, SubjectKind.TENDER, str(r["id"]), excess_score(float(q), threshold), "Valor homologado acima do estimado",
+                    f"O valor homologado é {q:.2f} vezes o valor estimado da contratação.",
+                    [
+                        Measure(name="awarded_to_estimate", value=float(q), threshold=threshold, comparison=">"),
+                        Measure(name="awarded_value", value=float(r["awarded_value"]), unit="R$"),
+                        Measure(name="estimated_value", value=float(r["estimated_value"]), unit="R$"),
+                    ],
+                    [str(r["agency_id"])],
+                    {"kind": "over_estimate", "threshold_computed": computed},
+                )
+            )
+        return out

@@ -1,0 +1,151 @@
+"""`licitagraph detect`: run the detectors on the graph tables, combine risk, write findings/ and risk/."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import ValidationError
+
+from core.domain import Evidence, Finding, Measure, Subject
+from detectors.base import GraphTables, winners_by_tender
+from detectors.graph_engines import get_engine
+from detectors.registry import BY_CODE, DETECTORS
+from detectors.risk import combine, findings_frame, risk_frame
+
+log = logging.getLogger(__name__)
+
+
+class DetectError(RuntimeError):
+    """The run cannot go on (bad options, no tables); the message says why."""
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    findings: list[Finding]
+    summary: list[dict[str, Any]] = field(default_factory=list)
+    findings_path: Path | None = None
+    risk_path: Path | None = None
+    n_risk: int = 0
+
+
+FINDINGS_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()), ("detector", pa.string()), ("detector_version", pa.string()),
+        ("subject_kind", pa.string()), ("subject_id", pa.string()), ("score", pa.float64()),
+        ("title", pa.string()), ("summary", pa.string()), ("measures_json", pa.string()),
+        ("node_ids", pa.list_(pa.string())), ("details_json", pa.string()), ("run_id", pa.string()),
+        ("created_at", pa.timestamp("us")),
+    ]
+)
+RISK_SCHEMA = pa.schema(
+    [
+        ("subject_kind", pa.string()), ("subject_id", pa.string()), ("score", pa.float64()),
+        ("n_findings", pa.int64()), ("reasons_json", pa.string()), ("run_id", pa.string()),
+    ]
+)
+
+
+def _write(df: pd.DataFrame, schema: pa.Schema, folder: Path) -> Path:
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pandas(df, schema=schema, preserve_index=False), tmp / "part-00000.parquet")
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+    return folder
+
+
+def read_findings(tables_dir: Path) -> list[Finding]:
+    """Findings previously written under `<tables>/findings/`."""
+    path = tables_dir / "findings"
+    if not path.exists():
+        return []
+    df = pd.read_parquet(path)
+    out = []
+    for r in df.itertuples(index=False):
+        out.append(
+            Finding(
+                detector=r.detector, detector_version=r.detector_version,
+                subject=Subject(kind=r.subject_kind, id=r.subject_id), score=r.score, title=r.title or "",
+                evidence=Evidence(
+                    summary=r.summary or "",
+                    measures=tuple(Measure(**m) for m in json.loads(r.measures_json or "[]")),
+                    node_ids=tuple(r.node_ids if r.node_ids is not None else ()),
+                    details=json.loads(r.details_json or "{}"),
+                ),
+                run_id=r.run_id, created_at=pd.Timestamp(r.created_at).to_pydatetime(),
+            )
+        )
+    return out
+
+
+def run_detectors(
+    tables_dir: Path,
+    engine: str = "networkx",
+    only: list[str] | None = None,
+    configs: Mapping[str, Mapping[str, Any]] | None = None,
+    run_id: str | None = None,
+    on_step: Callable[[str, int, int], None] | None = None,
+    write: bool = True,
+    tables: GraphTables | None = None,
+) -> RunResult:
+    configs = dict(configs or {})
+    unknown = sorted(set(configs) - set(BY_CODE)) + sorted(set(only or []) - set(BY_CODE))
+    if unknown:
+        raise DetectError(f"unknown detector code(s) {unknown}; known: {', '.join(BY_CODE)}")
+    if tables is None:
+        if not tables_dir.exists():
+            raise DetectError(f"tables folder {tables_dir} does not exist (run `licitagraph etl` first)")
+        tables = GraphTables.from_dir(tables_dir)
+    selected = [d for d in DETECTORS if not only or d.code in only]
+    parsed = {}
+    for d in selected:
+        try:
+            parsed[d.code] = d().config(configs.get(d.code))
+        except ValidationError as exc:
+            raise DetectError(f"bad options for detector {d.code}: {exc}") from exc
+    run_id = run_id or time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    graph_engine = get_engine(engine) if any(d.needs_graph_engine for d in selected) else None
+    findings: list[Finding] = []
+    summary = []
+    for i, d in enumerate(selected):
+        if on_step:
+            on_step(d.code, i, len(selected))
+        det = d()
+        t0 = time.perf_counter()
+        got = det.run(tables, parsed[d.code], engine=graph_engine)
+        got = [f.model_copy(update={"run_id": run_id}) for f in got]
+        dt = time.perf_counter() - t0
+        findings.extend(got)
+        summary.append({"detector": d.code, "version": d.version, "findings": len(got),
+                        "max_score": max((f.score for f in got), default=0.0), "seconds": dt})
+        log.info("%s: %d findings in %.2fs", d.code, len(got), dt)
+    if on_step:
+        on_step("risk", len(selected), len(selected))
+    result = RunResult(run_id=run_id, findings=findings, summary=summary)
+    if write:
+        ran = {d.code for d in selected}
+        kept = [f for f in read_findings(tables_dir) if f.detector not in ran]
+        all_findings = {f.id: f for f in [*kept, *findings]}
+        merged = list(all_findings.values())
+        tmeta = tables.get("Tender")
+        tender_agency = {str(a): str(b) for a, b in zip(tmeta["id"], tmeta["agency_id"], strict=True) if b == b and b}
+        w = winners_by_tender(tables)
+        tender_winners = w.groupby("tender")["supplier"].apply(lambda s: sorted(set(s))).to_dict() if len(w) else {}
+        scores = combine(merged, tender_agency, tender_winners)
+        result.findings_path = _write(findings_frame(merged, run_id), FINDINGS_SCHEMA, tables_dir / "findings")
+        result.risk_path = _write(risk_frame(scores, run_id), RISK_SCHEMA, tables_dir / "risk")
+        result.n_risk = len(scores)
+    return result

@@ -1,0 +1,97 @@
+"""sanctioned_winner, fresh_company, inactive_supplier, tiny_capital and cnae_mismatch on hand-made tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from detector_kit import bid, rel
+
+from detectors.cnae_mismatch import CnaeMismatch
+from detectors.fresh_company import FreshCompany
+from detectors.inactive_supplier import InactiveSupplier
+from detectors.sanctioned_winner import SanctionedWinner
+from detectors.tiny_capital import TinyCapital
+
+
+def _world(suppliers: list[dict[str, Any]], **extra: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """One tender per supplier (published 2025-06-01), each won by that supplier for R$ 100.000."""
+    tenders, items, bids = [], [], []
+    for i, s in enumerate(suppliers):
+        tenders.append({"id": f"tender:{i}", "agency_id": "agency:1", "published_at": "2025-06-01", "modality_id": 6})
+        items.append({"id": f"item:{i}", "tender_id": f"tender:{i}", "item_class": "CATMAT:1", "unit": "UN"})
+        bids.append(bid(s["id"], f"item:{i}", 100_000.0, won=True))
+    return {"Tender": tenders, "Item": items, "BID": bids, "Supplier": suppliers, **extra}
+
+
+def test_sanctioned_winner_active_sanction_only(graph) -> None:
+    sups = [{"id": "supplier:a"}, {"id": "supplier:b"}, {"id": "supplier:c"}, {"id": "supplier:d"}]
+    sanctions = [
+        {"id": "sanction:1", "registry": "CEIS", "category": "Impedimento", "start_date": "2025-01-01", "end_date": "2026-01-01"},
+        {"id": "sanction:2", "registry": "CEIS", "category": "Impedimento", "start_date": "2023-01-01", "end_date": "2024-01-01"},
+        {"id": "sanction:3", "registry": "CEIS", "category": "Impedimento", "start_date": "2025-07-01", "end_date": None},
+        {"id": "sanction:4", "registry": "CNEP", "category": "Multa", "start_date": "2025-01-01", "end_date": None},
+    ]
+    links = [
+        rel("supplier:a", "sanction:1", "Supplier", "Sanction", start_date="2025-01-01", end_date="2026-01-01"),  # active
+        rel("supplier:b", "sanction:2", "Supplier", "Sanction", start_date="2023-01-01", end_date="2024-01-01"),  # expired
+        rel("supplier:c", "sanction:3", "Supplier", "Sanction", start_date="2025-07-01"),  # starts after award
+        rel("supplier:d", "sanction:4", "Supplier", "Sanction", start_date="2025-01-01"),  # category excluded below
+    ]
+    tables = graph(**_world(sups, Sanction=sanctions, SANCTIONED=links))
+    det = SanctionedWinner()
+    got = det.run(tables, det.config({"categories_excluded": ["Multa"]}))
+    assert [f.subject.id for f in got] == ["supplier:a"]
+    assert {"tender:0", "sanction:1"} <= set(got[0].evidence.node_ids)
+    assert len(det.run(tables, det.config())) == 2  # with no exclusion, d (open-ended, active) is found too
+
+
+def test_fresh_company(graph) -> None:
+    sups = [
+        {"id": "supplier:new", "founded_on": "2025-04-01", "person_type": "PJ"},   # 61 days before
+        {"id": "supplier:old", "founded_on": "2010-01-01", "person_type": "PJ"},
+        {"id": "supplier:pf", "founded_on": "2025-05-01", "person_type": "PF"},    # natural persons are not companies
+        {"id": "supplier:later", "founded_on": "2025-07-01", "person_type": "PJ"},  # date after award: a data error
+    ]
+    det = FreshCompany()
+    got = det.run(graph(**_world(sups)), det.config())
+    assert [f.subject.id for f in got] == ["supplier:new"]
+    assert got[0].evidence.measures[0].value == 61
+    assert det.run(graph(**_world(sups)), det.config({"max_age_days": 30})) == []
+
+
+def test_inactive_supplier(graph) -> None:
+    sups = [
+        {"id": "supplier:inapta", "registry_status": "INAPTA", "registry_status_date": "2024-01-01"},
+        {"id": "supplier:ativa", "registry_status": "ATIVA", "registry_status_date": "2024-01-01"},
+        {"id": "supplier:closed_later", "registry_status": "BAIXADA", "registry_status_date": "2025-12-01"},
+    ]
+    det = InactiveSupplier()
+    got = det.run(graph(**_world(sups)), det.config())
+    assert [f.subject.id for f in got] == ["supplier:inapta"]
+    assert got[0].evidence.measures[0].value == "INAPTA"
+
+
+def test_tiny_capital_with_computed_threshold(graph) -> None:
+    sups = [{"id": f"supplier:{i}", "capital": 50_000.0} for i in range(6)]  # ratio 2 each
+    sups += [{"id": "supplier:tiny", "capital": 1_000.0},                    # ratio 100
+             {"id": "supplier:nocap", "capital": None}]
+    det = TinyCapital()
+    got = det.run(graph(**_world(sups)), det.config())
+    assert [f.subject.id for f in got] == ["supplier:tiny"]
+    m = got[0].evidence.measures[0]
+    assert m.value == pytest.approx(100.0) and m.threshold == pytest.approx(10.0)  # fence of equal ratios -> floor
+    assert det.run(graph(**_world(sups)), det.config({"min_value": 200_000.0})) == []
+
+
+def test_cnae_mismatch(graph) -> None:
+    sups = [{"id": f"supplier:{i}", "main_cnae": "4644301"} for i in range(5)]  # pharma wholesalers
+    sups += [{"id": "supplier:odd", "main_cnae": "9602501"},                     # a hairdresser wins
+             # a cleaning company whose secondary activity is pharma wholesale
+             {"id": "supplier:odd2", "main_cnae": "8121400", "secondary_cnaes": ["4644-3/01"]}]
+    tables = graph(**_world(sups))
+    det = CnaeMismatch()
+    got = det.run(tables, det.config())
+    assert [f.subject.id for f in got] == ["supplier:odd"]
+    assert got[0].evidence.details["division"] == "96"
+    assert det.run(tables, det.config({"min_class_suppliers": 10})) == []
