@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +89,12 @@ class Settings(BaseSettings):
     pipeline_schedule_hour: int = 3
     pipeline_schedule_minute: int = 0
     timezone: str = "America/Sao_Paulo"
+
+    @field_validator("var_dir")
+    @classmethod
+    def _absolute_var_dir(cls, v: Path) -> Path:
+        # Relative paths are taken from the repository root, so every process agrees on one folder.
+        return (v if v.is_absolute() else REPO_ROOT / v).resolve()
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:

@@ -20,20 +20,18 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 SHARED_DATA = SHARED / "data"
 
-TEST_ENV = {
-    "LICITAGRAPH_ENVIRONMENT": "local",
-    "LICITAGRAPH_VAR_DIR": str(REPO / "var" / "test"),
-    "LICITAGRAPH_NEO4J_BOLT_PORT": os.environ.get("LICITAGRAPH_TEST_NEO4J_BOLT_PORT", "17687"),
-    "LICITAGRAPH_NEO4J_HTTP_PORT": os.environ.get("LICITAGRAPH_TEST_NEO4J_HTTP_PORT", "17474"),
-    "LICITAGRAPH_REDIS_PORT": os.environ.get("LICITAGRAPH_TEST_REDIS_PORT", "16379"),
-    "LICITAGRAPH_SMTP_PORT": os.environ.get("LICITAGRAPH_TEST_SMTP_PORT", "18025"),
-    "LICITAGRAPH_NEO4J_PASSWORD": "licitagraph-test",
-    "LICITAGRAPH_SPARK_MASTER": "local[1]",
-    "LICITAGRAPH_SPARK_DRIVER_MEMORY": "1g",
-    "LICITAGRAPH_SPARK_SHUFFLE_PARTITIONS": "2",
-    "LICITAGRAPH_NEO4J_HEAP": "768m",
-    "LICITAGRAPH_NEO4J_PAGECACHE": "256m",
-}
+def _read_env(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+TEST_ENV = _read_env(REPO / "tests" / "test.env")
+TEST_ENV["LICITAGRAPH_VAR_DIR"] = str(REPO / TEST_ENV["LICITAGRAPH_VAR_DIR"])
 os.environ.update(TEST_ENV)
 # Settings are cached per process; make sure nothing built them before the test environment was set.
 from core.settings import get_settings  # noqa: E402
