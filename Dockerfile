@@ -1,0 +1,28 @@
+# The licitagraph application image (API, Celery worker and beat, and the Spark driver).
+FROM python:3.11-slim-bookworm
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends openjdk-17-jre-headless procps \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml requirements.lock README.md ./
+COPY core core
+COPY etl etl
+COPY graph graph
+COPY gnn gnn
+COPY detectors detectors
+COPY api api
+COPY alerts alerts
+COPY services services
+COPY cypher cypher
+# CPU-only torch keeps the image small; PyPI's default Linux wheel carries the CUDA libraries.
+RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu -c requirements.lock . \
+ || pip install --no-cache-dir -c requirements.lock .
+
+RUN useradd --system --home /var/lib/licitagraph licitagraph && mkdir -p /var/lib/licitagraph \
+ && chown licitagraph /var/lib/licitagraph
+USER licitagraph
+ENV LICITAGRAPH_ENVIRONMENT=production PYTHONUNBUFFERED=1
+EXPOSE 8000
+CMD ["licitagraph", "serve", "--host", "0.0.0.0"]
