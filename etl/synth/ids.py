@@ -104,8 +104,9 @@ def email_id(email: str) -> str:
     return f"email:{email.lower()}"
 
 
-def address_normalized(street_type: str, street: str, number: str, cep: str, municipality_ibge: str,
-                       uf: str) -> str:
+def address_normalized(
+    street_type: str, street: str, number: str, cep: str, municipality_ibge: str, uf: str
+) -> str:
     """The key text an Address id hashes, as the ETL builds it (etl/build.py `_contacts`):
     `<TIPO LOGRADOURO> | <NUMERO, S/N -> SN> | <CEP digits> | <IBGE code> | <UF>` (complement and district
     are kept on the node but are not part of the key)."""

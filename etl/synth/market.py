@@ -575,7 +575,9 @@ class Market:
                 begins = result_day + timedelta(days=int(rng.integers(15, 200)))
                 self.sanction_dates[s.ref] = (begins, begins + timedelta(days=730), "Suspensão")
         elif s.kind == FRESH_T:
-            self.fresh_founded[s.ref] = s.pub - timedelta(days=int(rng.integers(1, 16)))  # days before the edital
+            self.fresh_founded[s.ref] = s.pub - timedelta(
+                days=int(rng.integers(1, 16))
+            )  # days before the edital
             self.w.companies[s.ref].founded = self.fresh_founded[s.ref]
             self.w.companies[s.ref].status_date = self.fresh_founded[s.ref]
         elif s.kind == NM_YOUNG:

@@ -236,6 +236,8 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
     companies: list[Company] = []
     used_names: set[str] = set()
     seen_addr: set[str] = set()
+    seen_email: set[str] = set()
+    seen_person: set[tuple[str, str]] = set()
     for i in range(n_all):
         seg = SEGMENT_KEYS[int(segs[i])]
         words = SEGMENTS[seg][2]
@@ -274,10 +276,18 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
             cap = float(round(cap / 10, -2)) or 1000.0
         porte = "01" if cap < 80_000 else ("03" if cap < 800_000 else "05")
         email = (
-            f"contato@{_slug(trade)}{i % 97}.com.br"
+            f"contato@{_slug(trade)}.com.br"
             if i % 3
             else f"{_slug(fn + ln)}{i % 1000}@{EMAIL_DOMAINS[i % len(EMAIL_DOMAINS)]}"
         )
+        while email in seen_email:  # honest companies never share an e-mail
+            local, domain = email.split("@")
+            email = (
+                f"{local}{len(seen_email) % 997}@{domain}"
+                if domain.endswith(".com.br")
+                else f"{local}x@{domain}"
+            )
+        seen_email.add(email)
         c = Company(
             cnpj=cnpjs[i],
             name=name,
@@ -308,6 +318,12 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
             for cpf in ids.cpfs_from_base(bases):
                 pf = FIRST_NAMES[int(rng.integers(len(FIRST_NAMES)))]
                 pl = f"{SURNAMES[int(rng.integers(len(SURNAMES)))]} {SURNAMES[int(rng.integers(len(SURNAMES)))]}"
+                while (
+                    cpf[3:9],
+                    f"{pf} {pl}",
+                ) in seen_person:  # person ids (masked digits + name) stay distinct
+                    pl = f"{pl} {SURNAMES[int(rng.integers(len(SURNAMES)))]}"
+                seen_person.add((cpf[3:9], f"{pf} {pl}"))
                 c.partners.append(len(persons))
                 persons.append(Person(f"{pf} {pl}", cpf))
         else:

@@ -387,3 +387,23 @@ def test_overpriced_items_are_far_above_other_buyers(synth_world: Loaded) -> Non
         others = [p for j, p in prices[(it["catalogoCodigoItem"], it["unidadeMedida"])] if j != i]
         ref = statistics.median(others) if len(others) >= 3 else CATALOG_BY_CODE[it["catalogoCodigoItem"]].price
         assert mine > 2.0 * ref, (i, mine, ref)
+
+
+def test_only_planted_links_share_contacts_or_partners(synth_world: Loaded) -> None:
+    """Every phone, e-mail, address or partner shared by two companies belongs to a labelled link."""
+    d = synth_world
+    tom_ibge = {m.receita: m.ibge for m in MUNICIPALITIES}
+    holders: dict[str, set[str]] = defaultdict(set)
+    for r in d.receita["Estabelecimentos"]:
+        cnpj = r[0] + r[1] + r[2]
+        holders[ids.phone_id(r[21], r[22])].add(cnpj)
+        if r[27]:
+            holders[ids.email_id(r[27])].add(cnpj)
+        holders[ids.address_id(ids.address_normalized(r[13], r[14], r[15], r[18], tom_ibge[r[20]], r[19]))].add(cnpj)
+    for r in d.receita["Socios"]:
+        if r[1] == "2":
+            holders[ids.person_id(r[3], r[2])].add(r[0])
+    labelled = {x for c in d.truth["cases"] + d.truth["near_misses"] if c["pattern"].startswith("shared_")
+                for x in c.get("contact_ids", []) + c.get("person_ids", [])}
+    shared = {k for k, v in holders.items() if len(v) > 1}
+    assert shared and shared <= labelled
