@@ -1,0 +1,17 @@
+// One subject (tender, supplier, agency or item) with all its properties and its findings, strongest
+// first. No row when the id is unknown.
+// @param id string                  the subject's id
+CALL {
+  MATCH (n:Tender {id: $id}) RETURN n
+  UNION ALL MATCH (n:Supplier {id: $id}) RETURN n
+  UNION ALL MATCH (n:Agency {id: $id}) RETURN n
+  UNION ALL MATCH (n:Item {id: $id}) RETURN n
+}
+CALL {
+  WITH n
+  OPTIONAL MATCH (f:Finding)-[:ABOUT]->(n)
+  WITH f ORDER BY f.score DESC, f.id
+  RETURN collect(f {.id, .detector, .detector_version, .subject_kind, .subject_id, .score, .title, .summary,
+                    .measures_json, .details_json, .node_ids, .run_id, .created_at}) AS findings
+}
+RETURN n.id AS id, labels(n)[0] AS label, properties(n) AS properties, findings

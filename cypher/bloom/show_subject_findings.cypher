@@ -1,0 +1,10 @@
+// Bloom: the findings about a tender, supplier, agency or item, and every node their evidence involves.
+// @phrase Achados sobre $sujeito
+// @param sujeito string             id of the tender, supplier, agency or item (or a supplier's name)
+// @suggest sujeito Supplier.name
+MATCH (f:Finding)-[:ABOUT]->(n)
+WHERE f.subject_id = $sujeito OR n.name = $sujeito
+MATCH p = (f)-[:ABOUT]->(n)
+OPTIONAL MATCH q = (f)-[:INVOLVES]->()
+RETURN p, q
+LIMIT 500

@@ -1,0 +1,180 @@
+"""Graph tables -> Neo4j through the Python driver: batched `UNWIND $rows AS row MERGE ...`.
+
+- Nodes first (MERGE on `id`, backed by the unique constraint), then relationships (endpoints matched by
+  id, MERGE on the pair, so BID and AWARDED, like every type, never duplicate on a rerun).
+- Idempotent: every write is a MERGE; loading the same tables twice changes no count.
+- Resumable: each batch commits in one transaction together with its checkpoint node
+  (`:LoadCheckpoint {key}`), so a killed load, rerun, skips exactly the batches that committed. When a
+  file is finished its batch checkpoints collapse into one file checkpoint (name, size, mtime); a later
+  load skips unchanged files, which makes a day's new part files an incremental load. `full=True`
+  ignores the checkpoints and merges everything again.
+- Ends with a reconciliation (graph.reconcile): rows in the tables vs entities in Neo4j.
+
+Labels and relationship types in the statements come from core/tables.py only (graph.model.ident).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.tables import NODE_TABLES, REL_TABLES, TableSpec
+from graph.model import CHECKPOINT_LABEL, ident, schema_statements
+from graph.runner import QueryRunner, Statement
+from graph.tables_io import TableFile, iter_rows, table_files
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 5000
+_REL_END_COLUMNS = ("src", "dst", "src_label", "dst_label")
+
+ProgressFn = Callable[[str, int], None]
+
+
+def node_statement(spec: TableSpec) -> str:
+    return f"UNWIND $rows AS row MERGE (n:{ident(spec.name)} {{id: row.id}}) SET n += row"
+
+
+def rel_statement(spec: TableSpec, src_label: str, dst_label: str) -> str:
+    if src_label not in spec.src_labels or dst_label not in spec.dst_labels:
+        raise ValueError(f"{spec.name}: {src_label}->{dst_label} is not allowed by core/tables.py")
+    return (
+        f"UNWIND $rows AS row "
+        f"MATCH (a:{ident(src_label)} {{id: row.src}}) "
+        f"MATCH (b:{ident(dst_label)} {{id: row.dst}}) "
+        f"MERGE (a)-[r:{ident(spec.name)}]->(b) SET r += row.props"
+    )
+
+
+CHECKPOINT_BATCH = (
+    f"MERGE (c:{CHECKPOINT_LABEL} {{key: $key}}) "
+    "SET c.file = $file, c.table = $table, c.rows = $rows, c.kind = 'batch', c.at = datetime()"
+)
+CHECKPOINT_FILE = (
+    f"MERGE (c:{CHECKPOINT_LABEL} {{key: $file}}) "
+    "SET c.file = $file, c.table = $table, c.rows = $rows, c.kind = 'file', c.at = datetime() "
+    f"WITH c OPTIONAL MATCH (b:{CHECKPOINT_LABEL} {{file: $file, kind: 'batch'}}) DELETE b"
+)
+CHECKPOINT_KEYS = f"MATCH (c:{CHECKPOINT_LABEL}) RETURN c.key AS key"
+CHECKPOINT_CLEAR = f"MATCH (c:{CHECKPOINT_LABEL}) DELETE c"
+
+
+@dataclass
+class TableLoad:
+    table: str
+    kind: str
+    files: int = 0
+    files_skipped: int = 0
+    batches: int = 0
+    batches_skipped: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+    created: int = 0
+
+
+@dataclass
+class LoadReport:
+    tables: list[TableLoad] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def rows(self, kind: str) -> int:
+        return sum(t.rows for t in self.tables if t.kind == kind)
+
+
+def init_schema(runner: QueryRunner) -> int:
+    """Constraints and indexes, idempotently; returns how many statements ran."""
+    stmts = schema_statements()
+    for s in stmts:  # schema changes cannot share a transaction with each other's data
+        runner.execute([Statement(s)])
+    runner.execute([Statement("CALL db.awaitIndexes(300)")], write=False)
+    return len(stmts)
+
+
+def _node_batches(rows: list[dict[str, Any]], spec: TableSpec) -> list[Statement]:
+    return [Statement(node_statement(spec), {"rows": rows})]
+
+
+def _rel_batches(rows: list[dict[str, Any]], spec: TableSpec) -> list[Statement]:
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        props = {k: v for k, v in r.items() if k not in _REL_END_COLUMNS}
+        groups[(r["src_label"], r["dst_label"])].append({"src": r["src"], "dst": r["dst"], "props": props})
+    return [Statement(rel_statement(spec, s, d), {"rows": g}) for (s, d), g in sorted(groups.items())]
+
+
+class Loader:
+    def __init__(self, runner: QueryRunner, *, batch_size: int = DEFAULT_BATCH_SIZE, full: bool = False,
+                 progress: ProgressFn | None = None) -> None:
+        self.runner = runner
+        self.batch_size = batch_size
+        self.full = full
+        self.progress = progress
+        self._done: set[str] = set()
+
+    def _load_file(self, tf: TableFile, tl: TableLoad) -> None:
+        if tf.key in self._done:
+            tl.files_skipped += 1
+            return
+        make = _node_batches if tf.spec.kind == "node" else _rel_batches
+        total = 0
+        n = -1
+        for n, rows in enumerate(iter_rows(tf, self.batch_size)):
+            total += len(rows)
+            key = f"{tf.key}#{self.batch_size}#{n}"
+            if key in self._done:
+                tl.batches_skipped += 1
+                continue
+            stmts = [*make(rows, tf.spec), Statement(CHECKPOINT_BATCH, {
+                "key": key, "file": tf.key, "table": tf.spec.name, "rows": len(rows)})]
+            res = self.runner.execute(stmts)
+            tl.created += sum(r.nodes_created + r.relationships_created for r in res[:-1])
+            tl.batches += 1
+            tl.rows += len(rows)
+            if self.progress:
+                self.progress(tf.spec.name, len(rows))
+        self.runner.execute([Statement(CHECKPOINT_FILE, {"file": tf.key, "table": tf.spec.name, "rows": total})])
+        tl.files += 1
+        log.debug("%s: %d batches", tf.rel_path, n + 1)
+
+    def load(self, tables: Path, specs: tuple[TableSpec, ...] = NODE_TABLES + REL_TABLES) -> LoadReport:
+        if not tables.is_dir():
+            raise FileNotFoundError(f"no graph tables at {tables}")
+        started = time.monotonic()
+        if self.full:
+            self.runner.execute([Statement(CHECKPOINT_CLEAR)])
+            self._done = set()
+        else:
+            res = self.runner.execute([Statement(CHECKPOINT_KEYS)], write=False)
+            self._done = {r["key"] for r in res[0].rows}
+        report = LoadReport()
+        for spec in specs:  # NODE_TABLES come first: relationships need their endpoints
+            files = table_files(tables, spec)
+            if not files:
+                continue
+            tl = TableLoad(spec.name, spec.kind)
+            t0 = time.monotonic()
+            for tf in files:
+                self._load_file(tf, tl)
+            tl.seconds = time.monotonic() - t0
+            report.tables.append(tl)
+            log.info("%s: %d rows in %d batches (%d skipped) in %.1fs",
+                     spec.name, tl.rows, tl.batches, tl.batches_skipped + tl.files_skipped, tl.seconds)
+        report.seconds = time.monotonic() - started
+        return report
+
+
+def count_rows(tables: Path) -> dict[str, int]:
+    """Rows per table present under `tables` (Parquet metadata only)."""
+    import pyarrow.parquet as pq
+
+    out: dict[str, int] = {}
+    for spec in NODE_TABLES + REL_TABLES:
+        files = table_files(tables, spec)
+        if files:
+            out[spec.name] = sum(pq.ParquetFile(f.path).metadata.num_rows for f in files)
+    return out
