@@ -33,7 +33,9 @@ from etl.synth.world import FRESH, SANCTION_NM, SANCTIONED, YOUNG_NM, World
     NM_SANCT,
     NM_YOUNG,
     NM_TWO,
-) = range(18)
+    NM_CLUB,
+    NM_GAP,
+) = range(20)
 LINK_KIND = {
     SH_PARTNER: "shared_partner",
     SH_ADDRESS: "shared_address",
@@ -186,6 +188,11 @@ def build_plan(rng: np.random.Generator, p: SynthParams, w: World) -> tuple[list
         c = w.cartels[k % len(w.cartels)]
         ags = c.agencies
         add(CARTEL, c.segment, None, k % len(w.cartels), agency=ags[int(rng.integers(len(ags)))])
+    for k in range(round(n_cartel * p.near_miss_ratio) if w.clubs else 0):
+        c = w.clubs[k % len(w.clubs)]
+        add(NM_CLUB, c.segment, PREGAO_E, k % len(w.clubs), agency=c.agencies[0])
+    for _ in range(round(n_cartel * p.near_miss_ratio / 2)):
+        add(NM_GAP, None, PREGAO_E)
     planted_links = [i for i, lk in enumerate(w.links) if lk.planted]
     for kind, share in (
         (SH_PARTNER, p.shared_partner_share),
@@ -331,6 +338,8 @@ class Market:
         self.truth = Truth()
         self.seq: dict[tuple[int, int], int] = {}
         self.cartel_turn = [0] * len(w.cartels)
+        self.club_log: list[list[str]] = [[] for _ in w.clubs]
+        self.club_items: list[list[str]] = [[] for _ in w.clubs]
         self.cartel_log: list[dict[str, list[str]]] = [
             {"tender_ids": [], "item_ids": [], "winner_ids": []} for _ in w.cartels
         ]
@@ -444,6 +453,8 @@ class Market:
             turn = self.cartel_turn[s.ref]
             self.cartel_turn[s.ref] += 1
             forced = members[turn % len(members)]
+        elif s.kind == NM_CLUB:
+            bidders = list(w.clubs[s.ref].members)
         elif s.modality == INEXIGIBILIDADE:
             bidders = self._honest_bidders(s.segment, 1, exclude)
         elif s.modality == DISPENSA:
@@ -471,10 +482,9 @@ class Market:
                 forced = first[0]["winner"]
                 bidders = [forced, *[b for b in bidders if b != forced][: max(0, len(bidders) - 1)]]
         nb = len(bidders)
-        self.participants.update(bidders)
 
         # participation matrix (bidders x items)
-        if s.modality in COMPETITIVE and s.kind not in (SINGLE, NM_TWO, CARTEL):
+        if s.modality in COMPETITIVE and s.kind not in (SINGLE, NM_TWO, CARTEL, NM_CLUB):
             part = rng.random((nb, m)) < 0.8
             if s.kind in LINK_KIND or forced is not None:
                 part[0, :] = True
@@ -497,6 +507,11 @@ class Market:
             b2 = win_p * (1 + rng.uniform(0.06, 0.12, size=m))
             price = b2[None, :] * (1 + rng.uniform(0.0, 0.02, size=(nb, m)))
             price[w_i, :] = win_p
+        elif s.kind == NM_GAP:  # an efficient firm undercuts everyone; the other bids stay independent
+            part[0, :] = True
+            others = np.where(part[1:], price[1:], np.inf).min(axis=0)
+            others = np.where(np.isfinite(others), others, fair * 1.1)
+            price[0, :] = others * rng.uniform(0.85, 0.91, size=m)
         elif forced is not None and s.modality in COMPETITIVE:
             f_i = bidders.index(forced)
             others = np.where(part, price, np.inf)
@@ -752,6 +767,7 @@ class Market:
                 if not part[b, j] and s.modality in COMPETITIVE and not (nq[b, j] and rng.random() < 0.1):
                     continue
                 bc = w.companies[bidders[b]]
+                self.participants.add(bidders[b])
                 if part[b, j]:
                     st, up = str(status[b, j]), float(price[b, j])
                 else:
@@ -834,6 +850,12 @@ class Market:
                     "criterion": criterion,
                 },
             )
+        elif s.kind == NM_CLUB:
+            self.club_log[s.ref].append(t_id)
+            self.club_items[s.ref].extend(item_ids)
+        elif s.kind == NM_GAP:
+            tr.near("cover_bidding", "an efficient firm wins by 9-15 %; the losing bids are independent and "
+                    "spread as usual", **base, supplier_ids=winners)
         elif s.kind == NM_SHORT:
             tr.near(
                 "short_deadline",
@@ -972,6 +994,11 @@ class Market:
                     "agency_ids": [ids.agency_id(w.agencies[a].cnpj) for a in c.agencies],
                 },
             )
+        for k, t_ids in enumerate(self.club_log):
+            if len(t_ids) >= 2:
+                tr.near("bid_rotation", "a stable group of honest firms that bid together; prices are competitive "
+                        "and the cheapest wins", tender_ids=t_ids, item_ids=self.club_items[k],
+                        supplier_ids=[w.companies[x].graph_id for x in w.clubs[k].members])
         for (tag, _g), parts in sorted(self.frac_log.items(), key=lambda kv: (kv[0][0], kv[0][1])):
             first = parts[0]
             total = round(sum(x["value"] for x in parts), 2)

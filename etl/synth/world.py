@@ -140,6 +140,7 @@ class World:
     persons: list[Person]
     pools: dict[str, np.ndarray]  # segment -> company indices of honest bidders (linked firms included)
     cartels: list[Cartel]
+    clubs: list[Cartel]  # honest stable groups that bid together (near misses of bid rotation)
     links: list[Link]
     link_partner: dict[int, set[int]]  # company -> companies it must not meet in an honest tender
     reserved: dict[int, list[int]]  # role -> companies kept for planted / near-miss tenders
@@ -381,6 +382,14 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
             Cartel(seg, members, sorted(int(x) for x in rng.choice(served, size=n_ag, replace=False)))
         )
 
+    clubs: list[Cartel] = []
+    for k in range(round(len(cartels) * p.near_miss_ratio)):
+        seg = seg_choices[(k * 7 + 3) % len(seg_choices)]
+        members = take(seg, int(rng.integers(3, 6)))
+        if members:
+            served = [a for a, ag in enumerate(agencies) if seg in ag.areas] or list(range(len(agencies)))
+            clubs.append(Cartel(seg, members, sorted(int(x) for x in rng.choice(served, size=1, replace=False))))
+
     links: list[Link] = []
     link_partner: dict[int, set[int]] = {}
     kinds = ("shared_partner", "shared_address", "shared_phone", "shared_email")
@@ -462,4 +471,4 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
         )
         for s in SEGMENT_KEYS
     }
-    return World(agencies, units, companies, persons, pools, cartels, links, link_partner, reserved)
+    return World(agencies, units, companies, persons, pools, cartels, clubs, links, link_partner, reserved)

@@ -191,7 +191,7 @@ def test_every_pattern_planted_with_ids_that_exist(synth_world: Loaded) -> None:
     assert d.truth["seed"] == 7 and d.truth["near_misses"]
     assert {n["pattern"] for n in d.truth["near_misses"]} >= {
         "short_deadline", "single_bidder", "dispensa_over_limit", "fracionamento", "sanctioned_winner",
-        "fresh_company", "overpricing", "shared_phone"}
+        "fresh_company", "overpricing", "shared_phone", "bid_rotation", "cover_bidding"}
 
 
 # ---------------------------------------------------------------- law: honest obeys, planted breaks
@@ -345,7 +345,7 @@ def test_cartels_rotate_and_cover(synth_world: Loaded) -> None:
     assert cv_cartel and cv_honest
     assert statistics.median(cv_cartel) < statistics.median(cv_honest)
     assert statistics.median(diffp_cartel) > statistics.median(diffp_honest)
-    assert min(diffp_cartel) >= 0.05
+    assert min(diffp_cartel) >= 0.03  # 6 % gaps, less the rounding of sub-real prices to centavos
 
 
 def test_shared_contacts_are_shared_by_cobidders(synth_world: Loaded) -> None:
