@@ -1,0 +1,94 @@
+"""graph.findings.write_findings against the real test Neo4j: nodes, links, risk, idempotence, stale removal."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.domain import Evidence, Finding, Measure, Subject, SubjectKind
+from core.settings import Settings
+from core.tables import FINDINGS, RISK
+from graph.findings import write_findings
+from graph.loader import Loader, init_schema
+from graph.runner import Neo4jRunner
+from tests.fixtures.graph_world import World, write_table, write_world
+from tests.integration.graph_helpers import query, wipe
+
+pytestmark = pytest.mark.integration
+
+
+def _row(f: Finding) -> dict[str, Any]:
+    return {
+        "id": f.id, "detector": f.detector, "detector_version": f.detector_version,
+        "subject_kind": f.subject.kind.value, "subject_id": f.subject.id, "score": f.score, "title": f.title,
+        "summary": f.evidence.summary, "measures_json": json.dumps([m.model_dump() for m in f.evidence.measures]),
+        "node_ids": list(f.evidence.node_ids), "details_json": json.dumps(f.evidence.details), "run_id": f.run_id,
+        "created_at": f.created_at,
+    }
+
+
+def _findings(world: World, run: str, with_phone: bool) -> list[Finding]:
+    sp, ph = world.planted["shared_partner"], world.planted["shared_phone"]
+    out = [Finding(
+        detector="shared_contacts", detector_version="1", run_id=run, score=0.9,
+        subject=Subject(kind=SubjectKind.TENDER, id=sp["tender"]), title="Licitantes com sócio em comum",
+        evidence=Evidence(summary="Dois licitantes têm o mesmo sócio.",
+                          measures=(Measure(name="shared_partners", value=1, threshold=0, comparison=">"),),
+                          node_ids=(*sp["suppliers"], sp["person"])),
+        created_at=datetime(2026, 1, 1, tzinfo=UTC))]
+    if with_phone:
+        out.append(Finding(
+            detector="shared_contacts", detector_version="1", run_id=run, score=0.7,
+            subject=Subject(kind=SubjectKind.TENDER, id=ph["tender"]), title="Licitantes com telefone em comum",
+            evidence=Evidence(summary="Dois licitantes têm o mesmo telefone.", node_ids=(*ph["suppliers"], ph["phone"])),
+            created_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    return out
+
+
+def _write(tables: Path, findings: list[Finding]) -> None:
+    write_table(tables, FINDINGS, [_row(f) for f in findings])
+    risk = [{"subject_kind": f.subject.kind.value, "subject_id": f.subject.id, "score": f.score, "n_findings": 1,
+             "reasons_json": json.dumps([{"detector": f.detector, "finding_id": f.id, "title": f.title,
+                                          "score": f.score, "weight": 1.0}]), "run_id": f.run_id} for f in findings]
+    write_table(tables, RISK, risk)
+
+
+def test_write_findings_is_idempotent_and_drops_stale(services: object, settings: Settings, tmp_path: Path) -> None:
+    wipe(settings)
+    tables = tmp_path / "tables"
+    world, _ = write_world(tables)
+    with Neo4jRunner(settings) as runner:
+        init_schema(runner)
+        Loader(runner).load(tables)
+    both = _findings(world, "run-1", with_phone=True)
+    _write(tables, both)
+    first = write_findings(tables, settings)
+    assert first["findings"] == 2 and first["about"] == 2 and first["involves"] == 6 and first["risk"] == 2
+    shape = query(settings, "MATCH (f:Finding) OPTIONAL MATCH (f)-[r]->() RETURN count(DISTINCT f) AS f, count(r) AS r")
+    assert shape == [{"f": 2, "r": 8}]
+    second = write_findings(tables, settings)  # rerun: nothing new
+    assert second["about"] == 0 and second["involves"] == 0 and second["removed"] == 0
+    assert query(settings, "MATCH (f:Finding) OPTIONAL MATCH (f)-[r]->() "
+                           "RETURN count(DISTINCT f) AS f, count(r) AS r") == shape
+    t = query(settings, "MATCH (t:Tender {id: $id}) RETURN t.risk_score AS s, t.risk_reasons AS r, "
+                        "t.risk_updated_at IS NOT NULL AS u", id=both[0].subject.id)[0]
+    assert t["s"] == 0.9 and json.loads(t["r"])[0]["finding_id"] == both[0].id and t["u"]
+    about = query(settings, "MATCH (f:Finding {id: $id})-[:ABOUT]->(t:Tender) RETURN t.id AS t", id=both[0].id)
+    assert about == [{"t": both[0].subject.id}]
+    # a new run where the phone tender's finding changed its evidence: the old one goes away
+    changed = _findings(world, "run-2", with_phone=True)
+    ph = world.planted["shared_phone"]
+    changed[1] = changed[1].model_copy(update={"evidence": Evidence(summary="Telefone e e-mail.",
+                                                                    node_ids=(*ph["suppliers"], ph["email"]))})
+    assert changed[1].id != both[1].id
+    _write(tables, changed)
+    third = write_findings(tables, settings)
+    assert third["removed"] == 1
+    ids = {r["id"] for r in query(settings, "MATCH (f:Finding) RETURN f.id AS id")}
+    assert ids == {changed[0].id, changed[1].id}
+    runs = {r["run"] for r in query(settings, "MATCH (f:Finding) RETURN f.run_id AS run")}
+    assert runs == {"run-2"}

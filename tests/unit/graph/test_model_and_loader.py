@@ -1,0 +1,71 @@
+"""Schema statements, identifier safety and the loader's statements, recorded without a server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.tables import NODE_TABLES, REL_TABLES, table
+from graph.loader import CHECKPOINT_KEYS, Loader, node_statement, rel_statement
+from graph.model import ident, label_for_id, schema_statements
+from graph.runner import RecordingRunner
+from tests.fixtures.graph_world import write_world
+
+
+def test_schema_is_idempotent_with_a_unique_id_per_label_and_fulltext_indexes() -> None:
+    stmts = schema_statements()
+    assert all("IF NOT EXISTS" in s for s in stmts)
+    for spec in NODE_TABLES:
+        assert any(f"FOR (n:`{spec.name}`) REQUIRE n.id IS UNIQUE" in s for s in stmts), spec.name
+    assert any("FOR (n:`Finding`) REQUIRE n.id IS UNIQUE" in s for s in stmts)
+    ft = [s for s in stmts if s.startswith("CREATE FULLTEXT INDEX")]
+    for label in ("Supplier", "Person", "Agency", "Item"):
+        assert any(f"`{label}`" in s for s in ft), label
+
+
+def test_identifiers_are_checked() -> None:
+    assert ident("Supplier") == "`Supplier`"
+    for bad in ("Supplier`) DETACH DELETE n //", "a b", "", "1abc"):
+        with pytest.raises(ValueError):
+            ident(bad)
+    assert label_for_id("supplier:123") == "Supplier" and label_for_id("weird:1") is None
+
+
+def test_statements_use_only_contract_labels() -> None:
+    assert node_statement(table("Tender")).startswith("UNWIND $rows AS row MERGE (n:`Tender` {id: row.id})")
+    st = rel_statement(table("PARTNER_OF"), "Person", "Supplier")
+    assert "MERGE (a)-[r:`PARTNER_OF`]->(b)" in st and "(a:`Person` {id: row.src})" in st
+    with pytest.raises(ValueError):
+        rel_statement(table("BID"), "Person", "Item")
+
+
+def test_loader_writes_nodes_before_relationships_with_a_checkpoint_per_batch(tmp_path: Path) -> None:
+    _, counts = write_world(tmp_path)
+    runner = RecordingRunner()
+    report = Loader(runner, batch_size=10).load(tmp_path)
+    texts = [s.text for s in runner.statements]
+    first_rel = next(i for i, t in enumerate(texts) if "MERGE (a)-[r:" in t)
+    last_node = max(i for i, t in enumerate(texts) if "MERGE (n:" in t)
+    assert last_node < first_rel
+    assert report.rows("node") == sum(counts[t.name] for t in NODE_TABLES)
+    assert report.rows("rel") == sum(counts[t.name] for t in REL_TABLES)
+    rows = sum(len(s.params["rows"]) for s in runner.statements if "rows" in s.params and "UNWIND" in s.text)
+    assert rows == report.rows("node") + report.rows("rel")
+    batches = [s for s in runner.statements if s.text.startswith("MERGE (c:LoadCheckpoint") and "kind = 'batch'" in s.text]
+    assert len(batches) == sum(t.batches for t in report.tables)
+    # every relationship row's endpoints come from the row, never from the statement text
+    assert not any("supplier:" in t for t in texts)
+
+
+def test_loader_skips_checkpointed_files(tmp_path: Path) -> None:
+    write_world(tmp_path)
+    first = RecordingRunner()
+    Loader(first).load(tmp_path)
+    done = [{"key": s.params["file"]} for s in first.statements if "kind = 'file'" in s.text]
+    again = RecordingRunner(answers={CHECKPOINT_KEYS: done})
+    report = Loader(again).load(tmp_path)
+    assert report.rows("node") == report.rows("rel") == 0
+    assert sum(t.files_skipped for t in report.tables) == len(done)
+    full = RecordingRunner(answers={CHECKPOINT_KEYS: done})
+    assert Loader(full, full=True).load(tmp_path).rows("node") > 0
