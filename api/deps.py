@@ -1,0 +1,184 @@
+"""FastAPI dependencies: the app context (settings, runner, reader, store, Redis), auth, roles, paging.
+
+Everything lives on `app.state.ctx`, built by the app's lifespan (or on first use when a test client
+skips the lifespan); tests override these dependencies instead of patching globals.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Query, Request, Response, Security, status
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from api.metrics import Metrics
+from api.ratelimit import RateLimiter
+from api.reader import GraphReader
+from api.schemas import MAX_PAGE_SIZE
+from api.security import Principal, Role
+from api.store import ApiStore, init_store_schema
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    runner: Any
+    reader: GraphReader
+    store: ApiStore
+    redis: Any
+    limiter: RateLimiter
+    metrics: Metrics
+    store_ready: bool = False
+    _celery: Any = field(default=None, repr=False)
+
+    def ensure_store(self) -> None:
+        """Create the store's constraints and bootstrap the admin key, once (retried until Neo4j answers)."""
+        if self.store_ready:
+            return
+        init_store_schema(self.runner)
+        self.store.bootstrap_admin(self.settings.admin_api_key)
+        self.store_ready = True
+
+    @property
+    def celery(self) -> Any:
+        if self._celery is None:
+            from alerts.celery_app import make_celery
+
+            self._celery = make_celery(self.settings)
+        return self._celery
+
+    def close(self) -> None:
+        try:
+            self.runner.close()
+        finally:
+            try:
+                self.redis.close()
+            except Exception:
+                pass
+
+
+_build_lock = threading.Lock()
+
+
+def build_context(settings: Settings, metrics: Metrics) -> AppContext:
+    """Connect to Neo4j and Redis, create the store's constraints and bootstrap the admin key."""
+    import redis
+
+    from graph.runner import Neo4jRunner
+
+    runner = Neo4jRunner(settings)
+    store = ApiStore(runner, settings.admin_api_key)
+    client = redis.Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
+    ctx = AppContext(settings, runner, GraphReader(runner), store, client,
+                     RateLimiter(client, settings.api_rate_limit_per_minute), metrics)
+    try:
+        ctx.ensure_store()
+    except Exception as exc:  # Neo4j down at start: the API starts anyway and /ready says so
+        log.warning("API store not initialised yet (%s); retried on the next authenticated request", exc)
+    return ctx
+
+
+def get_context(request: Request) -> AppContext:
+    ctx: AppContext | None = getattr(request.app.state, "ctx", None)
+    if ctx is None:
+        with _build_lock:
+            ctx = getattr(request.app.state, "ctx", None)
+            if ctx is None:
+                ctx = build_context(request.app.state.settings, request.app.state.metrics)
+                request.app.state.ctx = ctx
+    return ctx
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+def get_reader(ctx: ContextDep) -> GraphReader:
+    return ctx.reader
+
+
+def get_store(ctx: ContextDep) -> ApiStore:
+    return ctx.store
+
+
+ReaderDep = Annotated[GraphReader, Depends(get_reader)]
+StoreDep = Annotated[ApiStore, Depends(get_store)]
+
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key")
+_bearer = HTTPBearer(auto_error=False, description="API key as a bearer token")
+
+
+def get_principal(
+    ctx: ContextDep,
+    response: Response,
+    x_api_key: Annotated[str | None, Security(_api_key_header)] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
+) -> Principal:
+    """The caller, from `X-API-Key` or `Authorization: Bearer`; 401 without a valid key, 429 over the limit."""
+    key = x_api_key or (bearer.credentials if bearer else None)
+    if not key or len(key) > 200:
+        ctx.metrics.auth_failures.labels("401").inc()
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or invalid API key",
+                            headers={"WWW-Authenticate": "Bearer"})
+    ctx.ensure_store()
+    principal = ctx.store.authenticate(key)
+    if principal is None:
+        ctx.metrics.auth_failures.labels("401").inc()
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or invalid API key",
+                            headers={"WWW-Authenticate": "Bearer"})
+    verdict = ctx.limiter.hit(principal.key_id)
+    response.headers["X-RateLimit-Limit"] = str(verdict.limit)
+    response.headers["X-RateLimit-Remaining"] = str(verdict.remaining)
+    if not verdict.allowed:
+        ctx.metrics.rate_limited.inc()
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "rate limit exceeded",
+                            headers={"Retry-After": str(verdict.retry_after),
+                                     "X-RateLimit-Limit": str(verdict.limit), "X-RateLimit-Remaining": "0"})
+    return principal
+
+
+def require(role: Role) -> Any:
+    def check(principal: Annotated[Principal, Depends(get_principal)], ctx: ContextDep) -> Principal:
+        if not principal.can(role):
+            ctx.metrics.auth_failures.labels("403").inc()
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this route needs the {role.name} role")
+        return principal
+
+    return check
+
+
+ReaderKey = Annotated[Principal, Depends(require(Role.reader))]
+InvestigatorKey = Annotated[Principal, Depends(require(Role.investigator))]
+AdminKey = Annotated[Principal, Depends(require(Role.admin))]
+
+
+@dataclass(frozen=True)
+class Paging:
+    page: int
+    page_size: int
+
+    @property
+    def skip(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+def get_paging(
+    page: Annotated[int, Query(ge=1, le=10_000, description="page number, from 1")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"rows per page, at most {MAX_PAGE_SIZE}")]
+    = 20,
+) -> Paging:
+    return Paging(page, page_size)
+
+
+PagingDep = Annotated[Paging, Depends(get_paging)]
+
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing or invalid API key"},
+    403: {"description": "the key's role is not enough"},
+    429: {"description": "rate limit exceeded; see Retry-After"},
+}

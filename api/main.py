@@ -1,0 +1,87 @@
+"""The risk API: `create_app(settings)` builds a FastAPI app; nothing is created at import time.
+
+Connections (Neo4j runner, Redis) are opened by the lifespan and closed at shutdown. Routes live in
+api/routes/<resource>.py; docs/api.md describes them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from core.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Risk scores, findings and collusion networks of Goiás public procurement (licitagraph).
+
+Every route but `/health` needs an API key, in `X-API-Key: <key>` or `Authorization: Bearer <key>`.
+Roles: **reader** (risk, findings, networks) < **investigator** (+ subscriptions, alerts, pipeline runs)
+< **admin** (+ start the pipeline, manage keys). Requests are rate limited per key (429 + `Retry-After`).
+Partner CPFs are only ever shown masked (`***123456**`).
+"""
+
+TAGS = [
+    {"name": "tenders", "description": "Licitações, dispensas and inexigibilidades by risk"},
+    {"name": "suppliers", "description": "Suppliers (CNPJ) by risk"},
+    {"name": "agencies", "description": "Buying agencies (órgãos) by risk"},
+    {"name": "findings", "description": "Red flags with their evidence"},
+    {"name": "alerts", "description": "Alert emails sent"},
+    {"name": "subscriptions", "description": "Who receives which alerts"},
+    {"name": "pipeline", "description": "ETL -> load -> detect -> GNN -> alerts runs"},
+    {"name": "keys", "description": "API keys (admin)"},
+    {"name": "operations", "description": "Health, readiness, metrics"},
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    from api.metrics import Metrics, MetricsMiddleware
+    from api.routes import agencies, alerts, findings, health, keys, pipeline, subscriptions, suppliers, tenders
+    from graph.connection import Neo4jAuthFailed, Neo4jUnavailable
+
+    s = settings or get_settings()
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from api.deps import build_context
+
+        if getattr(app.state, "ctx", None) is None:
+            app.state.ctx = build_context(s, metrics)
+        try:
+            yield
+        finally:
+            ctx = getattr(app.state, "ctx", None)
+            if ctx is not None:
+                ctx.close()
+                app.state.ctx = None
+
+    app = FastAPI(title="licitagraph risk API", version="1.0.0", description=DESCRIPTION, openapi_tags=TAGS,
+                  lifespan=lifespan)
+    app.state.settings = s
+    app.state.metrics = metrics
+    app.state.ctx = None
+    for r in (health, tenders, suppliers, agencies, findings, alerts, subscriptions, pipeline, keys):
+        app.include_router(r.router)
+    if s.api_cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=s.api_cors_origins, allow_methods=["GET", "POST", "PUT",
+                           "DELETE"], allow_headers=["X-API-Key", "Authorization", "Content-Type"])
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+
+    @app.exception_handler(Neo4jUnavailable)
+    async def _neo4j_down(request: Request, exc: Neo4jUnavailable) -> JSONResponse:
+        log.error("Neo4j unavailable: %s", exc)
+        return JSONResponse({"detail": "the graph database does not answer"}, status_code=503)
+
+    @app.exception_handler(Neo4jAuthFailed)
+    async def _neo4j_auth(request: Request, exc: Neo4jAuthFailed) -> JSONResponse:
+        log.error("Neo4j refused the API's credentials: %s", exc)
+        return JSONResponse({"detail": "the graph database refused the API's credentials"}, status_code=503)
+
+    return app

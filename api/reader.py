@@ -1,0 +1,97 @@
+"""GraphReader: the API's reads from Neo4j, through graph/runner.py and the library queries.
+
+It reuses the graph engineer's `api/get_subject_detail` and `api/get_subject_network` and adds the v1
+list queries (`api/v1_list_*`) for the filters and sorts the v1 routes offer. Every value goes to Neo4j
+as a parameter. Results come back as plain dicts shaped for api/schemas.py, CPFs re-masked.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, datetime, time
+from typing import Any
+
+from api.masking import guard
+from graph.runner import QueryRunner
+
+log = logging.getLogger(__name__)
+
+LIST_QUERY = {"tender": "api/v1_list_tenders", "supplier": "api/v1_list_suppliers", "agency": "api/v1_list_agencies"}
+LABEL_OF = {"tender": "Tender", "supplier": "Supplier", "agency": "Agency"}
+
+
+def _iso(d: date | datetime | None) -> str | None:
+    if d is None:
+        return None
+    if isinstance(d, datetime):
+        return d.isoformat()
+    return datetime.combine(d, time.min).isoformat() + "Z"
+
+
+def _loads(text: Any, default: Any) -> Any:
+    if not text:
+        return default
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return default
+
+
+def finding_out(f: dict[str, Any]) -> dict[str, Any]:
+    """A Finding node's map -> the public finding shape (measures and details parsed)."""
+    out = {k: v for k, v in f.items() if k not in ("measures_json", "details_json")}
+    out["measures"] = _loads(f.get("measures_json"), [])
+    out["details"] = _loads(f.get("details_json"), {})
+    out["node_ids"] = list(f.get("node_ids") or [])
+    out["title"] = f.get("title") or ""
+    out["summary"] = f.get("summary") or ""
+    return guard(out)
+
+
+class GraphReader:
+    def __init__(self, runner: QueryRunner) -> None:
+        self.runner = runner
+
+    def ping(self) -> bool:
+        return bool(self.runner.read("api/v1_ping"))
+
+    def list_subjects(self, kind: str, *, skip: int, limit: int, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
+        params = {k: (_iso(v) if isinstance(v, date) else v) for k, v in filters.items()}
+        row = self.runner.read(LIST_QUERY[kind], {**params, "skip": skip, "limit": limit})[0]
+        return int(row["total"]), [guard(i) for i in row["items"]]
+
+    def subject_detail(self, kind: str, subject_id: str, top_reasons: int = 5) -> dict[str, Any] | None:
+        rows = self.runner.read("api/get_subject_detail", {"id": subject_id})
+        row = next((r for r in rows if r["label"] == LABEL_OF[kind]), None)
+        if row is None:
+            return None
+        props = dict(row["properties"])
+        reasons = _loads(props.get("risk_reasons"), [])
+        findings = [finding_out(f) for f in row["findings"] if f and f.get("id")]
+        name = props.get("name") or props.get("object") or props.get("description") or subject_id
+        shown = {k: v for k, v in props.items() if not k.startswith("risk_") and k not in ("source_file",)}
+        return guard({
+            "id": subject_id, "kind": kind, "name": name, "risk_score": props.get("risk_score"),
+            "n_findings": int(props.get("risk_n_findings") or len(findings)),
+            "risk_run_id": props.get("risk_run_id"), "reasons": reasons[:top_reasons],
+            "properties": shown, "findings": findings,
+        }, person=kind == "supplier" and props.get("person_type") == "PF")
+
+    def network(self, subject_id: str, depth: int, limit: int) -> dict[str, Any] | None:
+        rows = self.runner.read("api/get_subject_network", {"id": subject_id, "depth": depth, "limit": limit})
+        if not rows:
+            return None
+        nodes = [guard(n) for n in rows[0]["nodes"] if n.get("id")]
+        ids = {n["id"] for n in nodes}
+        edges = [e for e in rows[0]["edges"] if e["src"] in ids and e["dst"] in ids]
+        return {"subject_id": subject_id, "depth": depth, "nodes": nodes, "edges": edges}
+
+    def list_findings(self, *, skip: int, limit: int, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
+        params = {k: (_iso(v) if isinstance(v, date) else v) for k, v in filters.items()}
+        row = self.runner.read("api/v1_list_findings", {**params, "skip": skip, "limit": limit})[0]
+        return int(row["total"]), [finding_out(f) for f in row["items"]]
+
+    def finding(self, finding_id: str) -> dict[str, Any] | None:
+        rows = self.runner.read("api/v1_get_finding", {"id": finding_id})
+        return finding_out(rows[0]["finding"]) if rows else None

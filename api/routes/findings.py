@@ -1,0 +1,52 @@
+"""`/v1/findings`: the red flags, with their evidence."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Query, status
+
+from api.deps import AUTH_RESPONSES, PagingDep, ReaderDep, ReaderKey
+from api.routes.subjects import check_range, page
+from api.schemas import DETECTOR_PATTERN, FINDING_ID_PATTERN, ID_PATTERN, Finding, Page
+
+router = APIRouter(prefix="/v1/findings", tags=["findings"], responses=AUTH_RESPONSES)
+
+
+@router.get("", response_model=Page[Finding], summary="Findings, with filters")
+def list_findings(
+    reader: ReaderDep,
+    _: ReaderKey,
+    paging: PagingDep,
+    min_score: Annotated[float, Query(ge=0.0, le=1.0)] = 0.0,
+    max_score: Annotated[float, Query(ge=0.0, le=1.0)] = 1.0,
+    detector: Annotated[str | None, Query(pattern=DETECTOR_PATTERN)] = None,
+    subject_kind: Literal["tender", "supplier", "agency", "item"] | None = None,
+    subject_id: Annotated[str | None, Query(pattern=ID_PATTERN, max_length=220)] = None,
+    agency_id: Annotated[str | None, Query(pattern=ID_PATTERN, max_length=220,
+                                           description="findings about this agency or its tenders")] = None,
+    created_from: Annotated[date | None, Query(description="created on or after")] = None,
+    created_to: Annotated[date | None, Query(description="created before")] = None,
+    sort: Literal["score", "created_at", "id"] = "score",
+    order: Literal["desc", "asc"] = "desc",
+) -> dict[str, object]:
+    check_range(min_score, max_score, "score")
+    if created_from and created_to and created_from > created_to:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "created_from must not be after created_to")
+    total, items = reader.list_findings(
+        skip=paging.skip, limit=paging.page_size, min_score=min_score, max_score=max_score, detector=detector,
+        subject_kind=subject_kind, subject_id=subject_id, agency_id=agency_id, created_from=created_from,
+        created_to=created_to, sort=sort, descending=order == "desc")
+    return page(total, items, paging)
+
+
+@router.get("/{finding_id}", response_model=Finding, summary="One finding with its evidence",
+            responses={404: {"description": "unknown id"}})
+def get_finding(reader: ReaderDep, _: ReaderKey,
+                finding_id: Annotated[str, Path(pattern=FINDING_ID_PATTERN,
+                                                examples=["finding:3f1c2a9b8d7e6f5a4b3c"])]) -> dict[str, object]:
+    got = reader.finding(finding_id)
+    if got is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no finding {finding_id}")
+    return got

@@ -1,0 +1,63 @@
+"""Shared handlers for the three subject resources (tenders, suppliers, agencies)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import HTTPException, Response, status
+
+from api.deps import AppContext, Paging
+from api.reader import GraphReader
+from api.render import network_png
+
+
+class PNGResponse(Response):
+    media_type = "image/png"
+
+
+PNG_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/png": {}}, "description": "the network around the subject, as a PNG picture"},
+    404: {"description": "unknown id"},
+}
+
+
+def links(ctx: AppContext, kind: str, subject_id: str) -> dict[str, str]:
+    base = ctx.settings.api_public_url.rstrip("/")
+    return {
+        "self": f"{base}/v1/{kind}s/{subject_id}",
+        "network": f"{base}/v1/{kind}s/{subject_id}/network",
+        "network_png": f"{base}/v1/{kind}s/{subject_id}/network.png",
+        "bloom": ctx.settings.bloom_url,
+        "bloom_phrase": f"Achados sobre {subject_id}",
+    }
+
+
+def page(total: int, items: list[dict[str, Any]], paging: Paging) -> dict[str, Any]:
+    return {"total": total, "page": paging.page, "page_size": paging.page_size, "items": items}
+
+
+def check_range(lo: float, hi: float, what: str = "risk") -> None:
+    if lo > hi:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"min_{what} must not exceed max_{what}")
+
+
+def detail(ctx: AppContext, reader: GraphReader, kind: str, subject_id: str, top: int) -> dict[str, Any]:
+    got = reader.subject_detail(kind, subject_id, top)
+    if got is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {kind} {subject_id}")
+    got["links"] = links(ctx, kind, subject_id)
+    return got
+
+
+def network(reader: GraphReader, kind: str, subject_id: str, depth: int, limit: int) -> dict[str, Any]:
+    if not subject_id.startswith(f"{kind}:"):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {kind} {subject_id}")
+    got = reader.network(subject_id, depth, limit)
+    if got is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {kind} {subject_id}")
+    return got
+
+
+def network_picture(reader: GraphReader, kind: str, subject_id: str, depth: int, limit: int) -> PNGResponse:
+    net = network(reader, kind, subject_id, depth, limit)
+    return PNGResponse(network_png(net, title=subject_id))

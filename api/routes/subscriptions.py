@@ -1,0 +1,68 @@
+"""`/v1/subscriptions`: who wants which alerts (investigators manage their own; admins see all)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Response, status
+
+from api.deps import AUTH_RESPONSES, InvestigatorKey, PagingDep, StoreDep
+from api.routes.subjects import page
+from api.schemas import UUID_PATTERN, Page, Subscription, SubscriptionIn
+from api.security import Principal, Role
+
+router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], responses=AUTH_RESPONSES)
+
+SubId = Annotated[str, Path(pattern=UUID_PATTERN, examples=["6f1d0c2e-8a4b-4c5d-9e6f-0a1b2c3d4e5f"])]
+
+
+def _owner(p: Principal) -> str | None:
+    return None if p.can(Role.admin) else p.key_id
+
+
+def _fields(body: SubscriptionIn) -> dict[str, object]:
+    try:
+        body.checked()
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+    return body.model_dump()
+
+
+@router.post("", response_model=Subscription, status_code=status.HTTP_201_CREATED, summary="Subscribe to alerts")
+def create_subscription(store: StoreDep, principal: InvestigatorKey, body: SubscriptionIn) -> dict[str, object]:
+    """Alerts go to `email` for findings with score >= `min_risk`, from any of `detectors` (all when empty),
+    about `agency_ids` (any when empty) and involving `supplier_ids` (any when empty)."""
+    return store.create_subscription(principal.key_id, _fields(body))
+
+
+@router.get("", response_model=Page[Subscription], summary="Subscriptions")
+def list_subscriptions(store: StoreDep, principal: InvestigatorKey, paging: PagingDep) -> dict[str, object]:
+    total, items = store.list_subscriptions(_owner(principal), paging.skip, paging.page_size)
+    return page(total, items, paging)
+
+
+@router.get("/{subscription_id}", response_model=Subscription, summary="One subscription",
+            responses={404: {"description": "unknown id"}})
+def get_subscription(store: StoreDep, principal: InvestigatorKey, subscription_id: SubId) -> dict[str, object]:
+    got = store.get_subscription(subscription_id, _owner(principal))
+    if got is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such subscription")
+    return got
+
+
+@router.put("/{subscription_id}", response_model=Subscription, summary="Replace a subscription",
+            responses={404: {"description": "unknown id"}})
+def update_subscription(store: StoreDep, principal: InvestigatorKey, subscription_id: SubId,
+                        body: SubscriptionIn) -> dict[str, object]:
+    got = store.update_subscription(subscription_id, _owner(principal), _fields(body))
+    if got is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such subscription")
+    return got
+
+
+@router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
+               response_model=None, summary="Delete a subscription", responses={404: {"description": "unknown id"}})
+def delete_subscription(store: StoreDep, principal: InvestigatorKey, subscription_id: SubId) -> Response:
+    if not store.delete_subscription(subscription_id, _owner(principal)):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such subscription")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
