@@ -21,7 +21,11 @@ SCREENS = ["CV", "SPD", "DIFFP", "RD", "KURT", "SKEW", "KSTEST"]
 
 def load(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     d = pd.read_csv(GARCIA / f"DB_Collusion_{name}_processed.csv")
-    firm = d["Competitors"].astype("Int64").astype(str).where(d["Competitors"].notna(), None) if "Competitors" in d else None
+    firm = (
+        d["Competitors"].astype("Int64").astype(str).where(d["Competitors"].notna(), None)
+        if "Competitors" in d
+        else None
+    )
     bids = pd.DataFrame(
         {
             "tender": d["Tender"].astype(str),
@@ -35,8 +39,10 @@ def load(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     keep = n.index[n >= 3]
     bids = bids[bids["tender"].isin(keep)].reset_index(drop=True)
     d = d[d["Tender"].astype(str).isin(keep)]
-    tenders = d.assign(tender=d["Tender"].astype(str)).groupby("tender").agg(
-        {**{s: "first" for s in SCREENS}, "Number_bids": "first", "Collusive_competitor": "max"}
+    tenders = (
+        d.assign(tender=d["Tender"].astype(str))
+        .groupby("tender")
+        .agg({**{s: "first" for s in SCREENS}, "Number_bids": "first", "Collusive_competitor": "max"})
     )
     return bids, tenders
 
@@ -65,7 +71,11 @@ def main() -> None:
     ap.add_argument("--datasets", nargs="+", default=["Brazil", "Italy", "Switzerland_Ticino"])
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "docs" / "gnn_eval.md")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
     logging.basicConfig(level=logging.WARNING)
     rows = []
     for name in args.datasets:

@@ -109,7 +109,9 @@ def _edge(src: np.ndarray, dst: np.ndarray) -> torch.Tensor:
     return torch.as_tensor(np.vstack([src, dst]).astype(np.int64), dtype=torch.long)
 
 
-def _add_pair(data: HeteroData, et: tuple[str, str, str], ei: torch.Tensor, attr: torch.Tensor | None = None) -> None:
+def _add_pair(
+    data: HeteroData, et: tuple[str, str, str], ei: torch.Tensor, attr: torch.Tensor | None = None
+) -> None:
     s, r, d = et
     data[et].edge_index = ei
     rev = (d, f"rev_{r}", s) if s != d else (d, r, s)
@@ -327,6 +329,10 @@ def from_tables(tables: Path | str, reference_date: date | None = None) -> BidGr
         data["contact"].x = torch.tensor(standardize(np.log1p(deg)[:, None])[0], dtype=torch.float32)
         ids["contact"] = keys
         schema["contact"] = ["log_degree"]
-        _add_pair(data, (FIRM, "has_contact", "contact"), _edge(contacts["src"].astype(str).map(f_idx).to_numpy(), c))
+        _add_pair(
+            data,
+            (FIRM, "has_contact", "contact"),
+            _edge(contacts["src"].astype(str).map(f_idx).to_numpy(), c),
+        )
     log.info("graph from %s: %s", tables, {nt: len(v) for nt, v in ids.items()})
     return BidGraph(data=data, ids=ids, feature_schema=schema, data_version=tables_version(tables))

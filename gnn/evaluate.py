@@ -26,7 +26,9 @@ def _fold_labels(bids: pd.DataFrame, folds: pd.Series, held_out: int) -> pd.Seri
     return lab.reindex(train_tenders).dropna().astype(int)
 
 
-def oof_scores(bids: pd.DataFrame, folds: pd.Series, seed: int, config: TrainConfig | None = None) -> pd.Series:
+def oof_scores(
+    bids: pd.DataFrame, folds: pd.Series, seed: int, config: TrainConfig | None = None
+) -> pd.Series:
     """Tender -> collusion probability in [0, 1] for every tender in `folds`, out of fold."""
     folds = folds.copy()
     folds.index = folds.index.astype(str)
@@ -38,8 +40,10 @@ def oof_scores(bids: pd.DataFrame, folds: pd.Series, seed: int, config: TrainCon
         cfg = base.model_copy(update={"seed": seed * 1000 + int(k)})
         trained = fit(graph, labels, cfg)
         test = folds.index[folds == k]
-        p = trained.predict(graph, known=labels.to_dict())["tender"].reindex(test)
-        log.info("fold %s: %d train, %d test, val_auc %.3f", k, len(labels), len(test), trained.metrics["val_auc"])
+        p = trained.predict(graph, known={str(k): int(v) for k, v in labels.items()})["tender"].reindex(test)
+        log.info(
+            "fold %s: %d train, %d test, val_auc %.3f", k, len(labels), len(test), trained.metrics["val_auc"]
+        )
         scores.append(p)
     out = pd.concat(scores).reindex(folds.index).clip(0.0, 1.0)
     out.name = "gnn"

@@ -146,7 +146,10 @@ def firm_features(bt: pd.DataFrame, firms: list[str], anonymous: set[str]) -> np
     per_firm = bt.groupby("firm", sort=False).agg(
         n=("tender", "size"),
         wins=("winner", "sum"),
-        norm=("norm_value", lambda s: float(np.nanmean(np.log(s.clip(lower=1e-9)))) if s.notna().any() else 0.0),
+        norm=(
+            "norm_value",
+            lambda s: float(np.nanmean(np.log(s.clip(lower=1e-9)))) if s.notna().any() else 0.0,
+        ),
         rank=("rank_frac", "mean"),
     )
     pairs = bt[["tender", "firm"]].drop_duplicates()

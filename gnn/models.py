@@ -80,7 +80,9 @@ class CollusionGNN(nn.Module):
             )
             for _ in range(layers)
         )
-        self.norms = nn.ModuleList(nn.ModuleDict({nt: nn.LayerNorm(hidden) for nt in node_types}) for _ in range(layers))
+        self.norms = nn.ModuleList(
+            nn.ModuleDict({nt: nn.LayerNorm(hidden) for nt in node_types}) for _ in range(layers)
+        )
         self.tender_head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
         self.firm_head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
 
@@ -98,7 +100,8 @@ class CollusionGNN(nn.Module):
             kwargs["edge_attr_dict"] = edge_attr_dict
         if edge_weight_dict:
             kwargs["edge_weight_dict"] = edge_weight_dict
-        for conv, norm in zip(self.convs, self.norms, strict=True):
+        for conv, norm_any in zip(self.convs, self.norms, strict=True):
+            norm: nn.ModuleDict = norm_any  # type: ignore[assignment]
             out = conv(h, edge_index_dict, **kwargs)
             h = {
                 nt: nn.functional.dropout(

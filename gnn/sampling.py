@@ -63,7 +63,9 @@ class NeighborSampler:
         gen = generator or torch.Generator().manual_seed(0)
         data = self.data
         nodes: dict[str, list[Tensor]] = {nt: [] for nt in data.node_types}
-        seen: dict[str, Tensor] = {nt: torch.zeros(data[nt].num_nodes, dtype=torch.bool) for nt in data.node_types}
+        seen: dict[str, Tensor] = {
+            nt: torch.zeros(data[nt].num_nodes, dtype=torch.bool) for nt in data.node_types
+        }
         frontier: dict[str, Tensor] = {}
         for nt, s in seeds.items():
             s = s.unique(sorted=False) if s.numel() != s.unique().numel() else s

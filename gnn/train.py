@@ -44,8 +44,8 @@ class TrainConfig(BaseModel):
     dropout: float = 0.3
     lr: float = 0.005
     weight_decay: float = 1e-4
-    epochs: int = 300
-    patience: int = 40
+    epochs: int = 200
+    patience: int = 30
     min_epochs: int = 20
     val_fraction: float = 0.2
     label_trick: bool = True
@@ -108,7 +108,11 @@ class Trained:
     firm_head_trained: bool = False
 
     def _logits(
-        self, graph: BidGraph, known: dict[str, int], targets: Tensor | None = None, device: torch.device | None = None
+        self,
+        graph: BidGraph,
+        known: dict[str, int],
+        targets: Tensor | None = None,
+        device: torch.device | None = None,
     ) -> dict[str, Tensor]:
         dev = device or resolve_device(self.config.device)
         self.model.to(dev).eval()
@@ -181,7 +185,7 @@ def _platt(logits: Tensor, y: Tensor) -> tuple[float, float]:
     if y.numel() < 4 or y.min() == y.max():
         return 1.0, 0.0
     ab = torch.tensor([1.0, 0.0], requires_grad=True)
-    opt = torch.optim.LBFGS([ab], lr=0.1, max_iter=200)
+    opt = torch.optim.LBFGS([ab], lr=0.1, max_iter=50)
     lg, yy = logits.detach().cpu().double(), y.cpu().double()
 
     def closure() -> Tensor:
@@ -198,12 +202,14 @@ def _platt(logits: Tensor, y: Tensor) -> tuple[float, float]:
     return a, b
 
 
-def _stratified_split(idx: np.ndarray, y: np.ndarray, frac: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _stratified_split(
+    idx: np.ndarray, y: np.ndarray, frac: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     fit, val = [], []
     for c in (0, 1):
         members = idx[y == c]
         members = members[rng.permutation(len(members))]
-        n_val = int(round(len(members) * frac))
+        n_val = round(len(members) * frac)
         if len(members) - n_val < 1:
             n_val = 0
         val.append(members[:n_val])
@@ -286,7 +292,7 @@ def fit(
         with torch.no_grad():
             vo = _forward(model, graph, known_fit, y_all, cfg, val_t, device, gen, sampler)[TENDER]
             val_loss = float(nn.functional.binary_cross_entropy_with_logits(vo, y_all[val_t].to(device)))
-        history.append({"epoch": epoch, "train_loss": float(loss), "val_loss": val_loss})
+        history.append({"epoch": epoch, "train_loss": loss.item(), "val_loss": val_loss})
         if val_loss < best[0] - 1e-4 or epoch < cfg.min_epochs:
             best = (val_loss, epoch)
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -344,7 +350,9 @@ def save_checkpoint(trained: Trained, directory: Path) -> Path:
         "saved_at": datetime.now(UTC).isoformat(),
     }
     path = directory / "model.pt"
-    torch.save({"meta": meta, "state_dict": trained.model.state_dict(), "known_labels": trained.known_labels}, path)
+    torch.save(
+        {"meta": meta, "state_dict": trained.model.state_dict(), "known_labels": trained.known_labels}, path
+    )
     (directory / "config.json").write_text(json.dumps(meta, indent=2, default=str))
     (directory / "history.json").write_text(json.dumps(trained.metrics.get("history", [])))
     return path
