@@ -407,3 +407,14 @@ def test_only_planted_links_share_contacts_or_partners(synth_world: Loaded) -> N
                 for x in c.get("contact_ids", []) + c.get("person_ids", [])}
     shared = {k for k, v in holders.items() if len(v) > 1}
     assert shared and shared <= labelled
+
+
+def test_determinism_does_not_depend_on_hash_randomization(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    for h in ("1", "2"):
+        code = f"from pathlib import Path; from etl.synth import generate; generate(Path({str(tmp_path / h)!r}), seed=5, tenders=60)"
+        subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONHASHSEED": h})
+    assert _tree(tmp_path / "1") == _tree(tmp_path / "2")
