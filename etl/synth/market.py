@@ -1019,7 +1019,8 @@ class Market:
                 },
             )
             if tag == "frac":
-                tr.case("fracionamento", **entry)
+                if len(parts) >= 2 and total > limit:  # a group cut short in a tiny world is not a case
+                    tr.case("fracionamento", **entry)
             else:
                 tr.near(
                     "fracionamento",
