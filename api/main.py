@@ -42,7 +42,17 @@ TAGS = [
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     from api.metrics import Metrics, MetricsMiddleware
-    from api.routes import agencies, alerts, findings, health, keys, pipeline, subscriptions, suppliers, tenders
+    from api.routes import (
+        agencies,
+        alerts,
+        findings,
+        health,
+        keys,
+        pipeline,
+        subscriptions,
+        suppliers,
+        tenders,
+    )
     from graph.connection import Neo4jAuthFailed, Neo4jUnavailable
 
     s = settings or get_settings()

@@ -49,7 +49,7 @@ def network_png(network: dict[str, Any], *, title: str | None = None, width: flo
             nx.draw_networkx_labels(g, pos, labels=labels, ax=ax, font_size=7)
         present = sorted({g.nodes[n]["label"] for n in g.nodes})
         ax.legend(handles=[Patch(color=COLORS.get(lab, "#7f7f7f"), label=lab) for lab in present],
-                  loc="lower left", fontsize=7, frameon=False)
+                  loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
     else:
         ax.text(0.5, 0.5, "sem rede", ha="center", va="center")
     buf = io.BytesIO()

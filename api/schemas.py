@@ -19,7 +19,7 @@ MAX_PAGE_SIZE = 100
 
 T = TypeVar("T")
 
-TENDER_EXAMPLE = {
+TENDER_EXAMPLE: dict[str, Any] = {
     "id": "tender:00001001000100-1-000001/2025", "kind": "tender", "name": "AQUISIÇÃO DE LUVAS",
     "risk_score": 0.82, "n_findings": 2, "agency_id": "agency:00001001000100",
     "unit_id": "unit:00001001000100:1", "year": 2025, "modality_id": 6, "modality": "Pregão - Eletrônico",

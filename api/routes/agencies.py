@@ -7,8 +7,16 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from api.deps import AUTH_RESPONSES, ContextDep, PagingDep, ReaderDep, ReaderKey
-from api.routes.subjects import PNG_RESPONSES, PNGResponse, check_range, detail, network, network_picture, page
-from api.schemas import DETECTOR_PATTERN, ID_PATTERN, Network, Page, SubjectDetail, AgencySummary
+from api.routes.subjects import (
+    PNG_RESPONSES,
+    PNGResponse,
+    check_range,
+    detail,
+    network,
+    network_picture,
+    page,
+)
+from api.schemas import DETECTOR_PATTERN, ID_PATTERN, AgencySummary, Network, Page, SubjectDetail
 
 router = APIRouter(prefix="/v1/agencies", tags=["agencies"], responses=AUTH_RESPONSES)
 

@@ -33,7 +33,7 @@ def list_findings(
 ) -> dict[str, object]:
     check_range(min_score, max_score, "score")
     if created_from and created_to and created_from > created_to:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "created_from must not be after created_to")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "created_from must not be after created_to")
     total, items = reader.list_findings(
         skip=paging.skip, limit=paging.page_size, min_score=min_score, max_score=max_score, detector=detector,
         subject_kind=subject_kind, subject_id=subject_id, agency_id=agency_id, created_from=created_from,

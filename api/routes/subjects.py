@@ -38,7 +38,7 @@ def page(total: int, items: list[dict[str, Any]], paging: Paging) -> dict[str, A
 
 def check_range(lo: float, hi: float, what: str = "risk") -> None:
     if lo > hi:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"min_{what} must not exceed max_{what}")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"min_{what} must not exceed max_{what}")
 
 
 def detail(ctx: AppContext, reader: GraphReader, kind: str, subject_id: str, top: int) -> dict[str, Any]:

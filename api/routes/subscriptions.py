@@ -24,7 +24,7 @@ def _fields(body: SubscriptionIn) -> dict[str, object]:
     try:
         body.checked()
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     return body.model_dump()
 
 

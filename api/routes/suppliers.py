@@ -7,7 +7,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from api.deps import AUTH_RESPONSES, ContextDep, PagingDep, ReaderDep, ReaderKey
-from api.routes.subjects import PNG_RESPONSES, PNGResponse, check_range, detail, network, network_picture, page
+from api.routes.subjects import (
+    PNG_RESPONSES,
+    PNGResponse,
+    check_range,
+    detail,
+    network,
+    network_picture,
+    page,
+)
 from api.schemas import DETECTOR_PATTERN, ID_PATTERN, Network, Page, SubjectDetail, SupplierSummary
 
 router = APIRouter(prefix="/v1/suppliers", tags=["suppliers"], responses=AUTH_RESPONSES)

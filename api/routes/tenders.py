@@ -8,7 +8,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from api.deps import AUTH_RESPONSES, ContextDep, PagingDep, ReaderDep, ReaderKey
-from api.routes.subjects import PNG_RESPONSES, PNGResponse, check_range, detail, network, network_picture, page
+from api.routes.subjects import (
+    PNG_RESPONSES,
+    PNGResponse,
+    check_range,
+    detail,
+    network,
+    network_picture,
+    page,
+)
 from api.schemas import DETECTOR_PATTERN, ID_PATTERN, Network, Page, SubjectDetail, TenderSummary
 
 router = APIRouter(prefix="/v1/tenders", tags=["tenders"], responses=AUTH_RESPONSES)
@@ -39,7 +47,7 @@ def list_tenders(
     """Tenders with their combined risk score, riskiest first by default."""
     check_range(min_risk, max_risk)
     if published_from and published_to and published_from > published_to:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "published_from must not be after published_to")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "published_from must not be after published_to")
     total, items = reader.list_subjects(
         "tender", skip=paging.skip, limit=paging.page_size, min_risk=min_risk, max_risk=max_risk, detector=detector,
         agency_id=agency_id, modality_id=modality_id, published_from=published_from, published_to=published_to,

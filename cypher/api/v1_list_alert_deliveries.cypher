@@ -11,7 +11,7 @@ WHERE ($recipient IS NULL OR d.recipient = $recipient)
   AND ($finding_id IS NULL OR d.finding_id = $finding_id)
   AND ($run_id IS NULL OR d.run_id = $run_id)
 WITH d ORDER BY coalesce(d.sent_at, d.created_at) DESC, d.key
-WITH collect(d) AS all
-RETURN size(all) AS total,
-       [d IN all[$skip..$skip + $limit] | d {.key, .finding_id, .recipient, .status, .score, .version, .run_id,
+WITH collect(d) AS ranked
+RETURN size(ranked) AS total,
+       [d IN ranked[$skip..$skip + $limit] | d {.key, .finding_id, .recipient, .status, .score, .version, .run_id,
           .subscription_ids, .message_id, .created_at, .sent_at, .attempts}] AS items

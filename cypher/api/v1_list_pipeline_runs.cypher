@@ -5,5 +5,5 @@
 MATCH (r:PipelineRun)
 WHERE $status IS NULL OR r.status = $status
 WITH r ORDER BY r.created_at DESC, r.id
-WITH collect(r) AS all
-RETURN size(all) AS total, [r IN all[$skip..$skip + $limit] | r {.*}] AS items
+WITH collect(r) AS ranked
+RETURN size(ranked) AS total, [r IN ranked[$skip..$skip + $limit] | r {.*}] AS items

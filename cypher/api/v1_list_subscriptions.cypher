@@ -5,5 +5,5 @@
 MATCH (s:Subscription)
 WHERE $owner IS NULL OR s.owner = $owner
 WITH s ORDER BY s.created_at DESC, s.id
-WITH collect(s) AS all
-RETURN size(all) AS total, [s IN all[$skip..$skip + $limit] | s {.*}] AS items
+WITH collect(s) AS ranked
+RETURN size(ranked) AS total, [s IN ranked[$skip..$skip + $limit] | s {.*}] AS items

@@ -1,0 +1,118 @@
+"""The small world the API and alert tests share (a helper module, no tests of its own).
+
+The graph is the graph tests' hand-written world (tests/fixtures/graph_world.py) loaded with graph's own
+loader; findings and risk scores are written as the detectors write them (FINDINGS/RISK tables) and
+loaded by graph.findings.write_findings, so the API reads exactly what a real run leaves in Neo4j.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from core.domain import Evidence, Finding, Measure, Subject, SubjectKind
+from core.settings import Settings
+from core.tables import FINDINGS, RISK
+from graph.connection import driver_session
+from graph.findings import write_findings
+from graph.loader import Loader, init_schema
+from graph.runner import Neo4jRunner
+from tests.fixtures.graph_world import World, build_world, write_table
+
+LEAKED_CPF = "12345678901"  # a full CPF planted in Person data and in evidence: must never come out
+
+
+def make_findings(w: World) -> list[Finding]:
+    p = w.planted
+    t1, t2 = p["shared_partner"]["tender"], p["shared_phone"]["tender"]
+    s = p["shared_partner"]["suppliers"] + p["shared_phone"]["suppliers"]
+
+    def f(det: str, kind: SubjectKind, sid: str, score: float, title: str, nodes: list[str],
+          measures: tuple[Measure, ...] = (), details: dict[str, Any] | None = None,
+          when: datetime = datetime(2025, 6, 1, tzinfo=UTC)) -> Finding:
+        return Finding(detector=det, detector_version="1.0.0", subject=Subject(kind=kind, id=sid), score=score,
+                       title=title, evidence=Evidence(summary=f"{title}: evidência de teste.", measures=measures,
+                                                      node_ids=tuple(nodes), details=details or {}),
+                       run_id="seed-run", created_at=when)
+
+    return [
+        f("shared_contacts", SubjectKind.TENDER, t2, 0.9, "Concorrentes com telefone em comum",
+          [*s[2:], p["shared_phone"]["phone"]],
+          (Measure(name="shared_links", value=2, threshold=1, comparison=">="),)),
+        f("shared_contacts", SubjectKind.TENDER, t1, 0.8, "Concorrentes com sócio em comum",
+          [*s[:2], p["shared_partner"]["person"]],
+          (Measure(name="shared_partners", value=1, threshold=1, comparison=">="),),
+          {"partner_cpf": LEAKED_CPF, "partner": {"name": "JOAO DA SILVA", "cpf": LEAKED_CPF}}),
+        f("overpricing", SubjectKind.ITEM, p["overpricing"]["item"], 0.7, "Sobrepreço de seringa",
+          [p["overpricing"]["item"], *p["overpricing"]["peers"]],
+          (Measure(name="unit_price", value=50.0, threshold=15.0, comparison=">", unit="R$/UN"),),
+          when=datetime(2025, 7, 1, tzinfo=UTC)),
+        f("sanctioned_winner", SubjectKind.SUPPLIER, p["sanctioned_winner"]["supplier"], 0.95,
+          "Vencedor sancionado (CEIS)", [p["sanctioned_winner"]["supplier"], p["sanctioned_winner"]["sanction"]]),
+        f("fracionamento", SubjectKind.AGENCY, p["fracionamento"]["agency"], 0.6, "Fracionamento de dispensas",
+          [p["fracionamento"]["agency"], *p["fracionamento"]["tenders"]],
+          (Measure(name="total_year", value=80000.0, threshold=62725.59, comparison=">", unit="R$"),)),
+        f("cobidding", SubjectKind.SUPPLIER, p["rotation"]["suppliers"][0], 0.4, "Rodízio de vencedores",
+          list(p["rotation"]["suppliers"])),
+    ]
+
+
+def finding_rows(items: list[Finding]) -> list[dict[str, Any]]:
+    return [{
+        "id": f.id, "detector": f.detector, "detector_version": f.detector_version,
+        "subject_kind": f.subject.kind.value, "subject_id": f.subject.id, "score": f.score, "title": f.title,
+        "summary": f.evidence.summary, "measures_json": json.dumps([m.model_dump() for m in f.evidence.measures]),
+        "node_ids": list(f.evidence.node_ids), "details_json": json.dumps(f.evidence.details),
+        "run_id": f.run_id, "created_at": f.created_at} for f in items]
+
+
+def risk_rows(items: list[Finding], w: World) -> list[dict[str, Any]]:
+    best: dict[tuple[str, str], Finding] = {}
+    for f in items:
+        k = (f.subject.kind.value, f.subject.id)
+        if k not in best or f.score > best[k].score:
+            best[k] = f
+    rows = [{"subject_kind": k, "subject_id": sid, "score": f.score, "n_findings": 1, "run_id": "seed-run",
+             "reasons_json": json.dumps([{"detector": f.detector, "finding_id": f.id, "title": f.title,
+                                          "score": f.score, "weight": 1.0}])} for (k, sid), f in best.items()]
+    a1 = w.planted["overpricing"]["agency"]
+    rows.append({"subject_kind": "agency", "subject_id": a1, "score": 0.85, "n_findings": 2, "run_id": "seed-run",
+                 "reasons_json": "[]"})
+    return rows
+
+
+def seed(settings: Settings, out: Path, items: list[Finding] | None = None) -> tuple[World, list[Finding]]:
+    """Wipe the test database, load the world, its findings and risk; plant a leaked CPF in Person data."""
+    w = build_world()
+    tables = out / "tables"
+    w.write(tables)
+    items = items if items is not None else make_findings(w)
+    write_table(tables, FINDINGS, finding_rows(items))
+    write_table(tables, RISK, risk_rows(items, w))
+    with driver_session(settings) as session:
+        session.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    with Neo4jRunner(settings) as runner:
+        init_schema(runner)
+        Loader(runner, full=True).load(tables)
+    write_findings(tables, settings)
+    with driver_session(settings) as session:
+        session.run("MATCH (p:Person {id: $id}) SET p.masked_cpf = $cpf, p.name = $name",
+                    id=w.planted["shared_partner"]["person"], cpf=LEAKED_CPF,
+                    name=f"JOAO DA SILVA {LEAKED_CPF[:3]}.{LEAKED_CPF[3:6]}.{LEAKED_CPF[6:9]}-{LEAKED_CPF[9:]}").consume()
+    return w, items
+
+
+def graph_fingerprint(settings: Settings) -> dict[str, Any]:
+    """Counts of nodes per label and relationships, and a hash of the properties of the planted subjects."""
+    with driver_session(settings) as session:
+        labels = {r["l"]: r["c"] for r in session.run(
+            "MATCH (n) UNWIND labels(n) AS l RETURN l, count(*) AS c")}
+        rels = session.run("MATCH ()-[r]->() RETURN count(r) AS c").single(strict=True)["c"]
+        props = session.run("MATCH (n) WHERE n:Tender OR n:Supplier OR n:Agency OR n:Finding "
+                            "RETURN n.id AS id, n.risk_score AS r, n.name AS name ORDER BY id").data()
+    # the API's own records (keys, rate limits) may change; the procurement graph must not
+    for own in ("ApiKey", "Subscription", "PipelineRun", "AlertDelivery"):
+        labels.pop(own, None)
+    return {"labels": labels, "rels": rels, "props": props}
