@@ -30,8 +30,9 @@ def _collect_ids(obj: Any, prefix: str, acc: set[str]) -> None:
 def labels_from_ground_truth(path: Path, tender_ids: list[str], firm_ids: list[str]) -> tuple[Any, Any]:
     """Tender and supplier labels from a synthetic world's ground_truth.json.
 
-    Every tender/supplier id found anywhere inside a collusion case (see COLLUSION_PATTERNS) is a
-    positive; every other tender/supplier of the graph is a negative (the synthetic world is honest
+    Every tender/supplier of a collusion case (see COLLUSION_PATTERNS; its `tender_ids` and
+    `supplier_ids`, or any id inside the case when those keys are absent) is a positive; near misses
+    are honest, and every other tender/supplier of the graph is a negative (the synthetic world is honest
     outside its planted cases).
     """
     import pandas as pd
@@ -41,9 +42,11 @@ def labels_from_ground_truth(path: Path, tender_ids: list[str], firm_ids: list[s
     pos_t: set[str] = set()
     pos_f: set[str] = set()
     for case in cases:
-        if str(case.get("pattern", "")) in COLLUSION_PATTERNS:
-            _collect_ids(case, "tender:", pos_t)
-            _collect_ids(case, "supplier:", pos_f)
+        if str(case.get("pattern", "")) not in COLLUSION_PATTERNS:
+            continue
+        # the explicit id lists name the involved nodes; `details` may list honest co-bidders too
+        _collect_ids(case.get("tender_ids", case), "tender:", pos_t)
+        _collect_ids(case.get("supplier_ids", case), "supplier:", pos_f)
     tl = pd.Series([int(t in pos_t) for t in tender_ids], index=tender_ids, dtype=int)
     fl = pd.Series([int(f in pos_f) for f in firm_ids], index=firm_ids, dtype=int)
     return tl, fl

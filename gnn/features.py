@@ -99,39 +99,101 @@ def bid_table(bids: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _group_screens(codes: np.ndarray, b: np.ndarray, n_groups: int) -> np.ndarray:
+    """`screens` for every group at once: rows sorted by (code, bid), codes 0..n_groups-1.
+
+    Returns an (n_groups, len(SCREEN_NAMES)) array with NaN where a screen is undefined.
+    """
+    out = np.full((n_groups, len(SCREEN_NAMES)), np.nan)
+    n = np.bincount(codes, minlength=n_groups).astype(float)
+    start = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(int)
+    has = n > 0
+    pos = np.arange(len(b)) - start[codes]  # 0-based rank within the group
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.bincount(codes, b, n_groups) / n
+        dev = b - mean[codes]
+        s = np.sqrt(np.bincount(codes, dev**2, n_groups) / (n - 1))
+        b1 = np.where(has, b[np.minimum(start, len(b) - 1)], np.nan)
+        b2 = np.where(n >= 2, b[np.minimum(start + 1, len(b) - 1)], np.nan)
+        last = np.minimum(start + n.astype(int) - 1, len(b) - 1)
+        bn = np.where(has, b[np.maximum(last, 0)], np.nan)
+        ok = (n >= 2) & (b1 > 0)
+        out[:, 0] = np.where(ok, s / mean, np.nan)
+        out[:, 1] = np.where(ok, (bn - b1) / b1, np.nan)
+        out[:, 2] = np.where(ok, (b2 - b1) / b1, np.nan)
+        losing = pos > 0
+        n_l = n - 1
+        mean_l = np.bincount(codes[losing], b[losing], n_groups) / n_l
+        s_l = np.sqrt(
+            np.bincount(codes[losing], (b[losing] - mean_l[codes[losing]]) ** 2, n_groups) / (n_l - 1)
+        )
+        out[:, 3] = np.where(ok & (n >= 3) & (s_l > 0), (b2 - b1) / s_l, np.nan)
+        rng = bn - b1
+        unif = (b - b1[codes]) / rng[codes]
+        ecdf = (pos + 1) / n[codes]
+        dist = np.abs(ecdf - unif)
+        ks = np.full(n_groups, np.nan)
+        valid = has & (rng > 0)
+        if len(b):
+            mx = np.maximum.reduceat(
+                np.where(np.isfinite(dist), dist, -np.inf), np.minimum(start, len(b) - 1)
+            )
+            ks = np.where(valid, mx, np.nan)
+        out[:, 6] = np.where(ok & (n >= 3), ks, np.nan)
+        z = dev / s[codes]
+        z3 = np.bincount(codes, np.where(np.isfinite(z), z**3, 0.0), n_groups)
+        z4 = np.bincount(codes, np.where(np.isfinite(z), z**4, 0.0), n_groups)
+        skew = n / ((n - 1) * (n - 2)) * z3
+        kurt = n * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) * z4 - 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))
+        out[:, 5] = np.where(ok & (n >= 3) & (s > 0), skew, np.nan)
+        out[:, 4] = np.where(ok & (n >= 4) & (s > 0), kurt, np.nan)
+    return out
+
+
 def tender_features(bt: pd.DataFrame, tenders: list[str]) -> np.ndarray:
-    """TENDER_FEATURES for `tenders` (in that order) from a `bid_table` frame."""
-    rows: dict[str, list[float]] = {}
-    has_est = "estimate" in bt.columns
-    for tender, grp in bt.groupby("tender", sort=False):
-        vals = grp["bid"].to_numpy(dtype=float)
-        sc = screens(vals)
-        win = grp.loc[grp["winner"]]
-        winner_is_lowest = float(bool(len(win)) and bool(win["is_lowest"].max() > 0))
-        winner_rank_frac = float(win["rank_frac"].min()) if len(win) else 0.0
-        est_min = est_mean = float("nan")
-        if has_est:
-            est = pd.to_numeric(grp["estimate"], errors="coerce").to_numpy(dtype=float)
-            est = est[np.isfinite(est) & (est > 0)]
-            if est.size:
-                e = float(np.median(est))
-                est_min = float(np.nanmin(vals) / e)
-                est_mean = float(np.nanmean(vals) / e)
-        anon = grp["firm"].isna().mean() if "firm" in grp else 0.0
-        rows[str(tender)] = [
-            *(sc[k] for k in SCREEN_NAMES),
-            float(np.log1p(len(grp))),
-            float(np.log10(max(float(np.nanmin(vals)), 1.0))) if np.isfinite(vals).any() else 0.0,
-            winner_is_lowest,
-            winner_rank_frac,
-            np.log(est_min) if np.isfinite(est_min) and est_min > 0 else float("nan"),
-            np.log(est_mean) if np.isfinite(est_mean) and est_mean > 0 else float("nan"),
-            float(np.isfinite(est_min)),
-            float(anon),
-        ]
-    empty = [float("nan")] * len(TENDER_FEATURES)
-    mat = np.array([rows.get(t, empty) for t in tenders], dtype=float)
-    return _finite(mat).reshape(len(tenders), len(TENDER_FEATURES))
+    """TENDER_FEATURES for `tenders` (in that order) from a `bid_table` frame (vectorized)."""
+    t_index = pd.Index(tenders)
+    df = bt.assign(code=t_index.get_indexer(bt["tender"]))
+    df = df[(df["code"] >= 0) & np.isfinite(df["bid"].to_numpy(dtype=float))]
+    df = df.sort_values(["code", "bid"], kind="stable")
+    nt = len(tenders)
+    codes = df["code"].to_numpy()
+    b = df["bid"].to_numpy(dtype=float)
+    sc = _group_screens(codes, b, nt)
+    g = df.groupby("code")
+    n = np.bincount(codes, minlength=nt).astype(float)
+    min_bid = g["bid"].min().reindex(range(nt)).to_numpy()
+    win = df[df["winner"]]
+    wl = (win["is_lowest"] > 0).groupby(win["code"]).max().reindex(range(nt), fill_value=False).astype(float)
+    wr = win.groupby("code")["rank_frac"].min().reindex(range(nt)).fillna(0.0)
+    est_min = est_mean = np.full(nt, np.nan)
+    if "estimate" in df.columns:
+        est = pd.to_numeric(df["estimate"], errors="coerce")
+        est = est.where(est > 0)
+        e = est.groupby(df["code"]).median().reindex(range(nt)).to_numpy()
+        mean_bid = g["bid"].mean().reindex(range(nt)).to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est_min, est_mean = min_bid / e, mean_bid / e
+    anon = (
+        df["firm"].isna().groupby(df["code"]).mean().reindex(range(nt)).fillna(0.0) if "firm" in df else 0.0
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mat = np.column_stack(
+            [
+                sc,
+                np.log1p(n),
+                np.where(
+                    np.isfinite(min_bid), np.log10(np.maximum(np.nan_to_num(min_bid, nan=1.0), 1.0)), 0.0
+                ),
+                np.asarray(wl),
+                np.asarray(wr),
+                np.where(est_min > 0, np.log(est_min), np.nan),
+                np.where(est_mean > 0, np.log(est_mean), np.nan),
+                np.isfinite(est_min).astype(float),
+                np.asarray(anon) * np.ones(nt),
+            ]
+        )
+    return _finite(mat).reshape(nt, len(TENDER_FEATURES))
 
 
 def firm_features(bt: pd.DataFrame, firms: list[str], anonymous: set[str]) -> np.ndarray:
@@ -142,7 +204,9 @@ def firm_features(bt: pd.DataFrame, firms: list[str], anonymous: set[str]) -> np
     the fraction of rivals it had already met elsewhere. They use only bids and winners (observable
     facts), never collusion labels.
     """
-    bt = bt[["tender", "firm", "winner", "norm_value", "rank_frac"]]
+    bt = bt[["tender", "firm", "winner", "norm_value", "rank_frac"]].assign(
+        log_norm=lambda d: np.log(d["norm_value"].clip(lower=1e-9))
+    )
     per_firm = bt.groupby("firm", sort=False).agg(
         n=("tender", "size"),
         wins=("winner", "sum"),
@@ -164,23 +228,23 @@ def firm_features(bt: pd.DataFrame, firms: list[str], anonymous: set[str]) -> np
     repeat = pair_counts.assign(rep=(pair_counts["k"] > 1) * pair_counts["k"]).groupby("firm")["rep"].sum()
     total = pair_counts.groupby("firm")["k"].sum()
     n_tenders = pairs.groupby("firm").size()
-    out = np.zeros((len(firms), len(FIRM_FEATURES)), dtype=float)
-    idx = {f: i for i, f in enumerate(firms)}
-    for f, row in per_firm.iterrows():
-        i = idx.get(str(f))
-        if i is None:
-            continue
-        nt = float(n_tenders.get(f, 1))
-        out[i] = [
-            np.log1p(row["n"]),
-            row["wins"] / max(row["n"], 1),
-            row["norm"],
-            row["rank"],
-            np.log1p(float(n_co.get(f, 0))),
-            float(top_k.get(f, 0)) / nt,
-            float(repeat.get(f, 0)) / max(float(total.get(f, 0)), 1.0),
-            float(str(f) in anonymous),
+    idx = pd.Index(firms)
+    nt = n_tenders.reindex(idx).fillna(1.0).to_numpy(dtype=float)
+    pf = per_firm.reindex(idx)
+    n = pf["n"].fillna(0.0).to_numpy(dtype=float)
+    out = np.column_stack(
+        [
+            np.log1p(n),
+            pf["wins"].fillna(0.0).to_numpy(dtype=float) / np.maximum(n, 1.0),
+            pf["norm"].fillna(0.0).to_numpy(dtype=float),
+            pf["rank"].fillna(0.0).to_numpy(dtype=float),
+            np.log1p(n_co.reindex(idx).fillna(0.0).to_numpy(dtype=float)),
+            top_k.reindex(idx).fillna(0.0).to_numpy(dtype=float) / nt,
+            repeat.reindex(idx).fillna(0.0).to_numpy(dtype=float)
+            / np.maximum(total.reindex(idx).fillna(0.0).to_numpy(dtype=float), 1.0),
+            np.array([f in anonymous for f in firms], dtype=float),
         ]
+    ).reshape(len(firms), len(FIRM_FEATURES))
     return _finite(out)
 
 

@@ -211,3 +211,21 @@ def test_sampler_limits_fanout_and_keeps_seeds_first() -> None:
     assert torch.equal(sub[BIDS].edge_attr, g.data[BIDS].edge_attr[sub[BIDS].e_id])
     again = sampler.sample({TENDER: seeds}, torch.Generator().manual_seed(0))
     assert torch.equal(again[BIDS].e_id, sub[BIDS].e_id)
+
+
+def test_vectorized_screens_match_scalar() -> None:
+    from gnn.features import SCREEN_NAMES, bid_table, tender_features
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for t in range(40):
+        n = int(rng.integers(1, 9))
+        for v in rng.lognormal(5, 0.3, n):
+            rows.append({"tender": f"t{t}", "firm": None, "bid": float(v), "winner": False})
+    bt = bid_table(pd.DataFrame(rows))
+    tenders = [f"t{t}" for t in range(40)]
+    got = tender_features(bt, tenders)[:, : len(SCREEN_NAMES)]
+    for i, t in enumerate(tenders):
+        want = screens(bt.loc[bt["tender"] == t, "bid"].to_numpy())
+        exp = np.array([want[k] for k in SCREEN_NAMES])
+        np.testing.assert_allclose(got[i], np.clip(np.nan_to_num(exp), -50, 50), rtol=1e-9, atol=1e-9)
