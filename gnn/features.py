@@ -132,7 +132,7 @@ def _group_screens(codes: np.ndarray, b: np.ndarray, n_groups: int) -> np.ndarra
         unif = (b - b1[codes]) / rng[codes]
         ecdf = (pos + 1) / n[codes]
         dist = np.abs(ecdf - unif)
-        ks = np.full(n_groups, np.nan)
+        ks: np.ndarray = np.full(n_groups, np.nan)
         valid = has & (rng > 0)
         if len(b):
             mx = np.maximum.reduceat(

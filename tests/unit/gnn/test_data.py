@@ -225,7 +225,7 @@ def test_vectorized_screens_match_scalar() -> None:
     bt = bid_table(pd.DataFrame(rows))
     tenders = [f"t{t}" for t in range(40)]
     got = tender_features(bt, tenders)[:, : len(SCREEN_NAMES)]
-    for i, t in enumerate(tenders):
-        want = screens(bt.loc[bt["tender"] == t, "bid"].to_numpy())
+    for i, tid in enumerate(tenders):
+        want = screens(bt.loc[bt["tender"] == tid, "bid"].to_numpy())
         exp = np.array([want[k] for k in SCREEN_NAMES])
         np.testing.assert_allclose(got[i], np.clip(np.nan_to_num(exp), -50, 50), rtol=1e-9, atol=1e-9)
