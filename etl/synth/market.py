@@ -110,6 +110,7 @@ class Spec:
     ref: int = -1  # cartel / link / reserved company / group index
     target: float = 0.0  # dispensa total value to reach
     order: int = 0
+    force_over: int = 0  # 1: plant overpricing on the first item, -1: an overpricing near miss there
 
 
 @dataclass
@@ -314,6 +315,12 @@ def build_plan(rng: np.random.Generator, p: SynthParams, w: World) -> tuple[list
             else:
                 spent[key] = spent.get(key, 0.0) + target
                 s.target = target
+    # small worlds still get one overpriced item and one near miss
+    comp = [s for s in specs if s.kind == HONEST and s.modality in COMPETITIVE]
+    if comp and p.overpricing_share > 0:
+        comp[len(comp) // 3].force_over = 1
+        if len(comp) > 1 and p.near_miss_ratio > 0:
+            comp[2 * len(comp) // 3].force_over = -1
     meta["spent"] = spent
     return specs, meta
 
@@ -376,7 +383,13 @@ class Market:
             m = 1
         else:
             m = int(min(1 + self.rng.geometric(0.3) - 1 + int(self.rng.integers(0, 3)), 14))
-        return [cands[int(x)] for x in self.rng.integers(0, len(cands), size=max(1, m))]
+        m = max(1, m)
+        if s.modality == DISPENSA and s.target > 0:
+            # a dispensa buys quantities of affordable items; its value comes from the quantities, never from
+            # bending unit prices (which would corrupt the price references of the catalog)
+            fits = [i for i in cands if CATALOG[i].price * 10 <= s.target / m]
+            cands = fits or [min(cands, key=lambda i: CATALOG[i].price)]
+        return [cands[int(x)] for x in self.rng.integers(0, len(cands), size=m)]
 
     def _art55(self, s: Spec, classes: list[CatalogItem], criterion: int) -> tuple[str, int]:
         if any(c.nature == "works" for c in classes):
@@ -419,26 +432,30 @@ class Market:
                 (r >= self.p.overpricing_share)
                 & (r < self.p.overpricing_share * (1 + self.p.near_miss_ratio))
             ] = -1
+            if s.force_over:
+                over[0] = s.force_over
         factor = np.ones(m)
         for j in np.flatnonzero(over == 1):
-            factor[j] = max(2.5, float(np.exp(4.5 * sig[j]))) * rng.uniform(1.0, 1.5)
+            factor[j] = max(3.0, float(np.exp(4.5 * sig[j]))) * rng.uniform(1.0, 1.5)
         for j in np.flatnonzero(over == -1):
             factor[j] = rng.uniform(1.3, 1.6)
-        fair = fair * factor
+        # anchored on the catalog median (not on this buyer's own draw), so "far above other buyers" holds
+        base_price = np.array([c.price for c in classes])
+        fair = np.where(over != 0, base_price * factor, fair)
 
         if s.modality == DISPENSA and s.target > 0:
-            # scale quantities so that the dispensa's total hits its planned value
-            est_unit = np.round(fair * np.exp(rng.normal(0.06, 0.05, size=m)), 2)
-            est_unit = np.maximum(est_unit, 0.01)
-            raw_total = float((est_unit * qty).sum())
-            qty = np.maximum(1.0, np.floor(qty * s.target / raw_total))
-            est_unit = np.maximum(0.01, np.round(est_unit * (s.target / float((est_unit * qty).sum())), 2))
-            while float((est_unit * qty).sum()) > s.target and s.kind != DISP_OVER:
+            # scale quantities so that the dispensa's total reaches (planted over-limit) or stays under its value
+            est_unit = np.maximum(0.01, np.round(fair * np.exp(rng.normal(0.06, 0.05, size=m)), 2))
+            scale = s.target / float((est_unit * qty).sum())
+            qty = np.maximum(1.0, (np.ceil if s.kind == DISP_OVER else np.floor)(qty * scale))
+            while s.kind != DISP_OVER and float((est_unit * qty).sum()) > s.target:
                 j = int(np.argmax(est_unit * qty))
-                if qty[j] > 1:
-                    qty[j] -= 1
-                else:
-                    est_unit[j] = round(float(est_unit[j]) * 0.99, 2)
+                if qty[j] <= 1:
+                    break
+                qty[j] = max(1.0, float(np.floor(qty[j] * 0.9)))
+            total = float((est_unit * qty).sum())
+            if s.kind != DISP_OVER and total > s.target:  # only when even one unit of each is too dear
+                est_unit = np.maximum(0.01, np.floor(est_unit * (s.target / total) * 100) / 100)
         else:
             # buyers' price research runs above the market: honest pregões end 10-25% under the estimate
             est_unit = np.maximum(0.01, np.round(fair * np.exp(rng.normal(0.22, 0.07, size=m)), 2))
