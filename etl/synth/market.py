@@ -351,7 +351,6 @@ class Market:
             {"tender_ids": [], "item_ids": [], "winner_ids": []} for _ in w.cartels
         ]
         self.frac_log: dict[tuple[str, int], list[dict[str, Any]]] = {}
-        self.wins: list[tuple[int, str]] = []
         self.sanction_dates: dict[int, tuple[date, date, str]] = {}  # company -> (start, end, category)
         self.fresh_founded: dict[int, date] = {}
         self.participants: set[int] = set()
@@ -778,7 +777,6 @@ class Market:
                         ],
                     }
                 )
-                self.wins.append((bidders[int(winner_row[j])], i_id))
             qty_s = f"{qty[j]:.0f}"
             for b in range(nb):
                 if not part[b, j] and s.modality in COMPETITIVE and not (nq[b, j] and rng.random() < 0.1):

@@ -46,16 +46,13 @@ def write_cnpj(out: Path, w: World, rng: np.random.Generator, rows_per_file: int
     cnpj_dir = out / "cnpj"
     files = 0
     companies: list[Company] = list(w.companies)
-    # the agencies are in the registry too (órgãos públicos have CNPJs)
-    agency_rows = []
-    for ag in w.agencies:
-        mun = MUNICIPALITIES[0]
-        agency_rows.append(ag)
+    # the agencies are in the registry too (órgãos públicos have CNPJs), at their seat in Goiânia
+    mun = MUNICIPALITIES[0]
     emp: list[list[str]] = []
     est: list[list[str]] = []
     soc: list[list[str]] = []
     sim: list[list[str]] = []
-    for a_idx, ag in enumerate(agency_rows):
+    for a_idx, ag in enumerate(w.agencies):
         emp.append([ag.cnpj[:8], ag.name, ag.natureza, "16", "0,00", "05", ""])
         est.append(
             [
