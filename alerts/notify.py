@@ -233,7 +233,7 @@ def deliver(recipient: str, settings: Settings, runner: Any, redis: Any | None =
     Returns what was sent, or None when nothing was pending. With `redis`, a per-recipient lock keeps two
     workers from sending the same pending set at once (DeliveryBusy: retry later).
     """
-    lock = _lock(redis, recipient, int(settings.smtp_timeout_s * 2 + 30)) if redis is not None else None
+    lock = _lock(redis, recipient, int(settings.smtp_timeout_s * 2 + 5)) if redis is not None else None
     if lock is not None and not lock.acquire():
         raise DeliveryBusy(f"another worker is delivering to {recipient}")
     try:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from api.deps import AUTH_RESPONSES, PagingDep, ReaderDep, ReaderKey
-from api.routes.subjects import check_range, page
+from api.routes.subjects import check_period, check_range, page
 from api.schemas import DETECTOR_PATTERN, FINDING_ID_PATTERN, ID_PATTERN, Finding, Page
 
 router = APIRouter(prefix="/v1/findings", tags=["findings"], responses=AUTH_RESPONSES)
@@ -32,8 +32,7 @@ def list_findings(
     order: Literal["desc", "asc"] = "desc",
 ) -> dict[str, object]:
     check_range(min_score, max_score, "score")
-    if created_from and created_to and created_from > created_to:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "created_from must not be after created_to")
+    check_period(created_from, created_to, "created")
     total, items = reader.list_findings(
         skip=paging.skip, limit=paging.page_size, min_score=min_score, max_score=max_score, detector=detector,
         subject_kind=subject_kind, subject_id=subject_id, agency_id=agency_id, created_from=created_from,

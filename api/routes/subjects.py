@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import HTTPException, Response, status
+from fastapi.exceptions import RequestValidationError
 
 from api.deps import AppContext, Paging
 from api.reader import GraphReader
@@ -36,9 +37,19 @@ def page(total: int, items: list[dict[str, Any]], paging: Paging) -> dict[str, A
     return {"total": total, "page": paging.page, "page_size": paging.page_size, "items": items}
 
 
+def invalid(loc: tuple[str, ...], msg: str, value: Any = None) -> RequestValidationError:
+    """A 422 shaped like FastAPI's own validation errors (so the documented schema holds)."""
+    return RequestValidationError([{"type": "value_error", "loc": loc, "msg": msg, "input": value}])
+
+
 def check_range(lo: float, hi: float, what: str = "risk") -> None:
     if lo > hi:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"min_{what} must not exceed max_{what}")
+        raise invalid(("query", f"min_{what}"), f"min_{what} must not exceed max_{what}", lo)
+
+
+def check_period(start: Any, end: Any, name: str) -> None:
+    if start is not None and end is not None and start > end:
+        raise invalid(("query", f"{name}_from"), f"{name}_from must not be after {name}_to", str(start))
 
 
 def detail(ctx: AppContext, reader: GraphReader, kind: str, subject_id: str, top: int) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Response, status
 
 from api.deps import AUTH_RESPONSES, InvestigatorKey, PagingDep, StoreDep
-from api.routes.subjects import page
+from api.routes.subjects import invalid, page
 from api.schemas import UUID_PATTERN, Page, Subscription, SubscriptionIn
 from api.security import Principal, Role
 
@@ -24,7 +24,7 @@ def _fields(body: SubscriptionIn) -> dict[str, object]:
     try:
         body.checked()
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        raise invalid(("body",), str(exc)) from exc
     return body.model_dump()
 
 

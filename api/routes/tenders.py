@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, Path, Query
 
 from api.deps import AUTH_RESPONSES, ContextDep, PagingDep, ReaderDep, ReaderKey
 from api.routes.subjects import (
     PNG_RESPONSES,
     PNGResponse,
+    check_period,
     check_range,
     detail,
     network,
@@ -46,8 +47,7 @@ def list_tenders(
 ) -> dict[str, object]:
     """Tenders with their combined risk score, riskiest first by default."""
     check_range(min_risk, max_risk)
-    if published_from and published_to and published_from > published_to:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "published_from must not be after published_to")
+    check_period(published_from, published_to, "published")
     total, items = reader.list_subjects(
         "tender", skip=paging.skip, limit=paging.page_size, min_risk=min_risk, max_risk=max_risk, detector=detector,
         agency_id=agency_id, modality_id=modality_id, published_from=published_from, published_to=published_to,
