@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 GRAPHFRAMES_PACKAGE = "io.graphframes:graphframes-spark3_2.12:0.12.1"
 PAGERANK_ALPHA = 0.85
-PAGERANK_ITERATIONS = 60
+PAGERANK_ITERATIONS = 50
 
 
 class GraphEngine(Protocol):
@@ -85,6 +85,7 @@ class GraphFramesEngine:
         self._spark = spark
         self.package = package
         self.backend = "unknown"
+        self.pagerank_iterations = PAGERANK_ITERATIONS
 
     # -- session ---------------------------------------------------------------------------------
     @property
@@ -149,7 +150,7 @@ class GraphFramesEngine:
 
     def pagerank(self, edges: pd.DataFrame, nodes: list[str] | None = None) -> pd.Series:
         v, e = self._frames(edges, nodes)
-        pdf = _dataframe_pagerank(v, e).toPandas()
+        pdf = _dataframe_pagerank(v, e, self.pagerank_iterations).toPandas()
         return pd.Series(pdf["pagerank"].to_numpy(), index=pdf["id"].to_numpy(), name="pagerank").sort_index()
 
     def _checkpoint_dir(self) -> None:
@@ -184,8 +185,12 @@ def _dataframe_components(v: SparkDataFrame, e: SparkDataFrame) -> SparkDataFram
             return labels
 
 
-def _dataframe_pagerank(v: SparkDataFrame, e: SparkDataFrame) -> SparkDataFrame:
-    """Weighted PageRank with dangling mass spread evenly, a fixed number of power iterations."""
+def _dataframe_pagerank(v: SparkDataFrame, e: SparkDataFrame, iterations: int = 50) -> SparkDataFrame:
+    """Weighted PageRank with dangling mass spread evenly, by power iteration in Spark DataFrames.
+
+    Iterates the leaking form x = (1 - a)/N + a P^T x (mass at dangling nodes is dropped) and normalises
+    at the end: with uniform teleport, that is exactly PageRank with dangling mass spread evenly (the two
+    vectors are proportional), and it needs no Spark action inside the loop."""
     from pyspark.sql import functions as F
 
     n = v.count()
@@ -194,20 +199,18 @@ def _dataframe_pagerank(v: SparkDataFrame, e: SparkDataFrame) -> SparkDataFrame:
     e = e.groupBy("src", "dst").agg(F.sum("weight").alias("weight"))
     out_w = e.groupBy("src").agg(F.sum("weight").alias("out_w"))
     trans = e.join(out_w, "src").select("src", "dst", (F.col("weight") / F.col("out_w")).alias("p")).localCheckpoint()
-    has_out = out_w.select(F.col("src").alias("id"), F.lit(True).alias("has_out"))
-    ranks = v.select("id", F.lit(1.0 / n).alias("pr")).join(has_out, "id", "left").fillna(False, ["has_out"]).localCheckpoint()
-    for _ in range(PAGERANK_ITERATIONS):
-        dangling = ranks.filter(~F.col("has_out")).agg(F.sum("pr")).first()[0] or 0.0  # type: ignore[index]
+    ranks = v.select("id", F.lit(1.0 / n).alias("pr"))
+    base = (1 - PAGERANK_ALPHA) / n
+    for _ in range(iterations):
         contrib = trans.join(ranks.select(F.col("id").alias("src"), "pr"), "src").groupBy("dst").agg(
             F.sum(F.col("pr") * F.col("p")).alias("c")
         )
-        base = (1 - PAGERANK_ALPHA) / n + PAGERANK_ALPHA * dangling / n
-        ranks = (
-            ranks.join(contrib.withColumnRenamed("dst", "id"), "id", "left")
-            .select("id", "has_out", (F.lit(base) + PAGERANK_ALPHA * F.coalesce("c", F.lit(0.0))).alias("pr"))
-            .localCheckpoint()
+        ranks = ranks.select("id").join(contrib.withColumnRenamed("dst", "id"), "id", "left").select(
+            "id", (F.lit(base) + PAGERANK_ALPHA * F.coalesce("c", F.lit(0.0))).alias("pr")
         )
-    return ranks.select("id", F.col("pr").alias("pagerank"))
+        ranks = ranks.localCheckpoint()  # keeps each iteration's plan small
+    total = ranks.agg(F.sum("pr")).first()[0]  # type: ignore[index]
+    return ranks.select("id", (F.col("pr") / F.lit(total)).alias("pagerank"))
 
 
 def get_engine(name: str, spark: SparkSession | None = None) -> GraphEngine:

@@ -50,15 +50,18 @@ class LoserWinner(Detector[LoserWinnerConfig]):
         min_cobids = config.min_cobids or default_min_cobids(bids, config.floor_cobids)
         comp = communities(bids, engine, min_cobids)
         edges = loser_winner_edges(bids)
+        sizes = comp.map(comp.value_counts())
+        comp = comp[sizes >= config.min_members]
+        # one PageRank over every community's internal edges (communities are disjoint), renormalised per community
+        inner = edges[edges["src"].map(comp).eq(edges["dst"].map(comp)) & edges["src"].isin(comp.index)]
+        pr_all = engine.pagerank(inner, nodes=sorted(comp.index)) if len(inner) else pd.Series(dtype=float)
         out: list[Finding] = []
         for label, members_s in comp.groupby(comp):
             members = sorted(members_s.index)
-            if len(members) < config.min_members:
-                continue
-            e = edges[edges["src"].isin(members) & edges["dst"].isin(members)]
+            e = inner[inner["src"].isin(members)]
             if e.empty:
                 continue
-            pr = engine.pagerank(e, nodes=members).reindex(members).fillna(0.0)
+            pr = pr_all.reindex(members).fillna(0.0)
             pr = pr / pr.sum()
             ranked = pr.sort_values(ascending=False, kind="stable")
             top, first = ranked.index[0], float(ranked.iloc[0])
