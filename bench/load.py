@@ -230,7 +230,18 @@ def run_spark(settings: Settings, tables: Path, size: str) -> Result:
                   _reconciled(settings, tables), "coalesce(1), batch 5000, session start not counted")
 
 
-def render(results: list[Result], started: str) -> str:
+def _previous_rows(path: Path) -> list[str]:
+    """Table rows of the existing block, so that a run measuring some sizes/paths keeps the others."""
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    if MARK_START not in text or MARK_END not in text:
+        return []
+    block = text.split(MARK_START, 1)[1].split(MARK_END, 1)[0]
+    return [ln for ln in block.splitlines() if ln.startswith("| ") and not ln.startswith("| bids")]
+
+
+def render(results: list[Result], started: str, previous: list[str] | None = None) -> str:
     admin = {r.size: r.seconds for r in results if r.path.startswith("neo4j-admin")}
     lines = [
         MARK_START,
@@ -245,12 +256,23 @@ def render(results: list[Result], started: str) -> str:
         "| bids | path | nodes | rels | total s | nodes/s | rels/s | x admin | ok | note |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
+    measured = {(r.size, r.path) for r in results}
+    kept = [ln for ln in previous or []
+            if tuple(c.strip() for c in ln.strip("|").split("|")[:2]) not in measured]
+    rows: list[tuple[int, str, str]] = []
+    for ln in kept:
+        cells = [c.strip() for c in ln.strip("|").split("|")]
+        rows.append((parse_size(cells[0]), cells[1], ln + " (earlier run)" if "earlier run" not in ln else ln))
     for r in results:
         ns = r.nodes / (r.node_seconds or r.seconds) if r.seconds else 0
         rs = r.rels / (r.rel_seconds or r.seconds) if r.seconds else 0
         x = f"{r.seconds / admin[r.size]:.2f}" if r.size in admin and "incremental" not in r.path else ""
-        lines.append(f"| {r.size} | {r.path} | {r.nodes:,} | {r.rels:,} | {r.seconds:.1f} | {ns:,.0f} | {rs:,.0f} | "
-                     f"{x} | {'yes' if r.ok else 'NO'} | {r.note} |")
+        rows.append((parse_size(r.size), r.path,
+                     f"| {r.size} | {r.path} | {r.nodes:,} | {r.rels:,} | {r.seconds:.1f} | {ns:,.0f} | {rs:,.0f} | "
+                     f"{x} | {'yes' if r.ok else 'NO'} | {r.note} |"))
+    order = ["neo4j-admin", "driver", "spark", "incremental"]
+    rows.sort(key=lambda t: (t[0], next((i for i, o in enumerate(order) if t[1].startswith(o)), 9)))
+    lines += [ln for _, _, ln in rows]
     lines += ["", MARK_END]
     return "\n".join(lines)
 
@@ -319,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep_server:
             bs.stop()
-    block = render(results, started)
+    block = render(results, started, _previous_rows(args.out))
     print(block)
     save(block, args.out)
     return 0 if all(r.ok for r in results) else 1
