@@ -1,0 +1,281 @@
+"""Alert emails end to end: a real Celery worker process (the `licitagraph worker` command), the test
+Redis, the test Neo4j and real SMTP servers (the services' sink, or an aiosmtpd started by the test).
+
+- an email arrives with a plain-text and an HTML part and the network picture inline (cid:);
+- SMTP down, then up: the task retries and the alert is delivered exactly once;
+- the worker is killed (SIGKILL) while the SMTP server holds the message: nothing is lost or duplicated
+  once a new worker picks the redelivered task up;
+- a rerun of the same scoring sends nothing new; a worsened finding is sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis as redis_lib
+
+from alerts.celery_app import MATCH_TASK, make_celery
+from api.store import ApiStore, init_store_schema
+from core.settings import Settings
+from graph.connection import driver_session
+from graph.runner import Neo4jRunner
+from tests.integration.test_api_world import seed
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[2]
+
+
+# helpers -------------------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(cond: Callable[[], Any], timeout: float, what: str, every: float = 0.25) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = cond()
+        if got:
+            return got
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Collector:
+    """aiosmtpd handler that keeps accepted messages; with `delay`, it holds DATA that long before it
+    answers, and a client that disconnects meanwhile gets nothing accepted (as with any real server)."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.messages: list[bytes] = []
+        self.in_data = threading.Event()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.in_data.set()
+        if self.delay:
+            await asyncio.sleep(self.delay)
+            if server.transport is None or server.transport.is_closing():
+                return "451 client went away"
+        self.messages.append(envelope.original_content or envelope.content)
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    def __init__(self, port: int, handler: Collector) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10)
+
+    def __enter__(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+
+class Worker:
+    """`licitagraph worker --pool solo` as a subprocess in its own process group."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "core.cli", "worker", "--pool", "solo", "--concurrency", "1",
+             "--hostname", f"test-{uuid.uuid4().hex[:6]}@%h"],
+            cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+        wait_for(lambda: "ready." in log.read_text(errors="replace") or self.proc.poll() is not None, 60,
+                 "the worker to start")
+        assert self.proc.poll() is None, log.read_text()[-3000:]
+
+    def kill(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture()
+def alert_env(services: Any, settings: Settings, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """A seeded world, an empty task queue, and the environment a worker process runs with."""
+    w, items = seed(settings, tmp_path)
+    r = redis_lib.Redis.from_url(settings.redis_url)
+    for key in ("celery", "unacked", "unacked_index", *r.keys("licitagraph:alert-lock:*")):
+        r.delete(key)
+    env = {**os.environ, "LICITAGRAPH_CELERY_VISIBILITY_TIMEOUT_S": "4", "LICITAGRAPH_SMTP_TIMEOUT_S": "5",
+           "PYTHONUNBUFFERED": "1"}
+    workers: list[Worker] = []
+
+    def start(**overrides: str) -> Worker:
+        wk = Worker({**env, **overrides}, tmp_path / f"worker-{len(workers)}.log")
+        workers.append(wk)
+        return wk
+
+    yield {"world": w, "findings": items, "start_worker": start, "redis": r, "tmp": tmp_path}
+    for wk in workers:
+        wk.stop()
+    for key in ("celery", "unacked", "unacked_index"):
+        r.delete(key)
+
+
+def subscribe(settings: Settings, email: str, **fields: Any) -> dict[str, Any]:
+    with Neo4jRunner(settings) as runner:
+        init_store_schema(runner)
+        return ApiStore(runner, settings.admin_api_key).create_subscription("test", {
+            "email": email, "agency_ids": [], "detectors": [], "supplier_ids": [], "min_risk": 0.75, "active": True,
+            **fields})
+
+
+def deliveries(settings: Settings, email: str) -> list[dict[str, Any]]:
+    with driver_session(settings) as session:
+        return session.run("MATCH (d:AlertDelivery {recipient: $r}) RETURN d.finding_id AS finding_id, "
+                           "d.status AS status, d.version AS version, d.message_id AS message_id "
+                           "ORDER BY finding_id", r=email).data()
+
+
+def parse(raw: bytes) -> EmailMessage:
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def sink_messages(settings: Settings, email: str) -> list[EmailMessage]:
+    out = []
+    for p in sorted(settings.mail_dir.glob("*.eml")):
+        msg = parse(p.read_bytes())
+        if msg["To"] == email:
+            out.append(msg)
+    return out
+
+
+def enqueue_match(settings: Settings, run_id: str) -> None:
+    make_celery(settings).send_task(MATCH_TASK, args=[run_id])
+
+
+# tests ---------------------------------------------------------------------------------------------------
+def test_email_has_text_html_and_inline_picture_and_rerun_sends_nothing(alert_env: dict[str, Any],
+                                                                      settings: Settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    email = f"auditor-{uuid.uuid4().hex[:8]}@cge.go.gov.br"
+    subscribe(settings, email)
+    expected = sorted(f.id for f in alert_env["findings"] if f.score >= 0.75)
+    assert len(expected) == 3
+    alert_env["start_worker"]()
+    admin = {"X-API-Key": settings.admin_api_key}
+    with TestClient(create_app(settings)) as api:  # the pipeline's `alerts` step, started from the API
+        run = api.post("/v1/pipeline/runs", json={"steps": ["alerts"]}, headers=admin).json()
+        wait_for(lambda: api.get(f"/v1/pipeline/runs/{run['id']}", headers=admin).json()["status"] == "succeeded",
+                 60, "the pipeline run to succeed")
+        msgs = wait_for(lambda: sink_messages(settings, email), 60, "the alert email")
+        history = api.get("/v1/alerts", params={"recipient": email}, headers=admin).json()
+    assert len(msgs) == 1
+    msg = msgs[0]
+    assert "3 alertas de risco" in msg["Subject"]
+    text = msg.get_body(preferencelist=("plain",))
+    html = msg.get_body(preferencelist=("html",))
+    assert text is not None and html is not None
+    plain, markup = text.get_content(), html.get_content()
+    assert "Pontuação de risco" in plain and "Por que importa" in plain and "Concorrentes com telefone em comum" in plain
+    assert "limiar >= 1" in plain  # the evidence: measured value and threshold
+    assert f"{settings.api_public_url}/v1/tenders/" in plain and "Achados sobre tender:" in plain
+    images = [p for p in msg.walk() if p.get_content_type() == "image/png"]
+    assert images, "no inline picture"
+    for img in images:
+        cid = img["Content-ID"].strip("<>")
+        assert f"cid:{cid}" in markup
+        assert img.get_content()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [d["status"] for d in deliveries(settings, email)] == ["sent"] * 3
+    assert sorted(d["finding_id"] for d in deliveries(settings, email)) == expected
+    assert history["total"] == 3 and {i["status"] for i in history["items"]} == {"sent"}
+    assert {d["message_id"] for d in deliveries(settings, email)} == {msg["Message-ID"]}
+
+    # the same scoring again: nothing new to send
+    enqueue_match(settings, "rerun")
+    time.sleep(4)
+    assert len(sink_messages(settings, email)) == 1
+    assert [d["version"] for d in deliveries(settings, email)] == [1, 1, 1]
+
+    # a finding that worsened is sent again, alone
+    worse = next(f for f in alert_env["findings"] if f.score == 0.8)
+    with driver_session(settings) as session:
+        session.run("MATCH (f:Finding {id: $id}) SET f.score = 0.92", id=worse.id).consume()
+    enqueue_match(settings, "worse")
+    msgs = wait_for(lambda: (m := sink_messages(settings, email)) and len(m) == 2 and m, 30, "the worsened alert")
+    second = next(m for m in msgs if m["Message-ID"] != msg["Message-ID"])
+    assert "1 alerta de risco" in second["Subject"] and "agravado" in second.get_body(("plain",)).get_content()
+
+
+def test_smtp_down_then_up_delivers_once(alert_env: dict[str, Any], settings: Settings) -> None:
+    email = f"down-{uuid.uuid4().hex[:8]}@cge.go.gov.br"
+    subscribe(settings, email, min_risk=0.9)
+    port = free_port()
+    alert_env["start_worker"](LICITAGRAPH_SMTP_PORT=str(port))
+    enqueue_match(settings, "smtp-down")
+    wait_for(lambda: len(deliveries(settings, email)) == 2, 30, "pending deliveries")
+    time.sleep(3)  # the send task fails (connection refused) and retries with backoff
+    assert {d["status"] for d in deliveries(settings, email)} == {"pending"}
+    handler = Collector()
+    with SmtpServer(port, handler):
+        wait_for(lambda: {d["status"] for d in deliveries(settings, email)} == {"sent"}, 90, "delivery after retry")
+        time.sleep(3)
+        assert len(handler.messages) == 1
+    assert parse(handler.messages[0])["To"] == email
+
+
+def test_worker_killed_during_send_loses_and_duplicates_nothing(alert_env: dict[str, Any],
+                                                                settings: Settings) -> None:
+    email = f"kill-{uuid.uuid4().hex[:8]}@cge.go.gov.br"
+    subscribe(settings, email, min_risk=0.9)
+    port = free_port()
+    handler = Collector(delay=6.0)
+    with SmtpServer(port, handler):
+        first = alert_env["start_worker"](LICITAGRAPH_SMTP_PORT=str(port))
+        enqueue_match(settings, "kill")
+        assert handler.in_data.wait(60), "the worker never reached DATA"
+        first.kill()  # mid-send: the server has the message but has not accepted it
+        time.sleep(handler.delay + 0.5)
+        assert handler.messages == []
+        assert {d["status"] for d in deliveries(settings, email)} == {"pending"}
+        handler.delay = 0.0
+        alert_env["start_worker"](LICITAGRAPH_SMTP_PORT=str(port))  # the redelivered task sends it
+        wait_for(lambda: {d["status"] for d in deliveries(settings, email)} == {"sent"}, 120, "redelivered send")
+        time.sleep(5)  # nothing else arrives
+        assert len(handler.messages) == 1
+    assert len(deliveries(settings, email)) == 2
+
+
+def test_demo_sends_through_the_sink(alert_env: dict[str, Any], settings: Settings) -> None:
+    from alerts.demo import DEMO_RECIPIENT, send_demo_alerts
+
+    before = set(settings.mail_dir.glob("*.eml"))
+    paths = send_demo_alerts(settings)
+    assert len(paths) == 1 and paths[0] not in before and paths[0].exists()
+    msg = parse(paths[0].read_bytes())
+    assert msg["To"] == DEMO_RECIPIENT and msg.get_body(("html",)) is not None
+    assert send_demo_alerts(settings) == []  # already sent
+
+
