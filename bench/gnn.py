@@ -136,7 +136,7 @@ def main() -> None:
     )
     gpu = "no GPU on this machine" if len(devices) == 1 else torch.cuda.get_device_name(0)
     section = (
-        f"{START}\n## GNN (bench/gnn.py)\n\n{platform.processor() or platform.machine()}, "
+        f"{START}\n{platform.processor() or platform.machine()}, "
         f"{args.threads} torch threads, {gpu}; hidden 64, 2 layers. Machine shared and loaded while measuring.\n\n"
         f"{table}\n{END}"
     )

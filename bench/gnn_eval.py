@@ -61,6 +61,12 @@ def screens_rf(tenders: pd.DataFrame, folds: pd.Series, seed: int) -> pd.Series:
 
 
 def main() -> None:
+    import sys
+
+    # bench/gnn.py would shadow the `gnn` package: keep this folder off the path
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
+    sys.path.insert(0, str(here.parent))
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 

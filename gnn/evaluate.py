@@ -30,6 +30,7 @@ def oof_scores(
     bids: pd.DataFrame, folds: pd.Series, seed: int, config: TrainConfig | None = None
 ) -> pd.Series:
     """Tender -> collusion probability in [0, 1] for every tender in `folds`, out of fold."""
+    original_index = folds.index
     folds = folds.copy()
     folds.index = folds.index.astype(str)
     graph = from_bids(bids.drop(columns=["label"], errors="ignore"))
@@ -46,5 +47,6 @@ def oof_scores(
         )
         scores.append(p)
     out = pd.concat(scores).reindex(folds.index).clip(0.0, 1.0)
+    out.index = original_index  # the harness's own index (and dtype)
     out.name = "gnn"
     return out
