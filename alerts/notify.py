@@ -139,7 +139,7 @@ def _view(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
                 for m in _loads(f.get("measures_json"), [])]
     return guard({
         "id": f["id"], "detector": f.get("detector"), "title": f.get("title") or f.get("detector"),
-        "summary": f.get("summary") or "", "score": _fmt(float(f.get("score") or 0.0)),
+        "summary": f.get("summary") or "", "score": f"{float(f.get('score') or 0.0):.2f}".replace(".", ","),
         "subject_id": f["subject_id"], "subject_kind": KIND_PT.get(kind, kind),
         "subject_name": row.get("subject_name") or f["subject_id"], "measures": measures,
         "why": WHY.get(f.get("detector") or "", WHY_DEFAULT), "api_link": api_link,
@@ -179,8 +179,8 @@ def build_email(recipient: str, rows: list[dict[str, Any]], settings: Settings, 
     text = env.get_template("alert.txt.j2").render(**ctx)
     html = env.get_template("alert.html.j2").render(**ctx)
     msg = EmailMessage()
-    msg["Subject"] = (f"[licitagraph] {len(views)} alerta{'s' if len(views) != 1 else ''} de risco em compras "
-                      f"públicas — {ctx['date']}")
+    msg["Subject"] = (f"[licitagraph] {ctx['date']}: {len(views)} alerta{'s' if len(views) != 1 else ''} de risco "
+                      "em compras públicas")
     msg["From"] = settings.mail_from
     msg["To"] = recipient
     msg["Date"] = formatdate(localtime=False)
