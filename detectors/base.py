@@ -174,7 +174,9 @@ def bids_with_tender(tables: GraphTables, valid_only: bool = True) -> pd.DataFra
     """BID rows with their item and tender: supplier, item, tender, value, unit_value, rank, won."""
     bids = tables.get("BID")
     items = tables.get("Item")[["id", "tender_id", "item_class", "unit"]].rename(columns={"id": "dst"})
-    out = bids.merge(items, on="dst", how="left").rename(columns={"src": "supplier", "dst": "item", "tender_id": "tender"})
+    out = bids.merge(items, on="dst", how="left").rename(
+        columns={"src": "supplier", "dst": "item", "tender_id": "tender"}
+    )
     if valid_only:
         out = out[out["status"].fillna("valid").eq("valid")]
     out["won"] = out["won"].fillna(False).astype(bool)

@@ -109,7 +109,10 @@ def subgroup_indices(n: int, k: int, max_subgroups: int, rng: np.random.Generato
 
 
 def subgroup_screens(
-    bids: Iterable[float], sizes: tuple[int, ...] = SUBGROUP_SIZES, max_subgroups: int = MAX_SUBGROUPS, seed: int = 0
+    bids: Iterable[float],
+    sizes: tuple[int, ...] = SUBGROUP_SIZES,
+    max_subgroups: int = MAX_SUBGROUPS,
+    seed: int = 0,
 ) -> dict[str, float]:
     """Screens over every subgroup of `sizes` bids, summarised by mean/median/min/max (Wallimann et al. 2022).
 

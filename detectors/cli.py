@@ -12,10 +12,12 @@ import typer
 
 
 def detect(
-    tables: Annotated[Path, typer.Option("--tables", help="graph tables folder (core/tables.py layout)")] = Path(
-        "var/data/tables"
-    ),
-    engine: Annotated[str, typer.Option("--engine", help="graph engine: networkx | graphframes")] = "networkx",
+    tables: Annotated[
+        Path, typer.Option("--tables", help="graph tables folder (core/tables.py layout)")
+    ] = Path("var/data/tables"),
+    engine: Annotated[
+        str, typer.Option("--engine", help="graph engine: networkx | graphframes")
+    ] = "networkx",
     only: Annotated[
         list[str] | None, typer.Option("--only", help="run only these detector codes (repeatable)")
     ] = None,
@@ -42,8 +44,11 @@ def detect(
         raise typer.Exit(2)
     configs = json.loads(config.read_text()) if config else {}
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=console,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
     ) as progress:
         task = progress.add_task("detectors", total=None)
 
@@ -51,7 +56,9 @@ def detect(
             progress.update(task, description=f"detector {name}", completed=done, total=total)
 
         try:
-            result = run_detectors(tables, engine=engine, only=only, configs=configs, run_id=run_id, on_step=on_step)
+            result = run_detectors(
+                tables, engine=engine, only=only, configs=configs, run_id=run_id, on_step=on_step
+            )
         except DetectError as exc:
             typer.secho(str(exc), err=True, fg="red")
             raise typer.Exit(2) from exc
@@ -60,11 +67,17 @@ def detect(
         summary.add_column(col)
     for row in result.summary:
         summary.add_row(
-            row["detector"], row["version"], str(row["findings"]),
-            f"{row['max_score']:.2f}" if row["findings"] else "-", f"{row['seconds']:.2f}", row.get("note", ""),
+            row["detector"],
+            row["version"],
+            str(row["findings"]),
+            f"{row['max_score']:.2f}" if row["findings"] else "-",
+            f"{row['seconds']:.2f}",
+            row.get("note", ""),
         )
     console.print(summary)
-    console.print(f"findings: {result.findings_path}  risk: {result.risk_path}  ({result.n_risk} subjects scored)")
+    console.print(
+        f"findings: {result.findings_path}  risk: {result.risk_path}  ({result.n_risk} subjects scored)"
+    )
     if neo4j:
         try:
             from graph.findings import write_findings  # type: ignore[import-not-found]
@@ -72,7 +85,8 @@ def detect(
             typer.secho(
                 f"--neo4j needs graph.findings.write_findings(tables_dir), which is not available ({exc}); "
                 "findings and risk are in Parquet only",
-                err=True, fg="yellow",
+                err=True,
+                fg="yellow",
             )
             raise typer.Exit(3) from exc
         write_findings(tables)
@@ -86,7 +100,8 @@ def evaluate(
     model: Annotated[str, typer.Option("--model", help="screens | gnn | ensemble")] = "screens",
     repeats: Annotated[int, typer.Option("--repeats", help="cross-validation repeats (seeds 0..n-1)")] = 5,
     tables: Annotated[
-        Path | None, typer.Option("--tables", help="synth: tables folder holding findings/ (default: DIR/tables)")
+        Path | None,
+        typer.Option("--tables", help="synth: tables folder holding findings/ (default: DIR/tables)"),
     ] = None,
 ) -> None:
     """Measure detection quality on labelled data (grouped cross-validation)."""
@@ -100,18 +115,26 @@ def evaluate(
         from detectors.models import MODELS, ModelUnavailableError
 
         if model not in MODELS:
-            typer.secho(f"--model must be one of {', '.join(sorted(MODELS))}, not {model!r}", err=True, fg="red")
+            typer.secho(
+                f"--model must be one of {', '.join(sorted(MODELS))}, not {model!r}", err=True, fg="red"
+            )
             raise typer.Exit(2)
         try:
             with Progress(console=console) as progress:
                 task = progress.add_task(f"{model} on {input.name}", total=repeats)
                 metrics = evaluate_garcia_file(
-                    input, out, model=model, n_repeats=repeats, progress=lambda r: progress.update(task, completed=r)
+                    input,
+                    out,
+                    model=model,
+                    n_repeats=repeats,
+                    progress=lambda r: progress.update(task, completed=r),
                 )
         except (EvaluationInputError, ModelUnavailableError) as exc:
             typer.secho(str(exc), err=True, fg="red")
             raise typer.Exit(2) from exc
-        t = Table(title=f"{input.name}: {model}, {metrics['n_tenders']} tenders ({metrics['n_positive']} collusive)")
+        t = Table(
+            title=f"{input.name}: {model}, {metrics['n_tenders']} tenders ({metrics['n_positive']} collusive)"
+        )
         for col in ("metric", "mean", "std", "min", "max"):
             t.add_column(col)
         for name, v in metrics["spread"].items():
@@ -131,8 +154,13 @@ def evaluate(
             t.add_column(col)
         for p in result["patterns"]:
             t.add_row(
-                p["pattern"], str(p["cases"]), str(p["found"]), f"{p['recall']:.2f}", str(p["findings"]),
-                "-" if p["precision"] is None else f"{p['precision']:.2f}", ", ".join(p["detectors"]),
+                p["pattern"],
+                str(p["cases"]),
+                str(p["found"]),
+                f"{p['recall']:.2f}",
+                str(p["findings"]),
+                "-" if p["precision"] is None else f"{p['precision']:.2f}",
+                ", ".join(p["detectors"]),
             )
         console.print(t)
         console.print(f"written: {out}/synth_metrics.json")

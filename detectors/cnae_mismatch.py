@@ -25,8 +25,14 @@ class CnaeMismatch(Detector[CnaeMismatchConfig]):
         sup = tables.get("Supplier").set_index("id")
         if bids.empty:
             return []
-        bids = bids.assign(division=bids["supplier"].map(sup["main_cnae"]).astype("string").str.replace(r"\D", "", regex=True).str[:2],
-                           secondary=bids["supplier"].map(sup["secondary_cnaes"]))
+        bids = bids.assign(
+            division=bids["supplier"]
+            .map(sup["main_cnae"])
+            .astype("string")
+            .str.replace(r"\D", "", regex=True)
+            .str[:2],
+            secondary=bids["supplier"].map(sup["secondary_cnaes"]),
+        )
         bids = bids[bids["division"].notna() & (bids["division"].str.len() == 2) & bids["item_class"].notna()]
         out = []
         for cls, g in bids.groupby("item_class"):
@@ -44,11 +50,27 @@ class CnaeMismatch(Detector[CnaeMismatchConfig]):
                     continue  # a secondary activity covers the object
                 out.append(
                     make_finding(
-                        self, SubjectKind.SUPPLIER, str(w["supplier"]), 0.6, self.title,
+                        self,
+                        SubjectKind.SUPPLIER,
+                        str(w["supplier"]),
+                        0.6,
+                        self.title,
                         f"A divisão CNAE {w['division']} do vencedor não aparece entre os {len(others)} outros "
                         f"fornecedores da classe de item {cls}.",
-                        [Measure(name="division_share_among_peers", value=share, threshold=config.max_division_share, comparison="<="),
-                         Measure(name="peers", value=len(others), threshold=config.min_class_suppliers, comparison=">=")],
+                        [
+                            Measure(
+                                name="division_share_among_peers",
+                                value=share,
+                                threshold=config.max_division_share,
+                                comparison="<=",
+                            ),
+                            Measure(
+                                name="peers",
+                                value=len(others),
+                                threshold=config.min_class_suppliers,
+                                comparison=">=",
+                            ),
+                        ],
                         [str(w["tender"]), str(w["item"])],
                         {"item_class": cls, "division": w["division"]},
                     )

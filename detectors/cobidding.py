@@ -79,7 +79,10 @@ class Cobidding(Detector[CobiddingConfig]):
             if not config.min_members <= len(members) <= config.max_members:
                 continue
             signals = community_signals(bids, members, tenders)
-            if signals["joint_tenders"] < config.min_joint_tenders or signals["member_win_share"] < config.min_win_share:
+            if (
+                signals["joint_tenders"] < config.min_joint_tenders
+                or signals["member_win_share"] < config.min_win_share
+            ):
                 continue
             signal = max(signals["rotation"], signals["market_sharing"])
             if signal < config.min_signal:
@@ -88,10 +91,27 @@ class Cobidding(Detector[CobiddingConfig]):
             measures = [
                 Measure(name="members", value=len(members), threshold=config.min_members, comparison=">="),
                 Measure(name="min_cobids", value=min_cobids, comparison="edge weight >="),
-                Measure(name="joint_tenders", value=signals["joint_tenders"], threshold=config.min_joint_tenders, comparison=">="),
-                Measure(name="member_win_share", value=signals["member_win_share"], threshold=config.min_win_share, comparison=">="),
-                Measure(name="rotation", value=signals["rotation"], threshold=config.min_signal, comparison=">="),
-                Measure(name="market_sharing", value=signals["market_sharing"], threshold=config.min_signal, comparison=">="),
+                Measure(
+                    name="joint_tenders",
+                    value=signals["joint_tenders"],
+                    threshold=config.min_joint_tenders,
+                    comparison=">=",
+                ),
+                Measure(
+                    name="member_win_share",
+                    value=signals["member_win_share"],
+                    threshold=config.min_win_share,
+                    comparison=">=",
+                ),
+                Measure(
+                    name="rotation", value=signals["rotation"], threshold=config.min_signal, comparison=">="
+                ),
+                Measure(
+                    name="market_sharing",
+                    value=signals["market_sharing"],
+                    threshold=config.min_signal,
+                    comparison=">=",
+                ),
                 Measure(name="cover_margin_median", value=signals["cover_margin_median"]),
                 Measure(name="stability", value=signals["stability"]),
             ]
@@ -99,12 +119,20 @@ class Cobidding(Detector[CobiddingConfig]):
             for m in members:
                 out.append(
                     make_finding(
-                        self, SubjectKind.SUPPLIER, m, score, self.title,
+                        self,
+                        SubjectKind.SUPPLIER,
+                        m,
+                        score,
+                        self.title,
                         f"Grupo de {len(members)} fornecedores disputou junto {signals['joint_tenders']} contratações e "
                         f"venceu {signals['member_win_share']:.0%} delas, com revezamento ou divisão de mercado.",
                         measures,
                         [*members, *joint],
-                        {"community": label, "wins_by_member": signals["wins_by_member"], "min_cobids_computed": computed},
+                        {
+                            "community": label,
+                            "wins_by_member": signals["wins_by_member"],
+                            "min_cobids_computed": computed,
+                        },
                     )
                 )
         return out

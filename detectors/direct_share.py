@@ -43,13 +43,23 @@ class DirectShare(Detector[DirectShareConfig]):
         for agency, r in g[g["share"] > threshold].iterrows():
             out.append(
                 make_finding(
-                    self, SubjectKind.AGENCY, str(agency), excess_score(float(r["share"]), threshold, 1 - threshold + 1e-9),
+                    self,
+                    SubjectKind.AGENCY,
+                    str(agency),
+                    excess_score(float(r["share"]), threshold, 1 - threshold + 1e-9),
                     self.title,
                     f"{r['share']:.0%} do valor contratado pelo órgão foi por dispensa ou inexigibilidade.",
                     [
-                        Measure(name="direct_value_share", value=float(r["share"]), threshold=threshold, comparison=">"),
+                        Measure(
+                            name="direct_value_share",
+                            value=float(r["share"]),
+                            threshold=threshold,
+                            comparison=">",
+                        ),
                         Measure(name="direct_tenders", value=int(r["direct_n"])),
-                        Measure(name="tenders", value=int(r["n"]), threshold=config.min_tenders, comparison=">="),
+                        Measure(
+                            name="tenders", value=int(r["n"]), threshold=config.min_tenders, comparison=">="
+                        ),
                     ],
                     sorted(t.loc[(t["agency_id"] == agency) & t["direct"], "id"].astype(str))[:50],
                     {"threshold_computed": computed},

@@ -38,7 +38,11 @@ class DispensaLimit(Detector[DispensaLimitConfig]):
                 continue
             out.append(
                 make_finding(
-                    self, SubjectKind.TENDER, str(r["id"]), excess_score(float(value), limit), self.title,
+                    self,
+                    SubjectKind.TENDER,
+                    str(r["id"]),
+                    excess_score(float(value), limit),
+                    self.title,
                     f"Dispensa por valor de R$ {value:,.2f} acima do limite de R$ {limit:,.2f} do art. 75 em {int(r['year'])}.",
                     [
                         Measure(name="value", value=float(value), threshold=limit, comparison=">", unit="R$"),

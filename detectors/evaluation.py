@@ -204,7 +204,11 @@ def evaluate_bids(
             progress(r + 1)
     mean_scores = pd.concat([rr.scores for rr in repeats], axis=1).mean(axis=1)
     table = pd.DataFrame(
-        {"tender": labels.index, "score": mean_scores.loc[labels.index].to_numpy(), "fold": repeats[0].folds.loc[labels.index].to_numpy()}
+        {
+            "tender": labels.index,
+            "score": mean_scores.loc[labels.index].to_numpy(),
+            "fold": repeats[0].folds.loc[labels.index].to_numpy(),
+        }
     )
     y = labels.to_numpy()
     pooled = score_metrics(table["score"].to_numpy(), y)
@@ -223,8 +227,12 @@ def evaluate_bids(
         "f1": float(per_repeat["f1"].mean()),
         "precision_at_10pct": float(per_repeat["precision_at_10pct"].mean()),
         "spread": {
-            col: {"mean": float(per_repeat[col].mean()), "std": float(per_repeat[col].std(ddof=1)) if n_repeats > 1 else 0.0,
-                  "min": float(per_repeat[col].min()), "max": float(per_repeat[col].max())}
+            col: {
+                "mean": float(per_repeat[col].mean()),
+                "std": float(per_repeat[col].std(ddof=1)) if n_repeats > 1 else 0.0,
+                "min": float(per_repeat[col].min()),
+                "max": float(per_repeat[col].max()),
+            }
             for col in per_repeat.columns
         },
         "averaged_scores": pooled,
@@ -234,7 +242,9 @@ def evaluate_bids(
     return table, metrics
 
 
-def write_report(out: Path, table: pd.DataFrame, labels: pd.Series, metrics: dict[str, Any], title: str) -> None:
+def write_report(
+    out: Path, table: pd.DataFrame, labels: pd.Series, metrics: dict[str, Any], title: str
+) -> None:
     """scores.csv, metrics.json, roc.png, pr.png and report.md under `out`."""
     import matplotlib
 
@@ -287,7 +297,11 @@ def write_report(out: Path, table: pd.DataFrame, labels: pd.Series, metrics: dic
 
 
 def evaluate_garcia_file(
-    path: Path, out: Path, model: str = "screens", n_repeats: int = 5, progress: Callable[[int], None] | None = None
+    path: Path,
+    out: Path,
+    model: str = "screens",
+    n_repeats: int = 5,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     bids = load_garcia(path)
     table, metrics = evaluate_bids(bids, model=model, n_repeats=n_repeats, progress=progress)

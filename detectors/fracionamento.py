@@ -31,7 +31,9 @@ class Fracionamento(Detector[FracionamentoConfig]):
         t["value"] = t["awarded_value"].where(t["awarded_value"].notna(), t["estimated_value"])
         t = t[t["value"].notna()]
         # art. 75 §7º: small vehicle-maintenance purchases do not count towards the sum
-        exempt = (t["object_nature"] == "vehicle_maintenance") & (t["value"] <= config.vehicle_parts_exempt_max)
+        exempt = (t["object_nature"] == "vehicle_maintenance") & (
+            t["value"] <= config.vehicle_parts_exempt_max
+        )
         t = t[~exempt]
         t["limit_class"] = t["object_nature"].map(lambda n: "I" if n in ENGINEERING_NATURES else "II")
         t["buyer"] = t["unit_id"].where(t["unit_id"].notna(), t["agency_id"])
@@ -47,12 +49,21 @@ class Fracionamento(Detector[FracionamentoConfig]):
             agency = str(g["agency_id"].iloc[0])
             out.append(
                 make_finding(
-                    self, SubjectKind.AGENCY, agency, excess_score(total, limit), self.title,
+                    self,
+                    SubjectKind.AGENCY,
+                    agency,
+                    excess_score(total, limit),
+                    self.title,
                     f"{len(below)} dispensas por valor da unidade {buyer} em {int(year)} (art. 75 {cls}) somam "
                     f"R$ {total:,.2f}, acima do limite anual de R$ {limit:,.2f}.",
                     [
                         Measure(name="sum_value", value=total, threshold=limit, comparison=">", unit="R$"),
-                        Measure(name="purchases", value=len(below), threshold=config.min_purchases, comparison=">="),
+                        Measure(
+                            name="purchases",
+                            value=len(below),
+                            threshold=config.min_purchases,
+                            comparison=">=",
+                        ),
                         Measure(name="year", value=int(year)),
                     ],
                     [str(buyer), *sorted(below["id"].astype(str))],

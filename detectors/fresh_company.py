@@ -26,20 +26,40 @@ class FreshCompany(Detector[FreshCompanyConfig]):
         if won.empty:
             return []
         date = t["published_at"].where(t["published_at"].notna(), t["proposals_open_at"])
-        won = won.assign(award_date=won["tender"].map(date), founded=won["supplier"].map(sup["founded_on"]),
-                         person_type=won["supplier"].map(sup["person_type"]))
-        won = won[won["award_date"].notna() & won["founded"].notna() & (won["person_type"].fillna("PJ") == "PJ")]
+        won = won.assign(
+            award_date=won["tender"].map(date),
+            founded=won["supplier"].map(sup["founded_on"]),
+            person_type=won["supplier"].map(sup["person_type"]),
+        )
+        won = won[
+            won["award_date"].notna() & won["founded"].notna() & (won["person_type"].fillna("PJ") == "PJ")
+        ]
         won["age_days"] = (won["award_date"] - won["founded"]).dt.days
-        hit = won[(won["age_days"] >= 0) & (won["age_days"] <= config.max_age_days) & (won["value"].fillna(0) >= config.min_value)]
+        hit = won[
+            (won["age_days"] >= 0)
+            & (won["age_days"] <= config.max_age_days)
+            & (won["value"].fillna(0) >= config.min_value)
+        ]
         out = []
         for (supplier, tender), g in hit.groupby(["supplier", "tender"]):
             age = int(g["age_days"].min())
             out.append(
                 make_finding(
-                    self, SubjectKind.SUPPLIER, str(supplier), 0.6 + 0.35 * (1 - age / max(config.max_age_days, 1)),
+                    self,
+                    SubjectKind.SUPPLIER,
+                    str(supplier),
+                    0.6 + 0.35 * (1 - age / max(config.max_age_days, 1)),
                     self.title,
                     f"O fornecedor foi aberto {age} dias antes da contratação {tender}.",
-                    [Measure(name="age_days", value=age, threshold=config.max_age_days, comparison="<=", unit="dias")],
+                    [
+                        Measure(
+                            name="age_days",
+                            value=age,
+                            threshold=config.max_age_days,
+                            comparison="<=",
+                            unit="dias",
+                        )
+                    ],
                     [str(tender)],
                     {"tender": tender},
                 )

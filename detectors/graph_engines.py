@@ -96,7 +96,9 @@ class GraphFramesEngine:
             try:
                 self._spark = get_spark("licitagraph-detect", packages=[self.package])
             except Exception as exc:  # unresolvable package: the JVM gateway exits
-                log.warning("GraphFrames jar %s could not be resolved (%s); using Spark DataFrames", self.package, exc)
+                log.warning(
+                    "GraphFrames jar %s could not be resolved (%s); using Spark DataFrames", self.package, exc
+                )
                 self._spark = get_spark("licitagraph-detect")
         return self._spark
 
@@ -108,7 +110,9 @@ class GraphFramesEngine:
         except Exception:
             ok = False
         if not ok and self.backend == "unknown":
-            log.warning("GraphFrames JVM classes are not on the classpath; running the Spark DataFrame algorithms")
+            log.warning(
+                "GraphFrames JVM classes are not on the classpath; running the Spark DataFrame algorithms"
+            )
         self.backend = "graphframes" if ok else "spark-dataframes"
         return ok
 
@@ -116,17 +120,24 @@ class GraphFramesEngine:
         from pyspark.sql import types as T
 
         v = self.spark.createDataFrame(
-            pd.DataFrame({"id": _node_list(edges, nodes)}), T.StructType([T.StructField("id", T.StringType(), False)])
+            pd.DataFrame({"id": _node_list(edges, nodes)}),
+            T.StructType([T.StructField("id", T.StringType(), False)]),
         )
         e_pd = pd.DataFrame(
             {
                 "src": edges["src"].astype(str).to_numpy(),
                 "dst": edges["dst"].astype(str).to_numpy(),
-                "weight": (edges["weight"] if "weight" in edges else pd.Series(1.0, index=edges.index)).astype(float).to_numpy(),
+                "weight": (edges["weight"] if "weight" in edges else pd.Series(1.0, index=edges.index))
+                .astype(float)
+                .to_numpy(),
             }
         )
         schema = T.StructType(
-            [T.StructField("src", T.StringType()), T.StructField("dst", T.StringType()), T.StructField("weight", T.DoubleType())]
+            [
+                T.StructField("src", T.StringType()),
+                T.StructField("dst", T.StringType()),
+                T.StructField("weight", T.DoubleType()),
+            ]
         )
         e = self.spark.createDataFrame(e_pd, schema)
         return v, e
@@ -150,7 +161,7 @@ class GraphFramesEngine:
 
     def pagerank(self, edges: pd.DataFrame, nodes: list[str] | None = None) -> pd.Series:
         v, e = self._frames(edges, nodes)
-        pdf = _dataframe_pagerank(v, e, self.pagerank_iterations).toPandas()
+        pdf: pd.DataFrame = _dataframe_pagerank(v, e, self.pagerank_iterations).toPandas()
         return pd.Series(pdf["pagerank"].to_numpy(), index=pdf["id"].to_numpy(), name="pagerank").sort_index()
 
     def _checkpoint_dir(self) -> None:
@@ -169,17 +180,27 @@ def _dataframe_components(v: SparkDataFrame, e: SparkDataFrame) -> SparkDataFram
     """Connected components by iterated min-label propagation over undirected edges."""
     from pyspark.sql import functions as F
 
-    und = e.select("src", "dst").union(e.select(F.col("dst").alias("src"), F.col("src").alias("dst"))).distinct()
+    und = (
+        e.select("src", "dst")
+        .union(e.select(F.col("dst").alias("src"), F.col("src").alias("dst")))
+        .distinct()
+    )
     und = und.localCheckpoint()
     labels = v.select("id", F.col("id").alias("root")).localCheckpoint()
     while True:
-        incoming = und.join(labels, und.src == labels.id).select(F.col("dst").alias("id"), F.col("root").alias("cand"))
+        incoming = und.join(labels, und.src == labels.id).select(
+            F.col("dst").alias("id"), F.col("root").alias("cand")
+        )
         new = (
             labels.join(incoming.groupBy("id").agg(F.min("cand").alias("cand")), "id", "left")
             .select("id", F.least("root", F.coalesce("cand", "root")).alias("root"))
             .localCheckpoint()
         )
-        changed = new.join(labels.withColumnRenamed("root", "old"), "id").filter(F.col("root") != F.col("old")).count()
+        changed = (
+            new.join(labels.withColumnRenamed("root", "old"), "id")
+            .filter(F.col("root") != F.col("old"))
+            .count()
+        )
         labels = new
         if changed == 0:
             return labels
@@ -198,15 +219,23 @@ def _dataframe_pagerank(v: SparkDataFrame, e: SparkDataFrame, iterations: int = 
         return v.withColumn("pagerank", F.lit(0.0))
     e = e.groupBy("src", "dst").agg(F.sum("weight").alias("weight"))
     out_w = e.groupBy("src").agg(F.sum("weight").alias("out_w"))
-    trans = e.join(out_w, "src").select("src", "dst", (F.col("weight") / F.col("out_w")).alias("p")).localCheckpoint()
+    trans = (
+        e.join(out_w, "src")
+        .select("src", "dst", (F.col("weight") / F.col("out_w")).alias("p"))
+        .localCheckpoint()
+    )
     ranks = v.select("id", F.lit(1.0 / n).alias("pr"))
     base = (1 - PAGERANK_ALPHA) / n
     for _ in range(iterations):
-        contrib = trans.join(ranks.select(F.col("id").alias("src"), "pr"), "src").groupBy("dst").agg(
-            F.sum(F.col("pr") * F.col("p")).alias("c")
+        contrib = (
+            trans.join(ranks.select(F.col("id").alias("src"), "pr"), "src")
+            .groupBy("dst")
+            .agg(F.sum(F.col("pr") * F.col("p")).alias("c"))
         )
-        ranks = ranks.select("id").join(contrib.withColumnRenamed("dst", "id"), "id", "left").select(
-            "id", (F.lit(base) + PAGERANK_ALPHA * F.coalesce("c", F.lit(0.0))).alias("pr")
+        ranks = (
+            ranks.select("id")
+            .join(contrib.withColumnRenamed("dst", "id"), "id", "left")
+            .select("id", (F.lit(base) + PAGERANK_ALPHA * F.coalesce("c", F.lit(0.0))).alias("pr"))
         )
         ranks = ranks.localCheckpoint()  # keeps each iteration's plan small
     total = ranks.agg(F.sum("pr")).first()[0]  # type: ignore[index]

@@ -30,8 +30,12 @@ def loser_winner_edges(bids: pd.DataFrame) -> pd.DataFrame:
     losers = bids[~bids["won"]][["item", "supplier"]]
     e = losers.merge(winners, on="item")
     e = e[e["supplier"] != e["winner"]]
-    return e.groupby(["supplier", "winner"]).size().rename("weight").reset_index().rename(
-        columns={"supplier": "src", "winner": "dst"}
+    return (
+        e.groupby(["supplier", "winner"])
+        .size()
+        .rename("weight")
+        .reset_index()
+        .rename(columns={"supplier": "src", "winner": "dst"})
     )
 
 
@@ -71,18 +75,39 @@ class LoserWinner(Detector[LoserWinnerConfig]):
             if ratio < config.min_share_ratio or len(losers_to_top) < config.min_distinct_losers:
                 continue
             score = min(1.0, 0.5 + 0.5 * first)
-            tenders = sorted(set(bids.loc[bids["won"] & (bids["supplier"] == top) & bids["tender"].isin(
-                set(bids.loc[bids["supplier"].isin(losers_to_top), "tender"])), "tender"]))
+            tenders = sorted(
+                set(
+                    bids.loc[
+                        bids["won"]
+                        & (bids["supplier"] == top)
+                        & bids["tender"].isin(set(bids.loc[bids["supplier"].isin(losers_to_top), "tender"])),
+                        "tender",
+                    ]
+                )
+            )
             out.append(
                 make_finding(
-                    self, SubjectKind.SUPPLIER, str(top), score, self.title,
+                    self,
+                    SubjectKind.SUPPLIER,
+                    str(top),
+                    score,
+                    self.title,
                     f"{len(losers_to_top)} membros do grupo perdem repetidamente para este fornecedor "
                     f"(PageRank {first:.2f} no grupo, {ratio if ratio != float('inf') else 99:.1f} vezes o segundo).",
                     [
                         Measure(name="pagerank_share", value=first),
-                        Measure(name="ratio_to_second", value=None if ratio == float("inf") else ratio,
-                                threshold=config.min_share_ratio, comparison=">="),
-                        Measure(name="distinct_losers", value=len(losers_to_top), threshold=config.min_distinct_losers, comparison=">="),
+                        Measure(
+                            name="ratio_to_second",
+                            value=None if ratio == float("inf") else ratio,
+                            threshold=config.min_share_ratio,
+                            comparison=">=",
+                        ),
+                        Measure(
+                            name="distinct_losers",
+                            value=len(losers_to_top),
+                            threshold=config.min_distinct_losers,
+                            comparison=">=",
+                        ),
                     ],
                     [*members, *tenders[:200]],
                     {"community": label, "ranking": {k: round(float(v), 4) for k, v in ranked.items()}},

@@ -34,7 +34,11 @@ class LowCompetition(Detector[LowCompetitionConfig]):
         bids = bids_with_tender(tables)
         if bids.empty:
             return []
-        per_item = bids.groupby(["tender", "item", "item_class"], dropna=False)["supplier"].nunique().rename("bidders")
+        per_item = (
+            bids.groupby(["tender", "item", "item_class"], dropna=False)["supplier"]
+            .nunique()
+            .rename("bidders")
+        )
         per_item = per_item.reset_index()
         status = items.set_index("id")["status_id"]
         per_item = per_item[~per_item["item"].map(status).isin(EMPTY_ITEM_STATUSES)]
@@ -43,7 +47,9 @@ class LowCompetition(Detector[LowCompetitionConfig]):
         per_item["modality_id"] = per_item["tender"].map(t["modality_id"])
         competitive = per_item[~per_item["modality_id"].isin(config.excluded_modalities)]
         per_tender = competitive.groupby("tender").agg(
-            bidders=("bidders", "max"), agency=("agency", "first"), classes=("item_class", lambda s: sorted(set(s.dropna())))
+            bidders=("bidders", "max"),
+            agency=("agency", "first"),
+            classes=("item_class", lambda s: sorted(set(s.dropna()))),
         )
         # Baselines: median bidders of the other tenders of the same item class and of the same agency.
         class_base = competitive.groupby("item_class")["bidders"].agg(["median", "count"])
@@ -57,8 +63,14 @@ class LowCompetition(Detector[LowCompetitionConfig]):
         for tender, row in per_tender.iterrows():
             if row["bidders"] > config.max_bidders:
                 continue
-            cls = [c for c in row["classes"] if c in class_base.index and class_base.loc[c, "count"] >= config.min_baseline_tenders]
-            class_median = float(pd.Series([class_base.loc[c, "median"] for c in cls]).median()) if cls else float("nan")
+            cls = [
+                c
+                for c in row["classes"]
+                if c in class_base.index and class_base.loc[c, "count"] >= config.min_baseline_tenders
+            ]
+            class_median = (
+                float(pd.Series([class_base.loc[c, "median"] for c in cls]).median()) if cls else float("nan")
+            )
             ag = row["agency"]
             agency_median = (
                 float(agency_base.loc[ag, "median"])
@@ -74,14 +86,31 @@ class LowCompetition(Detector[LowCompetitionConfig]):
             sups = sorted(set(bids.loc[bids["tender"] == tender, "supplier"]))
             out.append(
                 make_finding(
-                    self, SubjectKind.TENDER, str(tender), score, self.title,
+                    self,
+                    SubjectKind.TENDER,
+                    str(tender),
+                    score,
+                    self.title,
                     f"A contratação teve {int(row['bidders'])} licitante(s), enquanto contratações comparáveis têm "
                     f"mediana de {baseline:.1f}.",
                     [
-                        Measure(name="bidders", value=int(row["bidders"]), threshold=config.max_bidders, comparison="<="),
-                        Measure(name="baseline_bidders", value=baseline, threshold=baseline_min, comparison=">="),
-                        Measure(name="item_class_median", value=None if class_median != class_median else class_median),
-                        Measure(name="agency_median", value=None if agency_median != agency_median else agency_median),
+                        Measure(
+                            name="bidders",
+                            value=int(row["bidders"]),
+                            threshold=config.max_bidders,
+                            comparison="<=",
+                        ),
+                        Measure(
+                            name="baseline_bidders", value=baseline, threshold=baseline_min, comparison=">="
+                        ),
+                        Measure(
+                            name="item_class_median",
+                            value=None if class_median != class_median else class_median,
+                        ),
+                        Measure(
+                            name="agency_median",
+                            value=None if agency_median != agency_median else agency_median,
+                        ),
                     ],
                     [str(ag), *sups],
                     {"baseline_min_computed": computed},

@@ -71,13 +71,25 @@ def make_screens_classifier(seed: int) -> object:
 
     vote = VotingClassifier(
         [
-            ("rf", RandomForestClassifier(n_estimators=N_ESTIMATORS, max_features="sqrt", random_state=seed, n_jobs=2)),
-            ("et", ExtraTreesClassifier(n_estimators=N_ESTIMATORS, max_features="sqrt", random_state=seed, n_jobs=2)),
+            (
+                "rf",
+                RandomForestClassifier(
+                    n_estimators=N_ESTIMATORS, max_features="sqrt", random_state=seed, n_jobs=2
+                ),
+            ),
+            (
+                "et",
+                ExtraTreesClassifier(
+                    n_estimators=N_ESTIMATORS, max_features="sqrt", random_state=seed, n_jobs=2
+                ),
+            ),
         ],
         voting="soft",
     )
     pipe = make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), vote)
-    return CalibratedClassifierCV(pipe, method="sigmoid", cv=StratifiedKFold(3, shuffle=True, random_state=seed))
+    return CalibratedClassifierCV(
+        pipe, method="sigmoid", cv=StratifiedKFold(3, shuffle=True, random_state=seed)
+    )
 
 
 def _clean(X: pd.DataFrame) -> pd.DataFrame:

@@ -60,20 +60,36 @@ class Overpricing(Detector[OverpricingConfig]):
         out = []
         for _, r in a[a["unit_value"] / a["reference"] > threshold].iterrows():
             ratio = float(r["unit_value"] / r["reference"])
-            overcharge = (r["unit_value"] - r["reference"]) * (r["quantity"] if r["quantity"] == r["quantity"] else 1.0)
+            overcharge = (r["unit_value"] - r["reference"]) * (
+                r["quantity"] if r["quantity"] == r["quantity"] else 1.0
+            )
             out.append(
                 make_finding(
-                    self, SubjectKind.TENDER, str(r["tender_id"]), excess_score(ratio, threshold), self.title,
+                    self,
+                    SubjectKind.TENDER,
+                    str(r["tender_id"]),
+                    excess_score(ratio, threshold),
+                    self.title,
                     f"Preço unitário homologado {ratio:.2f} vezes a mediana paga por outros órgãos pelo mesmo item e unidade.",
                     [
                         Measure(name="unit_price_ratio", value=ratio, threshold=threshold, comparison=">"),
                         Measure(name="unit_value", value=float(r["unit_value"]), unit="R$"),
                         Measure(name="reference_median", value=float(r["reference"]), unit="R$"),
-                        Measure(name="n_references", value=int(r["n_refs"]), threshold=config.min_references, comparison=">="),
+                        Measure(
+                            name="n_references",
+                            value=int(r["n_refs"]),
+                            threshold=config.min_references,
+                            comparison=">=",
+                        ),
                         Measure(name="estimated_overcharge", value=float(overcharge), unit="R$"),
                     ],
                     [str(r["src"]), str(r["dst"])],
-                    {"kind": "unit_price", "item_class": r["item_class"], "unit": r["unit"], "threshold_computed": computed},
+                    {
+                        "kind": "unit_price",
+                        "item_class": r["item_class"],
+                        "unit": r["unit"],
+                        "threshold_computed": computed,
+                    },
                 )
             )
         return out
@@ -95,10 +111,16 @@ class Overpricing(Detector[OverpricingConfig]):
                 continue
             out.append(
                 make_finding(
-                    self, SubjectKind.TENDER, str(r["id"]), excess_score(float(q), threshold), "Valor homologado acima do estimado",
+                    self,
+                    SubjectKind.TENDER,
+                    str(r["id"]),
+                    excess_score(float(q), threshold),
+                    "Valor homologado acima do estimado",
                     f"O valor homologado é {q:.2f} vezes o valor estimado da contratação.",
                     [
-                        Measure(name="awarded_to_estimate", value=float(q), threshold=threshold, comparison=">"),
+                        Measure(
+                            name="awarded_to_estimate", value=float(q), threshold=threshold, comparison=">"
+                        ),
                         Measure(name="awarded_value", value=float(r["awarded_value"]), unit="R$"),
                         Measure(name="estimated_value", value=float(r["estimated_value"]), unit="R$"),
                     ],

@@ -59,7 +59,8 @@ def combine(
                 subject=Subject(kind=kind, id=sid),
                 score=round(1.0 - prod, 6),
                 reasons=tuple(
-                    Reason(detector=f.detector, finding_id=f.id, title=f.title, score=f.score, weight=w) for _, f, w in reasons
+                    Reason(detector=f.detector, finding_id=f.id, title=f.title, score=f.score, weight=w)
+                    for _, f, w in reasons
                 ),
                 n_findings=counts[(kind, sid)],
             )
@@ -75,7 +76,9 @@ def risk_frame(scores: list[RiskScore], run_id: str) -> pd.DataFrame:
             "subject_id": [r.subject.id for r in scores],
             "score": [r.score for r in scores],
             "n_findings": pd.array([r.n_findings for r in scores], dtype="int64"),
-            "reasons_json": [json.dumps([x.model_dump() for x in r.reasons], ensure_ascii=False) for r in scores],
+            "reasons_json": [
+                json.dumps([x.model_dump() for x in r.reasons], ensure_ascii=False) for r in scores
+            ],
             "run_id": [run_id] * len(scores),
         }
     )
@@ -93,12 +96,29 @@ def findings_frame(findings: list[Finding], run_id: str) -> pd.DataFrame:
             "score": float(f.score),
             "title": f.title,
             "summary": f.evidence.summary,
-            "measures_json": json.dumps([m.model_dump() for m in f.evidence.measures], ensure_ascii=False, default=str),
+            "measures_json": json.dumps(
+                [m.model_dump() for m in f.evidence.measures], ensure_ascii=False, default=str
+            ),
             "node_ids": list(f.evidence.node_ids),
             "details_json": json.dumps(f.evidence.details, ensure_ascii=False, default=str),
             "run_id": run_id,
-            "created_at": pd.Timestamp(f.created_at).tz_convert(None) if pd.Timestamp(f.created_at).tzinfo else pd.Timestamp(f.created_at),
+            "created_at": pd.Timestamp(f.created_at).tz_convert(None)
+            if pd.Timestamp(f.created_at).tzinfo
+            else pd.Timestamp(f.created_at),
         }
-    cols = ["id", "detector", "detector_version", "subject_kind", "subject_id", "score", "title", "summary",
-            "measures_json", "node_ids", "details_json", "run_id", "created_at"]
+    cols = [
+        "id",
+        "detector",
+        "detector_version",
+        "subject_kind",
+        "subject_id",
+        "score",
+        "title",
+        "summary",
+        "measures_json",
+        "node_ids",
+        "details_json",
+        "run_id",
+        "created_at",
+    ]
     return pd.DataFrame(list(rows.values()), columns=cols)

@@ -42,17 +42,29 @@ class RunResult:
 
 FINDINGS_SCHEMA = pa.schema(
     [
-        ("id", pa.string()), ("detector", pa.string()), ("detector_version", pa.string()),
-        ("subject_kind", pa.string()), ("subject_id", pa.string()), ("score", pa.float64()),
-        ("title", pa.string()), ("summary", pa.string()), ("measures_json", pa.string()),
-        ("node_ids", pa.list_(pa.string())), ("details_json", pa.string()), ("run_id", pa.string()),
+        ("id", pa.string()),
+        ("detector", pa.string()),
+        ("detector_version", pa.string()),
+        ("subject_kind", pa.string()),
+        ("subject_id", pa.string()),
+        ("score", pa.float64()),
+        ("title", pa.string()),
+        ("summary", pa.string()),
+        ("measures_json", pa.string()),
+        ("node_ids", pa.list_(pa.string())),
+        ("details_json", pa.string()),
+        ("run_id", pa.string()),
         ("created_at", pa.timestamp("us")),
     ]
 )
 RISK_SCHEMA = pa.schema(
     [
-        ("subject_kind", pa.string()), ("subject_id", pa.string()), ("score", pa.float64()),
-        ("n_findings", pa.int64()), ("reasons_json", pa.string()), ("run_id", pa.string()),
+        ("subject_kind", pa.string()),
+        ("subject_id", pa.string()),
+        ("score", pa.float64()),
+        ("n_findings", pa.int64()),
+        ("reasons_json", pa.string()),
+        ("run_id", pa.string()),
     ]
 )
 
@@ -77,15 +89,19 @@ def read_findings(tables_dir: Path) -> list[Finding]:
     for r in df.itertuples(index=False):
         out.append(
             Finding(
-                detector=r.detector, detector_version=r.detector_version,
-                subject=Subject(kind=r.subject_kind, id=r.subject_id), score=r.score, title=r.title or "",
+                detector=r.detector,
+                detector_version=r.detector_version,
+                subject=Subject(kind=r.subject_kind, id=r.subject_id),
+                score=r.score,
+                title=r.title or "",
                 evidence=Evidence(
                     summary=r.summary or "",
                     measures=tuple(Measure(**m) for m in json.loads(r.measures_json or "[]")),
                     node_ids=tuple(r.node_ids if r.node_ids is not None else ()),
                     details=json.loads(r.details_json or "{}"),
                 ),
-                run_id=r.run_id, created_at=pd.Timestamp(r.created_at).to_pydatetime(),
+                run_id=r.run_id,
+                created_at=pd.Timestamp(r.created_at).to_pydatetime(),
             )
         )
     return out
@@ -129,8 +145,15 @@ def run_detectors(
         got = [f.model_copy(update={"run_id": run_id}) for f in got]
         dt = time.perf_counter() - t0
         findings.extend(got)
-        summary.append({"detector": d.code, "version": d.version, "findings": len(got),
-                        "max_score": max((f.score for f in got), default=0.0), "seconds": dt})
+        summary.append(
+            {
+                "detector": d.code,
+                "version": d.version,
+                "findings": len(got),
+                "max_score": max((f.score for f in got), default=0.0),
+                "seconds": dt,
+            }
+        )
         log.info("%s: %d findings in %.2fs", d.code, len(got), dt)
     if on_step:
         on_step("risk", len(selected), len(selected))
@@ -141,11 +164,17 @@ def run_detectors(
         all_findings = {f.id: f for f in [*kept, *findings]}
         merged = list(all_findings.values())
         tmeta = tables.get("Tender")
-        tender_agency = {str(a): str(b) for a, b in zip(tmeta["id"], tmeta["agency_id"], strict=True) if b == b and b}
+        tender_agency = {
+            str(a): str(b) for a, b in zip(tmeta["id"], tmeta["agency_id"], strict=True) if b == b and b
+        }
         w = winners_by_tender(tables)
-        tender_winners = w.groupby("tender")["supplier"].apply(lambda s: sorted(set(s))).to_dict() if len(w) else {}
+        tender_winners = (
+            w.groupby("tender")["supplier"].apply(lambda s: sorted(set(s))).to_dict() if len(w) else {}
+        )
         scores = combine(merged, tender_agency, tender_winners)
-        result.findings_path = _write(findings_frame(merged, run_id), FINDINGS_SCHEMA, tables_dir / "findings")
+        result.findings_path = _write(
+            findings_frame(merged, run_id), FINDINGS_SCHEMA, tables_dir / "findings"
+        )
         result.risk_path = _write(risk_frame(scores, run_id), RISK_SCHEMA, tables_dir / "risk")
         result.n_risk = len(scores)
     return result

@@ -45,11 +45,18 @@ class Screens(Detector[ScreensConfig]):
         if bids.empty:
             return []
         norm = pd.DataFrame(
-            {"tender": bids["item"].astype(str), "bid": bids["value"].astype(float), "winner": bids["won"].astype(bool)}
+            {
+                "tender": bids["item"].astype(str),
+                "bid": bids["value"].astype(float),
+                "winner": bids["won"].astype(bool),
+            }
         )
         feats = tender_features(norm).replace([np.inf, -np.inf], np.nan)
         thresholds = {
-            "CV": config.cv_max, "KURT": config.kurt_max, "RD": config.rd_min, "DIFFP": config.diffp_min,
+            "CV": config.cv_max,
+            "KURT": config.kurt_max,
+            "RD": config.rd_min,
+            "DIFFP": config.diffp_min,
         }
         computed: dict[str, bool] = {}
         for screen, side in COLLUSIVE_SIDE.items():
@@ -69,11 +76,20 @@ class Screens(Detector[ScreensConfig]):
                 v = row[screen]
                 hit = t is not None and v == v and (v < t if side == "<" else v > t)
                 flags.append(hit)
-                measures.append(Measure(name=screen, value=None if v != v else float(v), threshold=t, comparison=side))
+                measures.append(
+                    Measure(name=screen, value=None if v != v else float(v), threshold=t, comparison=side)
+                )
             n_flags = sum(flags)
             p = float(proba[item]) if proba is not None else None
             if p is not None:
-                measures.append(Measure(name="classifier_probability", value=p, threshold=config.probability_min, comparison=">="))
+                measures.append(
+                    Measure(
+                        name="classifier_probability",
+                        value=p,
+                        threshold=config.probability_min,
+                        comparison=">=",
+                    )
+                )
             hit_rule = n_flags >= config.min_flags
             hit_model = p is not None and p >= config.probability_min
             if not (hit_rule or hit_model):
@@ -82,7 +98,11 @@ class Screens(Detector[ScreensConfig]):
             tender = str(item_tender[item])
             out.append(
                 make_finding(
-                    self, SubjectKind.TENDER, tender, score, self.title,
+                    self,
+                    SubjectKind.TENDER,
+                    tender,
+                    score,
+                    self.title,
                     f"O item {item} tem {n_flags} de {len(COLLUSIVE_SIDE)} indicadores estatísticos de lances "
                     "(CV, curtose, RD, DIFFP) do lado típico de conluio.",
                     [*measures, Measure(name="n_bids", value=int(row["N"]))],

@@ -82,16 +82,26 @@ class SharedContacts(Detector[SharedContactsConfig]):
             score = min(1.0, WEIGHTS[strongest] + 0.05 * (len(pairs) - 1))
             out.append(
                 make_finding(
-                    self, SubjectKind.TENDER, str(tender), score, TITLES[strongest],
+                    self,
+                    SubjectKind.TENDER,
+                    str(tender),
+                    score,
+                    TITLES[strongest],
                     f"{len(involved)} licitantes da mesma contratação compartilham {', '.join(kinds)}.",
                     [
                         Measure(name="linked_pairs", value=len(pairs), threshold=1, comparison=">="),
-                        Measure(name="max_contact_degree", value=int(max(degree[p[3]] for p in pairs)),
-                                threshold=max_degree, comparison="<="),
+                        Measure(
+                            name="max_contact_degree",
+                            value=int(max(degree[p[3]] for p in pairs)),
+                            threshold=max_degree,
+                            comparison="<=",
+                        ),
                     ],
                     [*involved, *sorted({p[3] for p in pairs}), *sorted(set(g["item"]))],
-                    {"pairs": [{"a": a, "b": b, "kind": k, "contact": c} for a, b, k, c in pairs],
-                     "max_contact_degree_computed": computed},
+                    {
+                        "pairs": [{"a": a, "b": b, "kind": k, "contact": c} for a, b, k, c in pairs],
+                        "max_contact_degree_computed": computed,
+                    },
                 )
             )
         return out

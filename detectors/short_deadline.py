@@ -28,27 +28,46 @@ class ShortDeadline(Detector[ShortDeadlineConfig]):
 
     def run(self, tables: GraphTables, config: ShortDeadlineConfig, engine: Any = None) -> list[Finding]:
         t = tables.get("Tender")
-        t = t[t["modality_id"].isin(list(config.modalities)) & t["published_at"].notna() & t["proposals_open_at"].notna()]
+        t = t[
+            t["modality_id"].isin(list(config.modalities))
+            & t["published_at"].notna()
+            & t["proposals_open_at"].notna()
+        ]
         out = []
         for _, r in t.iterrows():
             crit = None if pd.isna(r["judgment_criterion_id"]) else int(r["judgment_criterion_id"])
             minimum = 35 if r["modality_id"] == 3 else minimum_business_days(r["object_nature"], crit)
             if minimum is None:
                 continue
-            days = business_days_between(r["published_at"].date(), r["proposals_open_at"].date(), config.holidays)
+            days = business_days_between(
+                r["published_at"].date(), r["proposals_open_at"].date(), config.holidays
+            )
             if days >= minimum:
                 continue
             out.append(
                 make_finding(
-                    self, SubjectKind.TENDER, str(r["id"]), min(1.0, 0.5 + 0.5 * (minimum - days) / minimum), self.title,
+                    self,
+                    SubjectKind.TENDER,
+                    str(r["id"]),
+                    min(1.0, 0.5 + 0.5 * (minimum - days) / minimum),
+                    self.title,
                     f"{days} dias úteis entre a publicação e a abertura das propostas; o art. 55 exige {minimum}.",
                     [
-                        Measure(name="business_days", value=days, threshold=minimum, comparison=">=", unit="dias úteis"),
+                        Measure(
+                            name="business_days",
+                            value=days,
+                            threshold=minimum,
+                            comparison=">=",
+                            unit="dias úteis",
+                        ),
                         Measure(name="object_nature", value=r["object_nature"]),
                         Measure(name="judgment_criterion_id", value=crit),
                     ],
                     [str(r["agency_id"])],
-                    {"published_at": str(r["published_at"]), "proposals_open_at": str(r["proposals_open_at"])},
+                    {
+                        "published_at": str(r["published_at"]),
+                        "proposals_open_at": str(r["proposals_open_at"]),
+                    },
                 )
             )
         return out

@@ -71,7 +71,11 @@ def evaluate_findings(truth: dict[str, Any], findings: pd.DataFrame) -> dict[str
         found = sum(any(matches(f, c) for _, f in pf.iterrows()) for c in pcases)
         pnear = [c for c in near if c.get("pattern") == pat]
         alarms = sum(any(matches(f, c) for _, f in pf.iterrows()) for c in pnear)
-        all_cases = [c for c in cases if c.get("pattern") in {p for p, ds in PATTERN_DETECTORS.items() if set(ds) & set(dets)}]
+        all_cases = [
+            c
+            for c in cases
+            if c.get("pattern") in {p for p, ds in PATTERN_DETECTORS.items() if set(ds) & set(dets)}
+        ]
         tp = sum(any(matches(f, c) for c in all_cases) for _, f in pf.iterrows())
         out_patterns.append(
             {
@@ -86,7 +90,12 @@ def evaluate_findings(truth: dict[str, Any], findings: pd.DataFrame) -> dict[str
                 "near_misses_flagged": int(alarms),
             }
         )
-    return {"patterns": out_patterns, "n_cases": len(cases), "n_findings": len(findings), "seed": truth.get("seed")}
+    return {
+        "patterns": out_patterns,
+        "n_cases": len(cases),
+        "n_findings": len(findings),
+        "seed": truth.get("seed"),
+    }
 
 
 def evaluate_synth(ground_truth: Path, tables: Path, out: Path) -> dict[str, Any]:
@@ -94,7 +103,9 @@ def evaluate_synth(ground_truth: Path, tables: Path, out: Path) -> dict[str, Any
         raise SynthEvalError(f"ground truth {ground_truth} does not exist")
     fpath = tables / "findings"
     if not fpath.exists():
-        raise SynthEvalError(f"no findings under {fpath}: run `licitagraph detect --tables {tables}` first (or pass --tables)")
+        raise SynthEvalError(
+            f"no findings under {fpath}: run `licitagraph detect --tables {tables}` first (or pass --tables)"
+        )
     truth = json.loads(ground_truth.read_text())
     result = evaluate_findings(truth, pd.read_parquet(fpath))
     out.mkdir(parents=True, exist_ok=True)

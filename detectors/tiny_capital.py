@@ -35,7 +35,9 @@ class TinyCapital(Detector[TinyCapitalConfig]):
         sup = tables.get("Supplier").set_index("id")
         if won.empty:
             return []
-        per = won.groupby("supplier").agg(value=("value", "sum"), tenders=("tender", lambda s: sorted(set(s))))
+        per = won.groupby("supplier").agg(
+            value=("value", "sum"), tenders=("tender", lambda s: sorted(set(s)))
+        )
         per["capital"] = per.index.map(sup["capital"])
         per = per[per["capital"].notna() & (per["capital"] > 0) & (per["value"] >= config.min_value)]
         if per.empty:
@@ -45,17 +47,29 @@ class TinyCapital(Detector[TinyCapitalConfig]):
         computed = threshold is None
         if threshold is None:
             fence = upper_fence(np.log(per["ratio"]).tolist())
-            threshold = max(float(np.exp(fence)) if fence == fence else config.floor_ratio, config.floor_ratio)
+            threshold = max(
+                float(np.exp(fence)) if fence == fence else config.floor_ratio, config.floor_ratio
+            )
         out = []
         for supplier, r in per[per["ratio"] > threshold].iterrows():
             out.append(
                 make_finding(
-                    self, SubjectKind.SUPPLIER, str(supplier), excess_score(float(np.log(r["ratio"])), float(np.log(threshold))),
+                    self,
+                    SubjectKind.SUPPLIER,
+                    str(supplier),
+                    excess_score(float(np.log(r["ratio"])), float(np.log(threshold))),
                     self.title,
                     f"Contratos de R$ {r['value']:,.2f} para capital social de R$ {r['capital']:,.2f} ({r['ratio']:.0f} vezes).",
-                    [Measure(name="awarded_to_capital", value=float(r["ratio"]), threshold=threshold, comparison=">"),
-                     Measure(name="capital", value=float(r["capital"]), unit="R$"),
-                     Measure(name="awarded_value", value=float(r["value"]), unit="R$")],
+                    [
+                        Measure(
+                            name="awarded_to_capital",
+                            value=float(r["ratio"]),
+                            threshold=threshold,
+                            comparison=">",
+                        ),
+                        Measure(name="capital", value=float(r["capital"]), unit="R$"),
+                        Measure(name="awarded_value", value=float(r["value"]), unit="R$"),
+                    ],
                     [str(x) for x in r["tenders"]],
                     {"threshold_computed": computed},
                 )

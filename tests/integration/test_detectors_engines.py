@@ -37,7 +37,16 @@ def test_same_components(gf_engine: GraphFramesEngine) -> None:
     assert gf_engine.backend in ("graphframes", "spark-dataframes")
     pd.testing.assert_series_equal(nx_cc, gf_cc, check_names=False)
     assert nx_cc.to_dict() == {
-        "a": "a", "b": "a", "c": "a", "x": "x", "y": "x", "z": "x", "m": "m", "n": "m", "p": "p", "q": "p",
+        "a": "a",
+        "b": "a",
+        "c": "a",
+        "x": "x",
+        "y": "x",
+        "z": "x",
+        "m": "m",
+        "n": "m",
+        "p": "p",
+        "q": "p",
         "lonely": "lonely",
     }
 

@@ -23,8 +23,17 @@ def frame(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def bid(supplier: str, item: str, value: float, won: bool = False, status: str = "valid") -> dict[str, Any]:
-    return {"src": supplier, "dst": item, "src_label": "Supplier", "dst_label": "Item", "value": value,
-            "unit_value": value, "quantity": 1.0, "won": won, "status": status}
+    return {
+        "src": supplier,
+        "dst": item,
+        "src_label": "Supplier",
+        "dst_label": "Item",
+        "value": value,
+        "unit_value": value,
+        "quantity": 1.0,
+        "won": won,
+        "status": status,
+    }
 
 
 def rel(src: str, dst: str, src_label: str, dst_label: str, **props: Any) -> dict[str, Any]:

@@ -36,16 +36,34 @@ def _garcia_rows(n_tenders: int = 40, seed: int = 1) -> pd.DataFrame:
         else:
             bids = list(100.0 + np.sort(rng.uniform(0, 40, n)))
         for i, b in enumerate(bids):
-            rows.append({"Tender": t, "Competitors": 1000 + i, "Bid_value": b, "Winner": int(i == 0),
-                         "Collusive_competitor": collusive, "CV": 0.0})
-    rows.append({"Tender": 999, "Competitors": 1, "Bid_value": 5.0, "Winner": 1, "Collusive_competitor": 1, "CV": 0.0})
-    rows.append({"Tender": 999, "Competitors": 2, "Bid_value": 6.0, "Winner": 0, "Collusive_competitor": 1, "CV": 0.0})
+            rows.append(
+                {
+                    "Tender": t,
+                    "Competitors": 1000 + i,
+                    "Bid_value": b,
+                    "Winner": int(i == 0),
+                    "Collusive_competitor": collusive,
+                    "CV": 0.0,
+                }
+            )
+    rows.append(
+        {"Tender": 999, "Competitors": 1, "Bid_value": 5.0, "Winner": 1, "Collusive_competitor": 1, "CV": 0.0}
+    )
+    rows.append(
+        {"Tender": 999, "Competitors": 2, "Bid_value": 6.0, "Winner": 0, "Collusive_competitor": 1, "CV": 0.0}
+    )
     return pd.DataFrame(rows)
 
 
 def test_normalize_garcia_types_and_optional_competitors() -> None:
-    raw = pd.DataFrame({"Tender": [1, 1, 2.0], "Bid_value": ["10.5", 11, 12], "Winner": [1.0, 0.0, 1.0],
-                        "Collusive_competitor": [1.0, 1.0, 0.0]})
+    raw = pd.DataFrame(
+        {
+            "Tender": [1, 1, 2.0],
+            "Bid_value": ["10.5", 11, 12],
+            "Winner": [1.0, 0.0, 1.0],
+            "Collusive_competitor": [1.0, 1.0, 0.0],
+        }
+    )
     df = normalize_garcia(raw)
     assert list(df.columns) == ["tender", "firm", "bid", "winner", "label"]
     assert df["tender"].tolist() == ["1", "1", "2"]
@@ -58,7 +76,9 @@ def test_normalize_garcia_types_and_optional_competitors() -> None:
 
 
 def test_label_must_be_constant_within_a_tender() -> None:
-    raw = pd.DataFrame({"Tender": [1, 1], "Bid_value": [1.0, 2.0], "Winner": [1, 0], "Collusive_competitor": [1, 0]})
+    raw = pd.DataFrame(
+        {"Tender": [1, 1], "Bid_value": [1.0, 2.0], "Winner": [1, 0], "Collusive_competitor": [1, 0]}
+    )
     with pytest.raises(EvaluationInputError, match="constant within a tender"):
         normalize_garcia(raw)
 
@@ -67,7 +87,9 @@ def test_missing_columns_and_bad_bids_fail_clearly(tmp_path: Path) -> None:
     with pytest.raises(EvaluationInputError, match="Bid_value"):
         normalize_garcia(pd.DataFrame({"Tender": [1], "Winner": [1], "Collusive_competitor": [0]}))
     with pytest.raises(EvaluationInputError, match="positive"):
-        normalize_garcia(pd.DataFrame({"Tender": [1], "Bid_value": ["x"], "Winner": [1], "Collusive_competitor": [0]}))
+        normalize_garcia(
+            pd.DataFrame({"Tender": [1], "Bid_value": ["x"], "Winner": [1], "Collusive_competitor": [0]})
+        )
     with pytest.raises(EvaluationInputError, match="does not exist"):
         load_garcia(tmp_path / "nope.csv")
 

@@ -15,8 +15,15 @@ from detectors.short_deadline import ShortDeadline
 
 
 def _t(id_: str, **kw: object) -> dict[str, object]:
-    base = {"id": id_, "agency_id": "agency:1", "unit_id": "unit:1:1", "year": 2025, "modality_id": 8,
-            "legal_basis_code": 19, "object_nature": "goods"}
+    base = {
+        "id": id_,
+        "agency_id": "agency:1",
+        "unit_id": "unit:1:1",
+        "year": 2025,
+        "modality_id": 8,
+        "legal_basis_code": 19,
+        "object_nature": "goods",
+    }
     return {**base, **kw}
 
 
@@ -30,15 +37,21 @@ def test_limits_are_data_by_year() -> None:
 
 
 def test_dispensa_limit_true_positive_and_exclusions(graph) -> None:
-    tables = graph(Tender=[
-        _t("tender:over", awarded_value=70_000.0),                      # over the 2025 art. 75 II limit
-        _t("tender:under", awarded_value=60_000.0),                     # under it
-        _t("tender:works", awarded_value=70_000.0, object_nature="works"),  # art. 75 I: limit 125k
-        _t("tender:emergency", awarded_value=900_000.0, legal_basis_code=24),  # another ground of dispensa
-        _t("tender:pregao", awarded_value=900_000.0, modality_id=6, legal_basis_code=None),
-        _t("tender:old", awarded_value=70_000.0, year=2019),            # before Lei 14.133
-        _t("tender:est", awarded_value=None, estimated_value=66_000.0, year=2024),  # falls back to estimate
-    ])
+    tables = graph(
+        Tender=[
+            _t("tender:over", awarded_value=70_000.0),  # over the 2025 art. 75 II limit
+            _t("tender:under", awarded_value=60_000.0),  # under it
+            _t("tender:works", awarded_value=70_000.0, object_nature="works"),  # art. 75 I: limit 125k
+            _t(
+                "tender:emergency", awarded_value=900_000.0, legal_basis_code=24
+            ),  # another ground of dispensa
+            _t("tender:pregao", awarded_value=900_000.0, modality_id=6, legal_basis_code=None),
+            _t("tender:old", awarded_value=70_000.0, year=2019),  # before Lei 14.133
+            _t(
+                "tender:est", awarded_value=None, estimated_value=66_000.0, year=2024
+            ),  # falls back to estimate
+        ]
+    )
     det = DispensaLimit()
     got = {f.subject.id: f for f in det.run(tables, det.config())}
     assert set(got) == {"tender:over", "tender:est"}
@@ -51,11 +64,12 @@ def test_dispensa_limit_true_positive_and_exclusions(graph) -> None:
 
 def test_fracionamento_sums_by_unit_year_and_nature(graph) -> None:
     rows = [
-        _t("tender:a", awarded_value=30_000.0), _t("tender:b", awarded_value=25_000.0),
-        _t("tender:c", awarded_value=20_000.0),                                  # 75k > 62.7k: split purchase
-        _t("tender:d", awarded_value=40_000.0, unit_id="unit:1:2"),              # other unit, alone
+        _t("tender:a", awarded_value=30_000.0),
+        _t("tender:b", awarded_value=25_000.0),
+        _t("tender:c", awarded_value=20_000.0),  # 75k > 62.7k: split purchase
+        _t("tender:d", awarded_value=40_000.0, unit_id="unit:1:2"),  # other unit, alone
         _t("tender:e", awarded_value=40_000.0, year=2024, unit_id="unit:1:3"),
-        _t("tender:f", awarded_value=15_000.0, year=2024, unit_id="unit:1:3"),   # 55k < 59.9k
+        _t("tender:f", awarded_value=15_000.0, year=2024, unit_id="unit:1:3"),  # 55k < 59.9k
         _t("tender:g", awarded_value=60_000.0, unit_id="unit:1:4", object_nature="works"),
         _t("tender:h", awarded_value=50_000.0, unit_id="unit:1:4", object_nature="goods"),  # other nature
         _t("tender:v1", awarded_value=7_000.0, unit_id="unit:1:5", object_nature="vehicle_maintenance"),
@@ -87,14 +101,50 @@ def test_business_days_and_art55_minimums() -> None:
 def test_short_deadline_true_positive_and_exclusions(graph) -> None:
     pub = "2025-03-07 10:00"
     rows = [
-        _t("tender:short", modality_id=6, judgment_criterion_id=1, published_at=pub, proposals_open_at="2025-03-14 09:00"),
-        _t("tender:ok", modality_id=6, judgment_criterion_id=1, published_at=pub, proposals_open_at="2025-03-19 09:00"),
-        _t("tender:svc", modality_id=6, judgment_criterion_id=1, object_nature="services", published_at=pub,
-           proposals_open_at="2025-03-19 09:00"),  # 8 days, services need 10
-        _t("tender:dispensa", modality_id=8, judgment_criterion_id=1, published_at=pub, proposals_open_at="2025-03-10"),
-        _t("tender:nodate", modality_id=6, judgment_criterion_id=1, published_at=None, proposals_open_at="2025-03-10"),
-        _t("tender:unknown", modality_id=6, judgment_criterion_id=1, object_nature=None, published_at=pub,
-           proposals_open_at="2025-03-10"),
+        _t(
+            "tender:short",
+            modality_id=6,
+            judgment_criterion_id=1,
+            published_at=pub,
+            proposals_open_at="2025-03-14 09:00",
+        ),
+        _t(
+            "tender:ok",
+            modality_id=6,
+            judgment_criterion_id=1,
+            published_at=pub,
+            proposals_open_at="2025-03-19 09:00",
+        ),
+        _t(
+            "tender:svc",
+            modality_id=6,
+            judgment_criterion_id=1,
+            object_nature="services",
+            published_at=pub,
+            proposals_open_at="2025-03-19 09:00",
+        ),  # 8 days, services need 10
+        _t(
+            "tender:dispensa",
+            modality_id=8,
+            judgment_criterion_id=1,
+            published_at=pub,
+            proposals_open_at="2025-03-10",
+        ),
+        _t(
+            "tender:nodate",
+            modality_id=6,
+            judgment_criterion_id=1,
+            published_at=None,
+            proposals_open_at="2025-03-10",
+        ),
+        _t(
+            "tender:unknown",
+            modality_id=6,
+            judgment_criterion_id=1,
+            object_nature=None,
+            published_at=pub,
+            proposals_open_at="2025-03-10",
+        ),
     ]
     det = ShortDeadline()
     got = {f.subject.id: f for f in det.run(graph(Tender=rows), det.config())}
@@ -107,7 +157,14 @@ def test_direct_share_computed_fence_and_min_tenders(graph) -> None:
     rows = []
     for a in range(6):  # six agencies with 1 direct purchase in 5 (about 10 % of value)
         for i in range(5):
-            rows.append(_t(f"tender:{a}:{i}", agency_id=f"agency:{a}", modality_id=8 if i == 0 else 6, awarded_value=100.0 if i == 0 else 225.0))
+            rows.append(
+                _t(
+                    f"tender:{a}:{i}",
+                    agency_id=f"agency:{a}",
+                    modality_id=8 if i == 0 else 6,
+                    awarded_value=100.0 if i == 0 else 225.0,
+                )
+            )
     for i in range(5):  # one agency buying almost everything directly
         rows.append(_t(f"tender:x:{i}", agency_id="agency:x", modality_id=9 if i else 6, awarded_value=200.0))
     for i in range(3):  # too few tenders to judge

@@ -15,16 +15,29 @@ from detectors.shared_contacts import SharedContacts
 
 def test_screens_flags_a_tender_whose_screens_sit_on_the_collusive_side(graph) -> None:
     items, tenders, bids = [], [], []
-    spreads = {0: [100, 130, 160, 190, 220], 1: [100, 120, 150, 170, 215], 2: [100, 125, 140, 180, 230],
-               3: [100, 128, 155, 175, 200]}
-    spreads[4] = [100, 140, 140.5, 141, 141.2]  # big jump to a tight cluster of covers: low CV? no: high RD/DIFFP, low KURT
+    spreads: dict[int, list[float]] = {
+        0: [100, 130, 160, 190, 220],
+        1: [100, 120, 150, 170, 215],
+        2: [100, 125, 140, 180, 230],
+        3: [100, 128, 155, 175, 200],
+    }
+    spreads[4] = [
+        100,
+        140,
+        140.5,
+        141,
+        141.2,
+    ]  # a winner far below a tight cluster of covers: high DIFFP and RD, low CV
     for t, vals in spreads.items():
         tenders.append({"id": f"tender:{t}"})
         items.append({"id": f"item:{t}", "tender_id": f"tender:{t}"})
         bids += [bid(f"supplier:{i}", f"item:{t}", v, won=i == 0) for i, v in enumerate(vals)]
     tenders.append({"id": "tender:two"})
     items.append({"id": "item:two", "tender_id": "tender:two"})
-    bids += [bid("supplier:0", "item:two", 10.0, won=True), bid("supplier:1", "item:two", 50.0)]  # 2 bids: excluded
+    bids += [
+        bid("supplier:0", "item:two", 10.0, won=True),
+        bid("supplier:1", "item:two", 50.0),
+    ]  # 2 bids: excluded
     det = Screens()
     got = det.run(graph(Tender=tenders, Item=items, BID=bids), det.config())
     assert [f.subject.id for f in got] == ["tender:4"]
@@ -35,22 +48,36 @@ def test_screens_flags_a_tender_whose_screens_sit_on_the_collusive_side(graph) -
 
 
 def _tender_with_bidders(t: str, suppliers: list[str], **tender: Any) -> tuple[dict, dict, list[dict]]:
-    return ({"id": t, "agency_id": "agency:1", "modality_id": 6, **tender},
-            {"id": f"item:{t}", "tender_id": t, "item_class": "CATMAT:1", "unit": "UN"},
-            [bid(s, f"item:{t}", 100.0 + i, won=i == 0) for i, s in enumerate(suppliers)])
+    return (
+        {"id": t, "agency_id": "agency:1", "modality_id": 6, **tender},
+        {"id": f"item:{t}", "tender_id": t, "item_class": "CATMAT:1", "unit": "UN"},
+        [bid(s, f"item:{t}", 100.0 + i, won=i == 0) for i, s in enumerate(suppliers)],
+    )
 
 
 def test_shared_contacts_true_positive_and_exclusions(graph) -> None:
-    parts = [_tender_with_bidders("tender:1", ["supplier:a", "supplier:b", "supplier:c"]),
-             _tender_with_bidders("tender:2", ["supplier:m", "supplier:f"]),         # head office and branch
-             _tender_with_bidders("tender:3", ["supplier:x", "supplier:y"])]         # share a mass accounting phone
+    parts = [
+        _tender_with_bidders("tender:1", ["supplier:a", "supplier:b", "supplier:c"]),
+        _tender_with_bidders("tender:2", ["supplier:m", "supplier:f"]),  # head office and branch
+        _tender_with_bidders("tender:3", ["supplier:x", "supplier:y"]),
+    ]  # share a mass accounting phone
     tenders = [p[0] for p in parts]
     items = [p[1] for p in parts]
     bids = [b for p in parts for b in p[2]]
-    suppliers = [{"id": s, "cnpj_basico": s[-1] * 8} for s in ["supplier:a", "supplier:b", "supplier:c", "supplier:x", "supplier:y"]]
-    suppliers += [{"id": "supplier:m", "cnpj_basico": "12345678"}, {"id": "supplier:f", "cnpj_basico": "12345678"}]
-    partner = [rel("person:1", "supplier:a", "Person", "Supplier"), rel("person:1", "supplier:b", "Person", "Supplier"),
-               rel("person:2", "supplier:m", "Person", "Supplier"), rel("person:2", "supplier:f", "Person", "Supplier")]
+    suppliers = [
+        {"id": s, "cnpj_basico": s[-1] * 8}
+        for s in ["supplier:a", "supplier:b", "supplier:c", "supplier:x", "supplier:y"]
+    ]
+    suppliers += [
+        {"id": "supplier:m", "cnpj_basico": "12345678"},
+        {"id": "supplier:f", "cnpj_basico": "12345678"},
+    ]
+    partner = [
+        rel("person:1", "supplier:a", "Person", "Supplier"),
+        rel("person:1", "supplier:b", "Person", "Supplier"),
+        rel("person:2", "supplier:m", "Person", "Supplier"),
+        rel("person:2", "supplier:f", "Person", "Supplier"),
+    ]
     phones = [rel(f"supplier:{s}", "phone:6230000000", "Supplier", "Phone") for s in "xyqrstuvw"]
     got = SharedContacts().run(
         graph(Tender=tenders, Item=items, BID=bids, Supplier=suppliers, PARTNER_OF=partner, HAS_PHONE=phones),
@@ -64,7 +91,10 @@ def test_shared_contacts_true_positive_and_exclusions(graph) -> None:
 
 
 def test_low_competition_single_bidder_against_baseline(graph) -> None:
-    parts = [_tender_with_bidders(f"tender:{i}", ["supplier:a", "supplier:b", "supplier:c", "supplier:d"]) for i in range(4)]
+    parts = [
+        _tender_with_bidders(f"tender:{i}", ["supplier:a", "supplier:b", "supplier:c", "supplier:d"])
+        for i in range(4)
+    ]
     parts.append(_tender_with_bidders("tender:solo", ["supplier:a"]))
     parts.append(_tender_with_bidders("tender:dispensa", ["supplier:a"], modality_id=8))
     lone = _tender_with_bidders("tender:niche", ["supplier:z"])
@@ -74,7 +104,9 @@ def test_low_competition_single_bidder_against_baseline(graph) -> None:
         p = _tender_with_bidders(f"tender:n{i}", ["supplier:z"])
         p[1]["item_class"] = "CATMAT:niche"
         parts.append(p)
-    tables = graph(Tender=[p[0] for p in parts], Item=[p[1] for p in parts], BID=[b for p in parts for b in p[2]])
+    tables = graph(
+        Tender=[p[0] for p in parts], Item=[p[1] for p in parts], BID=[b for p in parts for b in p[2]]
+    )
     det = LowCompetition()
     got = det.run(tables, det.config())
     assert [f.subject.id for f in got] == ["tender:solo"]
@@ -86,10 +118,29 @@ def test_overpricing_unit_price_and_estimate(graph) -> None:
     tenders, items, awards = [], [], []
     prices = [10.0, 10.5, 9.5, 10.2, 9.8, 10.1, 30.0]
     for i, p in enumerate(prices):
-        tenders.append({"id": f"tender:{i}", "agency_id": f"agency:{i}", "estimated_value": 1000.0, "awarded_value": 1000.0})
+        tenders.append(
+            {
+                "id": f"tender:{i}",
+                "agency_id": f"agency:{i}",
+                "estimated_value": 1000.0,
+                "awarded_value": 1000.0,
+            }
+        )
         items.append({"id": f"item:{i}", "tender_id": f"tender:{i}", "item_class": "CATMAT:9", "unit": "UN"})
-        awards.append(rel(f"item:{i}", f"supplier:{i}", "Item", "Supplier", unit_value=p, quantity=100.0, total_value=p * 100))
-    items.append({"id": "item:kg", "tender_id": "tender:0", "item_class": "CATMAT:9", "unit": "KG"})  # other unit: own market
+        awards.append(
+            rel(
+                f"item:{i}",
+                f"supplier:{i}",
+                "Item",
+                "Supplier",
+                unit_value=p,
+                quantity=100.0,
+                total_value=p * 100,
+            )
+        )
+    items.append(
+        {"id": "item:kg", "tender_id": "tender:0", "item_class": "CATMAT:9", "unit": "KG"}
+    )  # other unit: own market
     awards.append(rel("item:kg", "supplier:0", "Item", "Supplier", unit_value=99.0, quantity=1.0))
     tenders[3]["awarded_value"] = 3000.0  # 3x the estimate
     tenders.append({"id": "tender:noest", "estimated_value": None, "awarded_value": 9000.0})

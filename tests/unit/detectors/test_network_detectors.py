@@ -20,7 +20,9 @@ def market() -> dict[str, list[dict[str, Any]]]:
 
     def tender(name: str, agency: str, offers: list[tuple[str, float]], winner: str) -> None:
         tenders.append({"id": f"tender:{name}", "agency_id": agency, "modality_id": 6})
-        items.append({"id": f"item:{name}", "tender_id": f"tender:{name}", "item_class": "CATMAT:1", "unit": "UN"})
+        items.append(
+            {"id": f"item:{name}", "tender_id": f"tender:{name}", "item_class": "CATMAT:1", "unit": "UN"}
+        )
         bids.extend(bid(s, f"item:{name}", v, won=s == winner) for s, v in offers)
 
     honest = [f"supplier:h{i}" for i in range(30)]
@@ -31,10 +33,16 @@ def market() -> dict[str, list[dict[str, Any]]]:
     for t in range(6):  # rotation: the same three take turns, covers 10 % above
         w = rot[t % 3]
         tender(f"rot{t}", "agency:0", [(s, 100.0 if s == w else 110.0 + k) for k, s in enumerate(rot)], w)
-    dom = ["supplier:p", "supplier:q", "supplier:r"]
     for t in range(6):  # one beneficiary: p always wins, q and r always cover
-        tender(f"dom{t}", "agency:1", [("supplier:p", 100.0), ("supplier:q", 112.0), ("supplier:r", 115.0)], "supplier:p")
-    for t in range(5):  # two firms that meet often but never win: no cartel signal, and a pair is too small to rank
+        tender(
+            f"dom{t}",
+            "agency:1",
+            [("supplier:p", 100.0), ("supplier:q", 112.0), ("supplier:r", 115.0)],
+            "supplier:p",
+        )
+    for t in range(
+        5
+    ):  # two firms that meet often but never win: no cartel signal, and a pair is too small to rank
         h = f"supplier:h{t + 1}"
         tender(f"lose{t}", "agency:2", [(h, 90.0), ("supplier:x", 100.0), ("supplier:y", 101.0)], h)
     return {"Tender": tenders, "Item": items, "BID": bids}
@@ -62,13 +70,15 @@ def test_cobidding_flags_rotation_only(graph) -> None:
 
 
 def test_loser_winner_edges_and_ranking(graph) -> None:
-    bids = pd.DataFrame({"item": ["i1", "i1", "i1"], "supplier": ["w", "l1", "l2"], "won": [True, False, False]})
+    bids = pd.DataFrame(
+        {"item": ["i1", "i1", "i1"], "supplier": ["w", "l1", "l2"], "won": [True, False, False]}
+    )
     e = loser_winner_edges(bids)
     assert sorted(zip(e["src"], e["dst"], e["weight"], strict=True)) == [("l1", "w", 1), ("l2", "w", 1)]
     det = LoserWinner()
     got = det.run(graph(**market()), det.config(), engine=NetworkxEngine())
     assert [f.subject.id for f in got] == ["supplier:p"]
     ranking = got[0].evidence.details["ranking"]
-    assert list(ranking)[0] == "supplier:p"
+    assert next(iter(ranking)) == "supplier:p"
     assert ranking["supplier:p"] > 2 * ranking["supplier:q"]
     assert {"supplier:q", "supplier:r", "tender:dom0"} <= set(got[0].evidence.node_ids)

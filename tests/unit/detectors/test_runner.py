@@ -29,8 +29,18 @@ def write_tables(root: Path, tables: dict[str, list[dict[str, Any]]]) -> Path:
 
 def world() -> dict[str, list[dict[str, Any]]]:
     w = market()
-    w["Tender"].append({"id": "tender:disp", "agency_id": "agency:0", "unit_id": "unit:0", "modality_id": 8, "year": 2025,
-                        "legal_basis_code": 19, "object_nature": "goods", "awarded_value": 90_000.0})
+    w["Tender"].append(
+        {
+            "id": "tender:disp",
+            "agency_id": "agency:0",
+            "unit_id": "unit:0",
+            "modality_id": 8,
+            "year": 2025,
+            "legal_basis_code": 19,
+            "object_nature": "goods",
+            "awarded_value": 90_000.0,
+        }
+    )
     w["Item"].append({"id": "item:disp", "tender_id": "tender:disp", "item_class": "CATMAT:1", "unit": "UN"})
     w["BID"].append(bid("supplier:a", "item:disp", 90_000.0, won=True))
     return w
@@ -75,11 +85,19 @@ def test_detect_rejects_bad_options(tmp_path: Path) -> None:
 
 def test_risk_is_a_noisy_or_of_the_best_finding_per_detector() -> None:
     def f(det: str, score: float, node: str) -> Finding:
-        return Finding(detector=det, detector_version="1", subject=Subject(kind=SubjectKind.TENDER, id="tender:1"),
-                       score=score, title=det, evidence=Evidence(summary="", node_ids=("tender:1", node)))
+        return Finding(
+            detector=det,
+            detector_version="1",
+            subject=Subject(kind=SubjectKind.TENDER, id="tender:1"),
+            score=score,
+            title=det,
+            evidence=Evidence(summary="", node_ids=("tender:1", node)),
+        )
 
-    scores = combine([f("dispensa_limit", 1.0, "x"), f("dispensa_limit", 0.5, "y"), f("screens", 0.5, "z")],
-                     tender_agency={"tender:1": "agency:1"})
+    scores = combine(
+        [f("dispensa_limit", 1.0, "x"), f("dispensa_limit", 0.5, "y"), f("screens", 0.5, "z")],
+        tender_agency={"tender:1": "agency:1"},
+    )
     by = {(r.subject.kind.value, r.subject.id): r for r in scores}
     t = by[("tender", "tender:1")]
     assert t.score == pytest.approx(1 - (1 - 0.9) * (1 - 0.6 * 0.5))
@@ -95,23 +113,55 @@ def test_cli_detect_and_synth_evaluate(tmp_path: Path) -> None:
     res = runner.invoke(build_app(), ["detect", "--tables", str(root), "--run-id", "cli"])
     assert res.exit_code == 0, res.output
     assert "cobidding" in res.output and (root / "risk").exists()
-    truth = {"seed": 1, "patterns": ["bid_rotation", "dispensa_over_limit", "short_deadline"], "cases": [
-        {"pattern": "bid_rotation", "tender_ids": [f"tender:rot{i}" for i in range(6)],
-         "supplier_ids": ["supplier:a", "supplier:b", "supplier:c"]},
-        {"pattern": "dispensa_over_limit", "tender_ids": ["tender:disp"]},
-        {"pattern": "short_deadline", "tender_ids": ["tender:open1"]},
-    ], "near_misses": [{"pattern": "bid_rotation", "supplier_ids": ["supplier:x", "supplier:y"]}]}
+    truth = {
+        "seed": 1,
+        "patterns": ["bid_rotation", "dispensa_over_limit", "short_deadline"],
+        "cases": [
+            {
+                "pattern": "bid_rotation",
+                "tender_ids": [f"tender:rot{i}" for i in range(6)],
+                "supplier_ids": ["supplier:a", "supplier:b", "supplier:c"],
+            },
+            {"pattern": "dispensa_over_limit", "tender_ids": ["tender:disp"]},
+            {"pattern": "short_deadline", "tender_ids": ["tender:open1"]},
+        ],
+        "near_misses": [{"pattern": "bid_rotation", "supplier_ids": ["supplier:x", "supplier:y"]}],
+    }
     gt = tmp_path / "ground_truth.json"
     gt.write_text(json.dumps(truth))
-    res = runner.invoke(build_app(), ["evaluate", "--format", "synth", "--input", str(gt), "--out", str(tmp_path / "ev"),
-                                      "--tables", str(root)])
+    res = runner.invoke(
+        build_app(),
+        [
+            "evaluate",
+            "--format",
+            "synth",
+            "--input",
+            str(gt),
+            "--out",
+            str(tmp_path / "ev"),
+            "--tables",
+            str(root),
+        ],
+    )
     assert res.exit_code == 0, res.output
-    got = {p["pattern"]: p for p in json.loads((tmp_path / "ev" / "synth_metrics.json").read_text())["patterns"]}
+    got = {
+        p["pattern"]: p for p in json.loads((tmp_path / "ev" / "synth_metrics.json").read_text())["patterns"]
+    }
     assert got["bid_rotation"]["recall"] == 1.0 and got["bid_rotation"]["near_misses_flagged"] == 0
     assert got["dispensa_over_limit"]["recall"] == 1.0 and got["dispensa_over_limit"]["precision"] == 1.0
     assert got["short_deadline"]["recall"] == 0.0
     # loser_winner flags p (not planted here): precision of the rotation detectors is below 1
     assert got["bid_rotation"]["precision"] < 1.0
-    bad = runner.invoke(build_app(), ["evaluate", "--format", "garcia", "--input", str(tmp_path / "none.csv"),
-                                      "--out", str(tmp_path / "x")])
+    bad = runner.invoke(
+        build_app(),
+        [
+            "evaluate",
+            "--format",
+            "garcia",
+            "--input",
+            str(tmp_path / "none.csv"),
+            "--out",
+            str(tmp_path / "x"),
+        ],
+    )
     assert bad.exit_code == 2 and "does not exist" in bad.output

@@ -18,7 +18,9 @@ def _world(suppliers: list[dict[str, Any]], **extra: list[dict[str, Any]]) -> di
     """One tender per supplier (published 2025-06-01), each won by that supplier for R$ 100.000."""
     tenders, items, bids = [], [], []
     for i, s in enumerate(suppliers):
-        tenders.append({"id": f"tender:{i}", "agency_id": "agency:1", "published_at": "2025-06-01", "modality_id": 6})
+        tenders.append(
+            {"id": f"tender:{i}", "agency_id": "agency:1", "published_at": "2025-06-01", "modality_id": 6}
+        )
         items.append({"id": f"item:{i}", "tender_id": f"tender:{i}", "item_class": "CATMAT:1", "unit": "UN"})
         bids.append(bid(s["id"], f"item:{i}", 100_000.0, won=True))
     return {"Tender": tenders, "Item": items, "BID": bids, "Supplier": suppliers, **extra}
@@ -26,17 +28,49 @@ def _world(suppliers: list[dict[str, Any]], **extra: list[dict[str, Any]]) -> di
 
 def test_sanctioned_winner_active_sanction_only(graph) -> None:
     sups = [{"id": "supplier:a"}, {"id": "supplier:b"}, {"id": "supplier:c"}, {"id": "supplier:d"}]
-    sanctions = [
-        {"id": "sanction:1", "registry": "CEIS", "category": "Impedimento", "start_date": "2025-01-01", "end_date": "2026-01-01"},
-        {"id": "sanction:2", "registry": "CEIS", "category": "Impedimento", "start_date": "2023-01-01", "end_date": "2024-01-01"},
-        {"id": "sanction:3", "registry": "CEIS", "category": "Impedimento", "start_date": "2025-07-01", "end_date": None},
-        {"id": "sanction:4", "registry": "CNEP", "category": "Multa", "start_date": "2025-01-01", "end_date": None},
+    sanctions: list[dict[str, Any]] = [
+        {
+            "id": "sanction:1",
+            "registry": "CEIS",
+            "category": "Impedimento",
+            "start_date": "2025-01-01",
+            "end_date": "2026-01-01",
+        },
+        {
+            "id": "sanction:2",
+            "registry": "CEIS",
+            "category": "Impedimento",
+            "start_date": "2023-01-01",
+            "end_date": "2024-01-01",
+        },
+        {
+            "id": "sanction:3",
+            "registry": "CEIS",
+            "category": "Impedimento",
+            "start_date": "2025-07-01",
+            "end_date": None,
+        },
+        {
+            "id": "sanction:4",
+            "registry": "CNEP",
+            "category": "Multa",
+            "start_date": "2025-01-01",
+            "end_date": None,
+        },
     ]
     links = [
-        rel("supplier:a", "sanction:1", "Supplier", "Sanction", start_date="2025-01-01", end_date="2026-01-01"),  # active
-        rel("supplier:b", "sanction:2", "Supplier", "Sanction", start_date="2023-01-01", end_date="2024-01-01"),  # expired
-        rel("supplier:c", "sanction:3", "Supplier", "Sanction", start_date="2025-07-01"),  # starts after award
-        rel("supplier:d", "sanction:4", "Supplier", "Sanction", start_date="2025-01-01"),  # category excluded below
+        rel(
+            "supplier:a", "sanction:1", "Supplier", "Sanction", start_date="2025-01-01", end_date="2026-01-01"
+        ),  # active
+        rel(
+            "supplier:b", "sanction:2", "Supplier", "Sanction", start_date="2023-01-01", end_date="2024-01-01"
+        ),  # expired
+        rel(
+            "supplier:c", "sanction:3", "Supplier", "Sanction", start_date="2025-07-01"
+        ),  # starts after award
+        rel(
+            "supplier:d", "sanction:4", "Supplier", "Sanction", start_date="2025-01-01"
+        ),  # category excluded below
     ]
     tables = graph(**_world(sups, Sanction=sanctions, SANCTIONED=links))
     det = SanctionedWinner()
@@ -48,10 +82,18 @@ def test_sanctioned_winner_active_sanction_only(graph) -> None:
 
 def test_fresh_company(graph) -> None:
     sups = [
-        {"id": "supplier:new", "founded_on": "2025-04-01", "person_type": "PJ"},   # 61 days before
+        {"id": "supplier:new", "founded_on": "2025-04-01", "person_type": "PJ"},  # 61 days before
         {"id": "supplier:old", "founded_on": "2010-01-01", "person_type": "PJ"},
-        {"id": "supplier:pf", "founded_on": "2025-05-01", "person_type": "PF"},    # natural persons are not companies
-        {"id": "supplier:later", "founded_on": "2025-07-01", "person_type": "PJ"},  # date after award: a data error
+        {
+            "id": "supplier:pf",
+            "founded_on": "2025-05-01",
+            "person_type": "PF",
+        },  # natural persons are not companies
+        {
+            "id": "supplier:later",
+            "founded_on": "2025-07-01",
+            "person_type": "PJ",
+        },  # date after award: a data error
     ]
     det = FreshCompany()
     got = det.run(graph(**_world(sups)), det.config())
@@ -74,21 +116,27 @@ def test_inactive_supplier(graph) -> None:
 
 def test_tiny_capital_with_computed_threshold(graph) -> None:
     sups = [{"id": f"supplier:{i}", "capital": 50_000.0} for i in range(6)]  # ratio 2 each
-    sups += [{"id": "supplier:tiny", "capital": 1_000.0},                    # ratio 100
-             {"id": "supplier:nocap", "capital": None}]
+    sups += [
+        {"id": "supplier:tiny", "capital": 1_000.0},  # ratio 100
+        {"id": "supplier:nocap", "capital": None},
+    ]
     det = TinyCapital()
     got = det.run(graph(**_world(sups)), det.config())
     assert [f.subject.id for f in got] == ["supplier:tiny"]
     m = got[0].evidence.measures[0]
-    assert m.value == pytest.approx(100.0) and m.threshold == pytest.approx(10.0)  # fence of equal ratios -> floor
+    assert m.value == pytest.approx(100.0) and m.threshold == pytest.approx(
+        10.0
+    )  # fence of equal ratios -> floor
     assert det.run(graph(**_world(sups)), det.config({"min_value": 200_000.0})) == []
 
 
 def test_cnae_mismatch(graph) -> None:
-    sups = [{"id": f"supplier:{i}", "main_cnae": "4644301"} for i in range(5)]  # pharma wholesalers
-    sups += [{"id": "supplier:odd", "main_cnae": "9602501"},                     # a hairdresser wins
-             # a cleaning company whose secondary activity is pharma wholesale
-             {"id": "supplier:odd2", "main_cnae": "8121400", "secondary_cnaes": ["4644-3/01"]}]
+    sups: list[dict[str, Any]] = [{"id": f"supplier:{i}", "main_cnae": "4644301"} for i in range(5)]  # pharma
+    sups += [
+        {"id": "supplier:odd", "main_cnae": "9602501"},  # a hairdresser wins
+        # a cleaning company whose secondary activity is pharma wholesale
+        {"id": "supplier:odd2", "main_cnae": "8121400", "secondary_cnaes": ["4644-3/01"]},
+    ]
     tables = graph(**_world(sups))
     det = CnaeMismatch()
     got = det.run(tables, det.config())
