@@ -869,8 +869,12 @@ class Market:
             self.club_log[s.ref].append(t_id)
             self.club_items[s.ref].extend(item_ids)
         elif s.kind == NM_GAP:
-            tr.near("cover_bidding", "an efficient firm wins by 9-15 %; the losing bids are independent and "
-                    "spread as usual", **base, supplier_ids=winners)
+            tr.near(
+                "cover_bidding",
+                "an efficient firm wins by 9-15 %; the losing bids are independent and spread as usual",
+                **base,
+                supplier_ids=winners,
+            )
         elif s.kind == NM_SHORT:
             tr.near(
                 "short_deadline",
@@ -1011,9 +1015,14 @@ class Market:
             )
         for k, t_ids in enumerate(self.club_log):
             if len(t_ids) >= 2:
-                tr.near("bid_rotation", "a stable group of honest firms that bid together; prices are competitive "
-                        "and the cheapest wins", tender_ids=t_ids, item_ids=self.club_items[k],
-                        supplier_ids=[w.companies[x].graph_id for x in w.clubs[k].members])
+                tr.near(
+                    "bid_rotation",
+                    "a stable group of honest firms that bid together; prices are competitive "
+                    "and the cheapest wins",
+                    tender_ids=t_ids,
+                    item_ids=self.club_items[k],
+                    supplier_ids=[w.companies[x].graph_id for x in w.clubs[k].members],
+                )
         for (tag, _g), parts in sorted(self.frac_log.items(), key=lambda kv: (kv[0][0], kv[0][1])):
             first = parts[0]
             total = round(sum(x["value"] for x in parts), 2)

@@ -388,7 +388,9 @@ def build_world(rng: np.random.Generator, p: SynthParams, world_start: date) -> 
         members = take(seg, int(rng.integers(3, 6)))
         if members:
             served = [a for a, ag in enumerate(agencies) if seg in ag.areas] or list(range(len(agencies)))
-            clubs.append(Cartel(seg, members, sorted(int(x) for x in rng.choice(served, size=1, replace=False))))
+            clubs.append(
+                Cartel(seg, members, sorted(int(x) for x in rng.choice(served, size=1, replace=False)))
+            )
 
     links: list[Link] = []
     link_partner: dict[int, set[int]] = {}
