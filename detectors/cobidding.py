@@ -1,8 +1,9 @@
 """`cobidding`: stable co-bidding communities with cartel signals (rotation of winners, cover-bid margins,
 market sharing across agencies or item classes).
 
-Suppliers are linked when they bid in the same tender at least `min_cobids` times; communities are the
-connected components of that graph (computed by the graph engine, networkx or GraphFrames).
+Suppliers are linked when they bid in the same tender at least `min_cobids` times and their tender sets
+overlap strongly (Jaccard index); communities are the connected components of that graph (computed by
+the graph engine, networkx or GraphFrames).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from detectors.graph_engines import GraphEngine, NetworkxEngine
 
 
 class CobiddingConfig(DetectorConfig):
-    min_cobids: int | None = None
-    floor_cobids: int = 3
+    min_cobids: int = 3
+    min_jaccard: float | None = None
+    floor_jaccard: float = 0.5
     min_members: int = 2
     max_members: int = 30
     min_joint_tenders: int = 4
@@ -30,29 +32,47 @@ class CobiddingConfig(DetectorConfig):
 
 
 def cobid_edges(bids: pd.DataFrame) -> pd.DataFrame:
-    """Supplier pairs (src < dst) and the number of tenders where both bid."""
+    """Supplier pairs (src < dst), the number of tenders where both bid (`weight`) and the Jaccard index of
+    their tender sets (`jaccard`: joint tenders / tenders of either)."""
     pairs: dict[tuple[str, str], int] = {}
     for _, sups in bids.groupby("tender")["supplier"]:
         for a, b in combinations(sorted(set(sups)), 2):
             pairs[(a, b)] = pairs.get((a, b), 0) + 1
     if not pairs:
-        return pd.DataFrame(columns=["src", "dst", "weight"])
-    return pd.DataFrame([(a, b, w) for (a, b), w in pairs.items()], columns=["src", "dst", "weight"])
+        return pd.DataFrame(columns=["src", "dst", "weight", "jaccard"])
+    n = bids.groupby("supplier")["tender"].nunique()
+    e = pd.DataFrame([(a, b, w) for (a, b), w in pairs.items()], columns=["src", "dst", "weight"])
+    e["jaccard"] = e["weight"] / (e["src"].map(n) + e["dst"].map(n) - e["weight"])
+    return e
 
 
-def communities(bids: pd.DataFrame, engine: GraphEngine, min_cobids: int) -> pd.Series:
-    """supplier -> community label, for suppliers with at least one strong co-bidding link."""
-    edges = cobid_edges(bids)
-    strong = edges[edges["weight"] >= min_cobids]
+def strong_edges(
+    bids: pd.DataFrame, min_cobids: int, min_jaccard: float | None, floor_jaccard: float
+) -> tuple[pd.DataFrame, float]:
+    """Links of regular partners: at least `min_cobids` tenders together and a Jaccard index of at least
+    `min_jaccard` (default: the upper Tukey fence of the Jaccard indexes of pairs that met that often, at
+    least `floor_jaccard`), so that in a dense market big firms that meet everywhere are not a community."""
+    e = cobid_edges(bids)
+    e = e[e["weight"] >= min_cobids]
+    if min_jaccard is None:
+        fence = upper_fence(e["jaccard"].tolist()) if len(e) else float("nan")
+        min_jaccard = max(floor_jaccard, fence) if fence == fence else floor_jaccard
+        min_jaccard = min(min_jaccard, 1.0)
+    return e[e["jaccard"] >= min_jaccard], float(min_jaccard)
+
+
+def communities(
+    bids: pd.DataFrame,
+    engine: GraphEngine,
+    min_cobids: int = 3,
+    min_jaccard: float | None = None,
+    floor_jaccard: float = 0.5,
+) -> tuple[pd.Series, float]:
+    """supplier -> community label for suppliers with a strong co-bidding link, and the Jaccard threshold used."""
+    strong, jac = strong_edges(bids, min_cobids, min_jaccard, floor_jaccard)
     if strong.empty:
-        return pd.Series(dtype=object, name="component")
-    return engine.connected_components(strong[["src", "dst"]])
-
-
-def default_min_cobids(bids: pd.DataFrame, floor: int) -> int:
-    edges = cobid_edges(bids)
-    fence = upper_fence(edges["weight"].tolist()) if len(edges) else float("nan")
-    return max(floor, math.ceil(fence) if fence == fence else floor)
+        return pd.Series(dtype=object, name="component"), jac
+    return engine.connected_components(strong[["src", "dst"]]), jac
 
 
 class Cobidding(Detector[CobiddingConfig]):
@@ -68,10 +88,8 @@ class Cobidding(Detector[CobiddingConfig]):
         if bids.empty:
             return []
         min_cobids = config.min_cobids
-        computed = min_cobids is None
-        if min_cobids is None:
-            min_cobids = default_min_cobids(bids, config.floor_cobids)
-        comp = communities(bids, engine, min_cobids)
+        computed = config.min_jaccard is None
+        comp, min_jaccard = communities(bids, engine, min_cobids, config.min_jaccard, config.floor_jaccard)
         tenders = tables.get("Tender").set_index("id")
         out: list[Finding] = []
         for label, members_s in comp.groupby(comp):
@@ -90,7 +108,8 @@ class Cobidding(Detector[CobiddingConfig]):
             score = min(1.0, 0.4 + 0.3 * signals["member_win_share"] + 0.3 * signal)
             measures = [
                 Measure(name="members", value=len(members), threshold=config.min_members, comparison=">="),
-                Measure(name="min_cobids", value=min_cobids, comparison="edge weight >="),
+                Measure(name="min_cobids", value=min_cobids, comparison="tenders together >="),
+                Measure(name="min_jaccard", value=min_jaccard, comparison="tender-set overlap >="),
                 Measure(
                     name="joint_tenders",
                     value=signals["joint_tenders"],
@@ -131,7 +150,7 @@ class Cobidding(Detector[CobiddingConfig]):
                         {
                             "community": label,
                             "wins_by_member": signals["wins_by_member"],
-                            "min_cobids_computed": computed,
+                            "min_jaccard_computed": computed,
                         },
                     )
                 )

@@ -13,13 +13,14 @@ import pandas as pd
 
 from core.domain import Finding, Measure, SubjectKind
 from detectors.base import Detector, DetectorConfig, GraphTables, bids_with_tender, make_finding
-from detectors.cobidding import communities, default_min_cobids
+from detectors.cobidding import communities
 from detectors.graph_engines import NetworkxEngine
 
 
 class LoserWinnerConfig(DetectorConfig):
-    min_cobids: int | None = None
-    floor_cobids: int = 3
+    min_cobids: int = 3
+    min_jaccard: float | None = None
+    floor_jaccard: float = 0.5
     min_members: int = 3
     min_share_ratio: float = 2.0
     min_distinct_losers: int = 2
@@ -51,8 +52,7 @@ class LoserWinner(Detector[LoserWinnerConfig]):
         bids = bids_with_tender(tables)
         if bids.empty:
             return []
-        min_cobids = config.min_cobids or default_min_cobids(bids, config.floor_cobids)
-        comp = communities(bids, engine, min_cobids)
+        comp, _ = communities(bids, engine, config.min_cobids, config.min_jaccard, config.floor_jaccard)
         edges = loser_winner_edges(bids)
         sizes = comp.map(comp.value_counts())
         comp = comp[sizes >= config.min_members]

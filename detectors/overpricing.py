@@ -14,7 +14,7 @@ from detectors.base import Detector, DetectorConfig, GraphTables, excess_score, 
 
 
 class OverpricingConfig(DetectorConfig):
-    min_references: int = 5
+    min_references: int = 3
     price_ratio_min: float | None = None
     estimate_ratio_min: float | None = None
     floor_ratio: float = 1.25

@@ -49,9 +49,13 @@ def market() -> dict[str, list[dict[str, Any]]]:
 
 
 def test_cobid_edges_count_tenders_together() -> None:
-    bids = pd.DataFrame({"tender": ["t1", "t1", "t1", "t2", "t2"], "supplier": ["a", "b", "c", "a", "b"]})
-    e = cobid_edges(bids).set_index(["src", "dst"])["weight"].to_dict()
-    assert e == {("a", "b"): 2, ("a", "c"): 1, ("b", "c"): 1}
+    bids = pd.DataFrame(
+        {"tender": ["t1", "t1", "t1", "t2", "t2", "t3"], "supplier": ["a", "b", "c", "a", "b", "a"]}
+    )
+    e = cobid_edges(bids).set_index(["src", "dst"])
+    assert e["weight"].to_dict() == {("a", "b"): 2, ("a", "c"): 1, ("b", "c"): 1}
+    # a bids in 3 tenders, b in 2, c in 1: Jaccard a-b = 2 / (3 + 2 - 2), a-c = 1/3, b-c = 1/2
+    assert e["jaccard"].to_dict() == pytest.approx({("a", "b"): 2 / 3, ("a", "c"): 1 / 3, ("b", "c"): 1 / 2})
 
 
 def test_cobidding_flags_rotation_only(graph) -> None:
@@ -59,7 +63,8 @@ def test_cobidding_flags_rotation_only(graph) -> None:
     got = det.run(graph(**market()), det.config(), engine=NetworkxEngine())
     assert sorted(f.subject.id for f in got) == ["supplier:a", "supplier:b", "supplier:c"]
     m = {x.name: x for x in got[0].evidence.measures}
-    assert m["min_cobids"].value == 3  # computed: the fence of a market of one-off pairs, floored at 3
+    assert m["min_cobids"].value == 3
+    assert m["min_jaccard"].value == 1.0  # computed: every pair that met 3+ times always met
     assert m["joint_tenders"].value == 6
     assert m["member_win_share"].value == 1.0
     assert m["rotation"].value == pytest.approx(1.0)  # two wins each: perfectly even
