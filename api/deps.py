@@ -84,25 +84,34 @@ def build_context(settings: Settings, metrics: Metrics) -> AppContext:
     return ctx
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
+    # Light dependencies are `async def` so FastAPI runs them in the event loop, not the thread pool
+    # (one thread hop per sync dependency is what costs most under load); only I/O stays sync.
     ctx: AppContext | None = getattr(request.app.state, "ctx", None)
     if ctx is None:
-        with _build_lock:
-            ctx = getattr(request.app.state, "ctx", None)
-            if ctx is None:
-                ctx = build_context(request.app.state.settings, request.app.state.metrics)
-                request.app.state.ctx = ctx
+        from starlette.concurrency import run_in_threadpool
+
+        ctx = await run_in_threadpool(_build_once, request)
     return ctx
+
+
+def _build_once(request: Request) -> AppContext:
+    with _build_lock:
+        ctx: AppContext | None = getattr(request.app.state, "ctx", None)
+        if ctx is None:
+            ctx = build_context(request.app.state.settings, request.app.state.metrics)
+            request.app.state.ctx = ctx
+        return ctx
 
 
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
-def get_reader(ctx: ContextDep) -> GraphReader:
+async def get_reader(ctx: ContextDep) -> GraphReader:
     return ctx.reader
 
 
-def get_store(ctx: ContextDep) -> ApiStore:
+async def get_store(ctx: ContextDep) -> ApiStore:
     return ctx.store
 
 
@@ -143,7 +152,7 @@ def get_principal(
 
 
 def require(role: Role) -> Any:
-    def check(principal: Annotated[Principal, Depends(get_principal)], ctx: ContextDep) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(get_principal)], ctx: ContextDep) -> Principal:
         if not principal.can(role):
             ctx.metrics.auth_failures.labels("403").inc()
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"this route needs the {role.name} role")
@@ -167,7 +176,7 @@ class Paging:
         return (self.page - 1) * self.page_size
 
 
-def get_paging(
+async def get_paging(
     page: Annotated[int, Query(ge=1, le=10_000, description="page number, from 1")] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"rows per page, at most {MAX_PAGE_SIZE}")]
     = 20,

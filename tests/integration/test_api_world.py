@@ -83,9 +83,11 @@ def risk_rows(items: list[Finding], w: World) -> list[dict[str, Any]]:
     return rows
 
 
-def seed(settings: Settings, out: Path, items: list[Finding] | None = None) -> tuple[World, list[Finding]]:
-    """Wipe the test database, load the world, its findings and risk; plant a leaked CPF in Person data."""
-    w = build_world()
+def seed(settings: Settings, out: Path, items: list[Finding] | None = None,
+         filler: int = 0) -> tuple[World, list[Finding]]:
+    """Wipe the test database, load the world, its findings and risk; plant a leaked CPF in Person data.
+    `filler` adds honest tenders (bench/api.py)."""
+    w = build_world(filler)
     tables = out / "tables"
     w.write(tables)
     items = items if items is not None else make_findings(w)

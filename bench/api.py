@@ -1,0 +1,225 @@
+"""API benchmark: throughput and p50/p99 latency of the risk-detail and list routes next to a trivial
+FastAPI route, under a local load generator (async httpx, bounded concurrency) on 127.0.0.1.
+
+    .venv/bin/python bench/api.py                       # seed the test instance, 2,000 requests per route
+    .venv/bin/python bench/api.py --requests 5000 --concurrency 32 --filler 300 --no-seed
+
+It uses the test instance of the services (tests/test.env: Neo4j bolt 17687, Redis 16379) and, unless
+--no-seed, wipes that database and loads the fixture world (tests/fixtures/graph_world.py) with `--filler`
+honest tenders plus the planted findings. Both servers are uvicorn, one process each, access log off:
+`licitagraph serve` (rate limit raised out of the way, auth and metrics on) and a one-route FastAPI app.
+Goal: risk detail >= half the trivial route's throughput, p99 < 50 ms. Results: a table on stdout and in
+docs/benchmarks.md between `<!-- api:start -->` and `<!-- api:end -->`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def trivial_app() -> Any:
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/trivial")
+    def trivial() -> dict[str, bool]:
+        return {"ok": True}
+
+    return app
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for line in (REPO / "tests" / "test.env").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            k, _, v = line.partition("=")
+            env[k.strip()] = v.strip()
+    env["LICITAGRAPH_VAR_DIR"] = str(REPO / env["LICITAGRAPH_VAR_DIR"])
+    env["LICITAGRAPH_API_RATE_LIMIT_PER_MINUTE"] = str(10**9)
+    return env
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer in {timeout}s")
+
+
+@dataclass
+class Result:
+    name: str
+    path: str
+    requests: int
+    seconds: float
+    latencies_ms: list[float]
+    errors: int
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, q: float) -> float:
+        xs = sorted(self.latencies_ms)
+        return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+async def hammer(name: str, base: str, path: str, headers: dict[str, str], n: int, concurrency: int,
+                 warmup: int) -> Result:
+    import httpx
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as client:
+        for _ in range(warmup):
+            (await client.get(path)).raise_for_status()
+        lat: list[float] = []
+        errors = 0
+        todo = iter(range(n))
+
+        async def one_worker() -> None:
+            nonlocal errors
+            for _ in todo:
+                t0 = time.perf_counter()
+                r = await client.get(path)
+                lat.append((time.perf_counter() - t0) * 1000)
+                if r.status_code != 200:
+                    errors += 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one_worker() for _ in range(concurrency)))
+        return Result(name, path, n, time.perf_counter() - t0, lat, errors)
+
+
+def seed(filler: int) -> str:
+    """Load the world into the test Neo4j; return the riskiest tender's id."""
+    os.environ.update(test_env())
+    from core.settings import get_settings
+
+    get_settings.cache_clear()
+    from tests.integration.test_api_world import seed as seed_world
+
+    w, _ = seed_world(get_settings(), Path(tempfile.mkdtemp(prefix="bench-api-")), filler=filler)
+    return str(w.planted["shared_phone"]["tender"])
+
+
+def markdown(results: list[Result], args: argparse.Namespace, n_tenders: int) -> str:
+    trivial = next(r for r in results if r.name == "trivial route")
+    lines = [
+        "## Risk API (`bench/api.py`)", "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({os.cpu_count()} CPUs, shared; load average "
+        f"{args.load_before:.1f} before, {os.getloadavg()[0]:.1f} after: other jobs were running), Neo4j 5.26 "
+        f"Community (test instance), uvicorn 1 process per server, access log off, load generator (httpx async) on "
+        f"the same machine: {args.requests} requests per route, concurrency {args.concurrency}, after "
+        f"{args.warmup} warm-up requests. World: the fixture world with {n_tenders} tenders. The risk API routes "
+        "go through auth (cached key), the Redis rate limit (one round trip) and the Prometheus middleware.", "",
+        "| route | path | req/s | p50 ms | p99 ms | x trivial | errors |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        lines.append(f"| {r.name} | `{r.path}` | {r.rps:,.0f} | {r.pct(0.5):.1f} | {r.pct(0.99):.1f} | "
+                     f"{r.rps / trivial.rps:.2f} | {r.errors} |")
+    detail = next(r for r in results if r.name == "risk detail")
+    ok_tp = detail.rps >= 0.5 * trivial.rps
+    ok_p99 = detail.pct(0.99) < 50
+    lines += ["", f"Goal (risk detail >= 0.5 x trivial throughput; p99 < 50 ms): throughput "
+                  f"{'met' if ok_tp else 'NOT met'} ({detail.rps / trivial.rps:.2f} x), p99 "
+                  f"{'met' if ok_p99 else 'NOT met'} ({detail.pct(0.99):.1f} ms).", ""]
+    return "\n".join(lines)
+
+
+def write_section(text: str) -> None:
+    path = REPO / "docs" / "benchmarks.md"
+    start, end = "<!-- api:start -->", "<!-- api:end -->"
+    doc = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = f"{start}\n{text}\n{end}"
+    if start in doc and end in doc:
+        doc = doc[: doc.index(start)] + block + doc[doc.index(end) + len(end):]
+    else:
+        doc = doc.rstrip("\n") + "\n\n## Risk API (`bench/api.py`)\n" + block + "\n"
+    path.write_text(doc)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--requests", type=int, default=2000)
+    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--filler", type=int, default=300, help="honest tenders added to the fixture world")
+    ap.add_argument("--no-seed", action="store_true", help="use the test database as it is")
+    ap.add_argument("--tender", help="tender id for the detail route (default: the planted riskiest)")
+    ap.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    ap.add_argument("--serve-trivial", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.serve_trivial:
+        import uvicorn
+
+        uvicorn.run(trivial_app(), host="127.0.0.1", port=args.serve_trivial, log_level="warning",
+                    access_log=False)
+        return
+    args.load_before = os.getloadavg()[0]
+    env = test_env()
+    tender = args.tender or (seed(args.filler) if not args.no_seed else None)
+    if tender is None:
+        raise SystemExit("--no-seed needs --tender ID")
+    n_tenders = 18 + args.filler
+    api_port, triv_port = free_port(), free_port()
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(api_port), "--no-access-log",
+                          "--log-level", "warning"], cwd=REPO, env=env),
+        subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve-trivial", str(triv_port)],
+                         cwd=REPO, env=env),
+    ]
+    try:
+        api, triv = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{triv_port}"
+        wait_http(f"{api}/health")
+        wait_http(f"{triv}/trivial")
+        key = {"X-API-Key": env.get("LICITAGRAPH_API_ADMIN_KEY", "lg-local-admin-key")}
+        plan = [("trivial route", triv, "/trivial", {}), ("API /health (no key)", api, "/health", {}),
+                ("risk detail", api, f"/v1/tenders/{tender}", key),
+                ("risk list (20 per page)", api, "/v1/tenders?page_size=20", key),
+                ("risk list, filtered", api, "/v1/tenders?min_risk=0.5&detector=shared_contacts", key)]
+        results = [asyncio.run(hammer(n, b, p, h, args.requests, args.concurrency, args.warmup))
+                   for n, b, p, h in plan]
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(20)
+    text = markdown(results, args, n_tenders)
+    print(text)
+    if not args.no_write:
+        write_section(text)
+
+
+if __name__ == "__main__":
+    main()
