@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Iterable
 
 import numpy as np
@@ -210,20 +211,62 @@ def shape_features(bids: np.ndarray) -> dict[str, float]:
     }
 
 
+def _batch_screens(V: np.ndarray, seed: int, max_subgroups: int) -> dict[str, np.ndarray]:
+    """Classic and subgroup screens of m tenders with the same number of bids n (V: (m, n), rows sorted).
+
+    The same as `screens` and `subgroup_screens` row by row (the subgroup sample depends only on n and the
+    seed), computed in a few array operations."""
+    m, n = V.shape
+    out: dict[str, np.ndarray] = dict(screens_matrix(V))
+    for k in SUBGROUP_SIZES:
+        if n < k:
+            for sname in SCREENS:
+                for st in SUBGROUP_STATS:
+                    out[f"SG{k}_{sname}_{st}"] = np.full(m, np.nan)
+            continue
+        rng = np.random.default_rng(seed + 1000 * k + n)
+        idx = subgroup_indices(n, k, max_subgroups, rng)
+        sub = V[:, idx].reshape(-1, k)
+        values = screens_matrix(sub)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            for sname in SCREENS:
+                v = values[sname].reshape(m, len(idx))
+                out[f"SG{k}_{sname}_mean"] = np.nanmean(v, axis=1)
+                out[f"SG{k}_{sname}_median"] = np.nanmedian(v, axis=1)
+                out[f"SG{k}_{sname}_min"] = np.nanmin(v, axis=1)
+                out[f"SG{k}_{sname}_max"] = np.nanmax(v, axis=1)
+    return out
+
+
 def tender_features(bids: pd.DataFrame, seed: int = 0, max_subgroups: int = MAX_SUBGROUPS) -> pd.DataFrame:
     """One row of features per tender from normalized bids (`tender`, `bid`, `winner`); index = tender.
 
-    Uses the bid values and the winner flag only: never firm identities, never precomputed screens."""
-    rows: dict[str, dict[str, float]] = {}
+    Uses the bid values and the winner flag only: never firm identities, never precomputed screens.
+    Tenders with the same number of bids are screened together (`_batch_screens`)."""
+    per: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for tender, g in bids.groupby("tender", sort=True):
         values = g["bid"].to_numpy(dtype=float)
         win = g["winner"].to_numpy(dtype=bool) if "winner" in g else np.zeros(values.size, dtype=bool)
-        feats: dict[str, float] = {}
-        feats.update(screens(values))
-        feats.update(subgroup_screens(values, max_subgroups=max_subgroups, seed=seed))
-        feats.update(winner_features(values, win))
-        feats.update(shape_features(values))
-        rows[str(tender)] = feats
-    df = pd.DataFrame.from_dict(rows, orient="index")
+        per[str(tender)] = (values, win)
+    by_n: dict[int, list[str]] = {}
+    for t, (values, _) in per.items():
+        by_n.setdefault(values.size, []).append(t)
+    parts = []
+    for n, names in by_n.items():
+        if n < 2:
+            block = pd.DataFrame(index=names, dtype=float)
+        else:
+            V = np.sort(np.stack([per[t][0] for t in names]), axis=1)
+            block = pd.DataFrame(_batch_screens(V, seed, max_subgroups), index=names)
+        extra = pd.DataFrame.from_dict(
+            {t: {**winner_features(*per[t]), **shape_features(per[t][0])} for t in names}, orient="index"
+        )
+        parts.append(pd.concat([block, extra], axis=1))
+    columns = list(SCREENS) + [
+        f"SG{k}_{s}_{st}" for k in SUBGROUP_SIZES for s in SCREENS for st in SUBGROUP_STATS
+    ]
+    df = pd.concat(parts) if parts else pd.DataFrame(columns=columns)
+    df = df.reindex(columns=columns + [c for c in df.columns if c not in columns]).sort_index()
     df.index.name = "tender"
     return df

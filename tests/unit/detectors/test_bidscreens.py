@@ -110,3 +110,21 @@ def test_tender_features_one_row_per_tender_without_firms() -> None:
     assert feats.loc["b", "N"] == 3
     renamed = tender_features(bids.assign(firm=["q"] * 7))
     assert renamed.equals(feats)  # firm identities play no part
+
+
+def test_batched_features_equal_the_per_tender_functions() -> None:
+    import pandas as pd
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for t in range(12):
+        n = [3, 4, 6, 30][t % 4]  # 30 bids: the 3- and 4-subgroups are sampled
+        for v in rng.uniform(50, 150, n):
+            rows.append({"tender": f"t{t:02d}", "bid": float(v), "winner": False})
+    bids = pd.DataFrame(rows)
+    feats = tender_features(bids, max_subgroups=40)
+    for t, g in bids.groupby("tender"):
+        expected = {**screens(g["bid"]), **subgroup_screens(g["bid"], max_subgroups=40)}
+        for key, value in expected.items():
+            got = feats.loc[t, key]
+            assert (math.isnan(value) and math.isnan(got)) or got == pytest.approx(value), (t, key)

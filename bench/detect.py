@@ -1,0 +1,141 @@
+"""Benchmark of `licitagraph detect`: time per detector on worlds of growing size, networkx vs GraphFrames.
+
+Worlds come from the shared table fixture (tests/fixtures/graph_world.py: the planted cases plus honest
+filler tenders of 3 items x 4 bids), written as Parquet graph tables. Each detector runs alone on the
+same tables; the graph detectors (cobidding, loser_winner) run once per engine. The table is printed and
+saved to docs/benchmarks.md between `<!-- detect:start -->` and `<!-- detect:end -->`.
+
+    .venv/bin/python bench/detect.py --sizes 10k,100k [--engines networkx,graphframes] [--no-save]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+BIDS_PER_FILLER_TENDER = 12
+START, END = "<!-- detect:start -->", "<!-- detect:end -->"
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().lower()
+    mult = {"k": 1_000, "m": 1_000_000}.get(text[-1], 1)
+    return int(float(text.rstrip("km")) * mult)
+
+
+def build(bids: int, root: Path) -> tuple[Path, int, int]:
+    from fixtures.graph_world import write_world
+
+    tables = root / f"world-{bids}"
+    if not (tables / "nodes" / "Tender").exists():
+        shutil.rmtree(tables, ignore_errors=True)
+        write_world(tables, filler_tenders=max(0, bids // BIDS_PER_FILLER_TENDER))
+    import pandas as pd
+
+    n_bids = len(pd.read_parquet(tables / "rels" / "BID", columns=["src"]))
+    n_tenders = len(pd.read_parquet(tables / "nodes" / "Tender", columns=["id"]))
+    return tables, n_bids, n_tenders
+
+
+def run(sizes: list[int], engines: list[str], root: Path) -> list[dict[str, object]]:
+    from detectors.base import GraphTables
+    from detectors.graph_engines import get_engine
+    from detectors.registry import DETECTORS
+
+    rows: list[dict[str, object]] = []
+    for size in sizes:
+        tables_dir, n_bids, n_tenders = build(size, root)
+        for det_cls in DETECTORS:
+            det = det_cls()
+            for engine_name in engines if det.needs_graph_engine else ["-"]:
+                tables = GraphTables.from_dir(tables_dir)  # fresh: reading Parquet counts
+                engine = get_engine(engine_name) if engine_name != "-" else None
+                t0 = time.perf_counter()
+                found = det.run(tables, det.config(), engine=engine)
+                dt = time.perf_counter() - t0
+                backend = getattr(engine, "backend", engine_name)
+                rows.append(
+                    {
+                        "bids": n_bids,
+                        "tenders": n_tenders,
+                        "detector": det.code,
+                        "engine": backend,
+                        "seconds": dt,
+                        "findings": len(found),
+                    }
+                )
+                print(
+                    f"{n_bids:>9,} bids  {det.code:<18} {backend:<17} {dt:8.2f} s  {len(found):>6} findings",
+                    flush=True,
+                )
+    return rows
+
+
+def table_md(rows: list[dict[str, object]]) -> str:
+    lines = [
+        "| bids | tenders | detector | engine | seconds | findings |",
+        "| ---: | ---: | --- | --- | ---: | ---: |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['bids']:,} | {r['tenders']:,} | {r['detector']} | {r['engine']} | {r['seconds']:.2f} | {r['findings']:,} |"
+        )
+    totals: dict[tuple[object, object], float] = {}
+    for r in rows:
+        key = (r["bids"], r["engine"] if r["engine"] != "-" else None)
+        totals[key] = totals.get(key, 0.0) + float(r["seconds"])  # type: ignore[arg-type]
+    return "\n".join(lines)
+
+
+def save(md: str, header: str) -> None:
+    path = REPO / "docs" / "benchmarks.md"
+    text = (
+        path.read_text()
+        if path.exists()
+        else f"# Benchmarks\n\n## Detectors (`bench/detect.py`)\n{START}\n{END}\n"
+    )
+    if START not in text or END not in text:
+        text += f"\n## Detectors (`bench/detect.py`)\n{START}\n{END}\n"
+    before, rest = text.split(START, 1)
+    _, after = rest.split(END, 1)
+    path.write_text(f"{before}{START}\n{header}\n\n{md}\n{END}{after}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="10k,100k", help="bids per world, e.g. 10k,100k,1m")
+    ap.add_argument("--engines", default="networkx,graphframes")
+    ap.add_argument("--root", type=Path, default=REPO / "var" / "bench" / "detect")
+    ap.add_argument("--no-save", action="store_true")
+    args = ap.parse_args()
+    os.environ.setdefault("LICITAGRAPH_SPARK_MASTER", "local[2]")
+    os.environ.setdefault("LICITAGRAPH_SPARK_DRIVER_MEMORY", "2g")
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    rows = run(sizes, [e.strip() for e in args.engines.split(",") if e.strip()], args.root)
+    md = table_md(rows)
+    print(md)
+    if not args.no_save:
+        header = (
+            f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({os.cpu_count()} CPUs, shared), "
+            "worlds of tests/fixtures/graph_world.py (planted cases + honest filler). Each detector alone, "
+            "reading its tables from Parquet; graph detectors once per engine (`spark-dataframes` = the "
+            "GraphFrames engine without the GraphFrames jar, which the Maven mirror here does not serve)."
+        )
+        save(md, header)
+
+
+if __name__ == "__main__":
+    main()
