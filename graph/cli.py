@@ -89,3 +89,40 @@ def load(
     if bad:
         typer.secho(f"reconciliation failed for {', '.join(bad)}", err=True, fg="red")
         raise typer.Exit(3)
+
+
+@graph_app.command("bloom")
+def bloom(
+    check: Annotated[bool, typer.Option("--check", help="only check that the committed file is up to date")] = False,
+) -> None:
+    """Write cypher/bloom/perspective.json from the graph model and the cypher/bloom phrase files."""
+    from graph.bloom import PERSPECTIVE_PATH, render
+
+    text = render()
+    if check:
+        current = PERSPECTIVE_PATH.read_text(encoding="utf-8") if PERSPECTIVE_PATH.exists() else ""
+        if current != text:
+            typer.secho(f"{PERSPECTIVE_PATH} is out of date: run `licitagraph graph bloom`", err=True, fg="red")
+            raise typer.Exit(1)
+        typer.echo(f"{PERSPECTIVE_PATH} is up to date")
+        return
+    PERSPECTIVE_PATH.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {PERSPECTIVE_PATH}")
+
+
+@graph_app.command("import-files")
+def import_files(
+    tables: Annotated[Path, typer.Option("--tables", help="folder with the graph tables")],
+    out: Annotated[Path, typer.Option("--out", help="folder for the CSV files (replaced)")],
+) -> None:
+    """Write neo4j-admin import CSV files from the graph tables and print the import command."""
+    from core.settings import get_settings
+    from graph.admin_import import import_command, write_import_files
+    from services.neo4j_server import ensure_installed
+
+    files = write_import_files(tables, out)
+    lib = ensure_installed(get_settings()).lib
+    typer.echo(f"wrote {sum(files.rows.values()):,} rows as CSV under {out}")
+    typer.echo("Stop Neo4j, then run (NEO4J_HOME and NEO4J_CONF set to the server's home and conf):")
+    typer.echo(" ".join(import_command(files, lib=lib)))
+    typer.echo("then start Neo4j and run `licitagraph graph init` and `licitagraph load --tables ...`.")

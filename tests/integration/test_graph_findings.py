@@ -15,8 +15,8 @@ from core.tables import FINDINGS, RISK
 from graph.findings import write_findings
 from graph.loader import Loader, init_schema
 from graph.runner import Neo4jRunner
+from tests.fixtures.graph_db import query, wipe
 from tests.fixtures.graph_world import World, write_table, write_world
-from tests.integration.graph_helpers import query, wipe
 
 pytestmark = pytest.mark.integration
 

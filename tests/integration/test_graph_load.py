@@ -16,8 +16,8 @@ from core.settings import Settings
 from graph.loader import Loader, init_schema
 from graph.reconcile import reconcile
 from graph.runner import Neo4jRunner
+from tests.fixtures.graph_db import db_counts, query, wipe
 from tests.fixtures.graph_world import write_world
-from tests.integration.graph_helpers import db_counts, query, wipe
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
