@@ -42,6 +42,9 @@ def get_spark(
         .config("spark.ui.enabled", "false")
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+        # Parsing is validated explicitly (etl.transforms); never fall back to the lenient legacy parser.
+        .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
+        .config("spark.sql.ansi.enabled", "false")
         .config("spark.driver.extraJavaOptions", "-Dderby.system.home=" + str(settings.var_dir / "derby"))
         .config("spark.sql.warehouse.dir", str(settings.var_dir / "spark-warehouse"))
         .config("spark.local.dir", str(settings.var_dir / "spark-tmp"))
