@@ -54,10 +54,67 @@ class Result:
     rel_seconds: float | None = None
     ok: bool = True
     note: str = ""
+    cpu: float | None = None
 
     @property
     def entities_per_s(self) -> float:
         return (self.nodes + self.rels) / self.seconds if self.seconds else 0.0
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) a live process has used, from /proc."""
+    if not pid:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def child_pids() -> list[int]:
+    out = []
+    me = str(os.getpid())
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if (d / "stat").read_text().rsplit(")", 1)[1].split()[1] == me:
+                    out.append(int(d.name))
+            except (OSError, IndexError):
+                continue
+    return out
+
+
+def own_cpu() -> float:
+    """This process and its waited-for children (the neo4j-admin JVM), CPU seconds."""
+    import resource
+
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
+class CpuMeter:
+    """CPU seconds spent by this process, its children and the Neo4j server while a path runs: on a
+    shared, overloaded machine this is the comparable number, wall time is not."""
+
+    def __init__(self, bs: BenchServer, live_children: bool = False) -> None:
+        self.bs = bs
+        self.live_children = live_children
+        self.server_pid = bs.server.proc.read_pid()
+        self.t0 = own_cpu() + proc_cpu(self.server_pid) + self._children()
+
+    def _children(self) -> float:
+        return sum(proc_cpu(p) for p in child_pids()) if self.live_children else 0.0
+
+    def seconds(self) -> float:
+        pid = self.bs.server.proc.read_pid()
+        server = proc_cpu(pid)
+        if pid != self.server_pid:  # restarted (admin path): the new server's whole CPU counts
+            self.t0 -= proc_cpu(self.server_pid)
+        return own_cpu() + server + self._children() - self.t0
 
 
 def parse_size(s: str) -> int:
@@ -121,8 +178,9 @@ def run_driver(settings: Settings, tables: Path, size: str, batch_size: int) -> 
     nodes, rels = _rows_by_kind(tables)
     t0 = time.monotonic()
     with Neo4jRunner(settings) as r:
-        init_schema(r)
+        init_schema(r, "constraints")
         rep = Loader(r, batch_size=batch_size, full=True).load(tables)
+        init_schema(r, "indexes")
     secs = time.monotonic() - t0
     ns = sum(t.seconds for t in rep.tables if t.kind == "node")
     rs = sum(t.seconds for t in rep.tables if t.kind == "rel")
@@ -195,7 +253,7 @@ def run_spark(settings: Settings, tables: Path, size: str) -> Result:
     try:
         t0 = time.monotonic()
         with Neo4jRunner(settings) as r:
-            init_schema(r)
+            init_schema(r, "constraints")
         for spec in NODE_TABLES:
             d = tables / spec.path
             if not d.exists():
@@ -223,11 +281,13 @@ def run_spark(settings: Settings, tables: Path, size: str) -> Result:
                 if props:
                     w = w.option("relationship.properties", ",".join(props))
                 w.save()
+        with Neo4jRunner(settings) as r:
+            init_schema(r, "indexes")
         secs = time.monotonic() - t0
     finally:
         spark.stop()
     return Result(size, "spark connector 5.0.0", nodes, rels, secs, t_nodes, secs - t_nodes,
-                  _reconciled(settings, tables), "coalesce(1), batch 5000, session start not counted")
+                  _reconciled(settings, tables), "coalesce(1), batch 5000; wall excludes the session start, CPU includes it")
 
 
 def _previous_rows(path: Path) -> list[str]:
@@ -243,6 +303,7 @@ def _previous_rows(path: Path) -> list[str]:
 
 def render(results: list[Result], started: str, previous: list[str] | None = None) -> str:
     admin = {r.size: r.seconds for r in results if r.path.startswith("neo4j-admin")}
+    admin_cpu = {r.size: r.cpu for r in results if r.path.startswith("neo4j-admin") and r.cpu}
     lines = [
         MARK_START,
         "## Load paths (bench/load.py)",
@@ -251,10 +312,13 @@ def render(results: list[Result], started: str, previous: list[str] | None = Non
         f"{os.environ.get('BENCH_NEO4J_HEAP', '1g')}, page cache {os.environ.get('BENCH_NEO4J_PAGECACHE', '512m')}; "
         "fixture-generator worlds (tests/fixtures/graph_world.py). Each path starts from an empty database; "
         "`ok` = exact reconciliation afterwards. nodes/s and rels/s use the node and relationship phases where "
-        "the path has them, else the whole time.",
+        "the path has them, else the whole time. The machine is shared and overloaded (load average far above "
+        "its CPU count), so wall times vary run to run; `CPU s` (CPU seconds of the loader, its child "
+        "processes and the Neo4j server during the path, restart included for the admin import) is the "
+        "steadier comparison.",
         "",
-        "| bids | path | nodes | rels | total s | nodes/s | rels/s | x admin | ok | note |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        "| bids | path | nodes | rels | total s | nodes/s | rels/s | x admin | CPU s | x admin (CPU) | ok | note |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     measured = {(r.size, r.path) for r in results}
     kept = [ln for ln in previous or []
@@ -267,9 +331,12 @@ def render(results: list[Result], started: str, previous: list[str] | None = Non
         ns = r.nodes / (r.node_seconds or r.seconds) if r.seconds else 0
         rs = r.rels / (r.rel_seconds or r.seconds) if r.seconds else 0
         x = f"{r.seconds / admin[r.size]:.2f}" if r.size in admin and "incremental" not in r.path else ""
+        xc = (f"{r.cpu / admin_cpu[r.size]:.2f}" if r.cpu and admin_cpu.get(r.size) and "incremental" not in r.path
+              else "")
+        cpu = f"{r.cpu:.1f}" if r.cpu else ""
         rows.append((parse_size(r.size), r.path,
                      f"| {r.size} | {r.path} | {r.nodes:,} | {r.rels:,} | {r.seconds:.1f} | {ns:,.0f} | {rs:,.0f} | "
-                     f"{x} | {'yes' if r.ok else 'NO'} | {r.note} |"))
+                     f"{x} | {cpu} | {xc} | {'yes' if r.ok else 'NO'} | {r.note} |"))
     order = ["neo4j-admin", "driver", "spark", "incremental"]
     rows.sort(key=lambda t: (t[0], next((i for i, o in enumerate(order) if t[1].startswith(o)), 9)))
     lines += [ln for _, _, ln in rows]
@@ -320,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     bs.empty()  # every path starts from an empty database
                     log.info("%s: %s", size, path)
+                    meter = CpuMeter(bs, live_children=path == "spark")
                     try:
                         if path == "admin":
                             res = run_admin(bs, tables, size)
@@ -330,12 +398,16 @@ def main(argv: list[str] | None = None) -> int:
                     except Exception as exc:  # a failing path is a result, not the end of the run
                         log.exception("%s failed", path)
                         res = Result(size, path, 0, 0, 0.0, ok=False, note=f"failed: {str(exc)[:120]}")
+                    res.cpu = res.cpu or meter.seconds()
                     results.append(res)
                     log.info("%s", res)
                 if "incremental" in paths:
                     bs.empty()
                     run_driver(settings, tables, size, args.batch_size)  # the base, not reported
-                    results.append(run_incremental(settings, tables, size, filler))
+                    meter = CpuMeter(bs)
+                    res = run_incremental(settings, tables, size, filler)
+                    res.cpu = meter.seconds()
+                    results.append(res)
             finally:
                 shutil.rmtree(tables.parent, ignore_errors=True)
     finally:

@@ -57,12 +57,14 @@ def load(
         raise typer.Exit(2)
     try:
         with Neo4jRunner() as runner:
-            init_schema(runner)
+            # unique ids first (MERGE needs them); the other indexes after the data, populated in bulk
+            init_schema(runner, "constraints")
             with Progress(TextColumn("{task.description:12}"), BarColumn(), MofNCompleteColumn(),
                           TimeElapsedColumn(), console=console, transient=True) as progress:
                 tasks = {name: progress.add_task(name, total=n) for name, n in totals.items()}
                 report = Loader(runner, batch_size=batch_size, full=full,
                                 progress=lambda t, n: progress.advance(tasks[t], n)).load(tables)
+            init_schema(runner, "indexes")
             n_nodes, n_rels = report.rows("node"), report.rows("rel")
             secs = max(report.seconds, 1e-9)
             console.print(f"loaded {n_nodes:,} node rows and {n_rels:,} relationship rows in {report.seconds:.1f}s "

@@ -86,9 +86,10 @@ class LoadReport:
         return sum(t.rows for t in self.tables if t.kind == kind)
 
 
-def init_schema(runner: QueryRunner) -> int:
-    """Constraints and indexes, idempotently; returns how many statements ran."""
-    stmts = schema_statements()
+def init_schema(runner: QueryRunner, part: str = "all") -> int:
+    """Constraints and/or indexes (`part`: all, constraints, indexes), idempotently; returns how many
+    statements ran."""
+    stmts = schema_statements(part)
     for s in stmts:  # schema changes cannot share a transaction with each other's data
         runner.execute([Statement(s)])
     runner.execute([Statement("CALL db.awaitIndexes(300)")], write=False)

@@ -87,8 +87,18 @@ def node_label(spec: TableSpec) -> str:
     return spec.name
 
 
-def schema_statements() -> list[str]:
-    """Idempotent constraints and indexes (`IF NOT EXISTS`), built from the constants above only."""
+def schema_statements(part: str = "all") -> list[str]:
+    """Idempotent constraints and indexes (`IF NOT EXISTS`), built from the constants above only.
+
+    `part`: "constraints" (the unique ids the loader MERGEs on), "indexes" (the rest), or "all". A first
+    load creates the constraints, loads, then the indexes, which then populate in bulk."""
+    if part not in ("all", "constraints", "indexes"):
+        raise ValueError(f"unknown schema part {part!r}")
+    constraints, indexes = _constraint_statements(), _index_statements()
+    return {"all": constraints + indexes, "constraints": constraints, "indexes": indexes}[part]
+
+
+def _constraint_statements() -> list[str]:
     out: list[str] = []
     for label in (*NODE_LABELS, FINDING_LABEL):
         out.append(
@@ -98,6 +108,11 @@ def schema_statements() -> list[str]:
     out.append(
         f"CREATE CONSTRAINT loadcheckpoint_key IF NOT EXISTS FOR (n:{ident(CHECKPOINT_LABEL)}) REQUIRE n.key IS UNIQUE"
     )
+    return out
+
+
+def _index_statements() -> list[str]:
+    out: list[str] = []
     for label, prop in RANGE_INDEXES:
         out.append(
             f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{ident(label)}) ON (n.{ident(prop)})"

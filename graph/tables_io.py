@@ -71,6 +71,19 @@ def _clean_value(v: Any) -> Any:
     return v
 
 
+def _naive_utc(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Zoned timestamps -> naive UTC before `to_pylist` (building a zoneinfo per value is slow);
+    `_clean_value` puts `UTC` back, so Neo4j still gets zoned DateTimes."""
+    if not any(pa.types.is_timestamp(f.type) and f.type.tz for f in batch.schema):
+        return batch
+    cols = []
+    for f, col in zip(batch.schema, batch.columns, strict=True):
+        if pa.types.is_timestamp(f.type) and f.type.tz:
+            col = col.cast(pa.timestamp(f.type.unit))
+        cols.append(col)
+    return pa.RecordBatch.from_arrays(cols, names=batch.schema.names)
+
+
 def _columns(tf: TableFile, wanted: list[str]) -> tuple[list[str], dict[str, str]]:
     schema = pq.read_schema(tf.path)
     present = [c for c in wanted if c in schema.names]
@@ -90,6 +103,7 @@ def iter_rows(tf: TableFile, batch_size: int, columns: list[str] | None = None) 
     present, parts = _columns(tf, wanted)
     pf = pq.ParquetFile(tf.path)
     for batch in pf.iter_batches(batch_size=batch_size, columns=present):
+        batch = _naive_utc(batch)
         rows = batch.to_pylist()
         needs_clean = any(
             pa.types.is_floating(f.type) or pa.types.is_timestamp(f.type) for f in batch.schema
