@@ -40,15 +40,24 @@ def _message_ids(paths: list[Path]) -> dict[str, Path]:
     return out
 
 
-def send_demo_alerts(settings: Settings) -> list[Path]:
-    """Deliver the demo's alert emails through the SMTP sink; returns the .eml files written."""
+def send_demo_alerts(settings: Settings, tables: Path | None = None) -> list[Path]:
+    """Deliver the demo's alert emails through the SMTP sink; returns the .eml files written.
+
+    The demo's `detect` step writes findings to Parquet only, so the findings and risk under `tables`
+    (default `<var>/demo/tables`) are loaded into Neo4j first (idempotent, graph.findings).
+    """
     from alerts.notify import deliver, match_alerts
     from alerts.pipeline import new_run_id
     from api.store import init_store_schema
+    from graph.findings import write_findings_with
     from graph.runner import Neo4jRunner
 
+    tables = tables or settings.var_dir / "demo" / "tables"
     sent_ids: list[str] = []
     with Neo4jRunner(settings) as runner:
+        if (tables / "findings").is_dir():
+            counts = write_findings_with(runner, tables)
+            log.info("demo findings loaded into Neo4j: %s", counts)
         init_store_schema(runner)
         _ensure_subscription(runner)
         owed = match_alerts(runner, "demo-" + new_run_id())

@@ -135,12 +135,11 @@ def seed(filler: int) -> str:
 def markdown(results: list[Result], args: argparse.Namespace, n_tenders: int) -> str:
     trivial = next(r for r in results if r.name == "trivial route")
     lines = [
-        "## Risk API (`bench/api.py`)", "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({os.cpu_count()} CPUs, shared; load average "
         f"{args.load_before:.1f} before, {os.getloadavg()[0]:.1f} after: other jobs were running), Neo4j 5.26 "
         f"Community (test instance), uvicorn 1 process per server, access log off, load generator (httpx async) on "
-        f"the same machine: {args.requests} requests per route, concurrency {args.concurrency}, after "
-        f"{args.warmup} warm-up requests. World: the fixture world with {n_tenders} tenders. The risk API routes "
+        f"the same machine: {args.requests} requests per route in {args.rounds} interleaved rounds, concurrency "
+        f"{args.concurrency}, after {args.warmup} warm-up requests. World: the fixture world with {n_tenders} tenders. The risk API routes "
         "go through auth (cached key), the Redis rate limit (one round trip) and the Prometheus middleware.", "",
         "| route | path | req/s | p50 ms | p99 ms | x trivial | errors |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
@@ -174,6 +173,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds over the routes")
     ap.add_argument("--filler", type=int, default=300, help="honest tenders added to the fixture world")
     ap.add_argument("--no-seed", action="store_true", help="use the test database as it is")
     ap.add_argument("--tender", help="tender id for the detail route (default: the planted riskiest)")
@@ -208,8 +208,18 @@ def main(argv: list[str] | None = None) -> None:
                 ("risk detail", api, f"/v1/tenders/{tender}", key),
                 ("risk list (20 per page)", api, "/v1/tenders?page_size=20", key),
                 ("risk list, filtered", api, "/v1/tenders?min_risk=0.5&detector=shared_contacts", key)]
-        results = [asyncio.run(hammer(n, b, p, h, args.requests, args.concurrency, args.warmup))
-                   for n, b, p, h in plan]
+        # Interleaved rounds: every route gets a slice of each round, so load from other jobs on a shared
+        # machine spreads over all routes instead of landing on whichever ran at a bad moment.
+        per_round = max(1, args.requests // args.rounds)
+        results = []
+        for rnd in range(args.rounds):
+            for i, (n, b, path, h) in enumerate(plan):
+                got = asyncio.run(hammer(n, b, path, h, per_round, args.concurrency, args.warmup if rnd == 0 else 20))
+                if rnd == 0:
+                    results.append(got)
+                else:
+                    results[i] = Result(n, path, results[i].requests + got.requests, results[i].seconds + got.seconds,
+                                        results[i].latencies_ms + got.latencies_ms, results[i].errors + got.errors)
     finally:
         for p in procs:
             p.terminate()
