@@ -80,7 +80,7 @@ def detect(
     )
     if neo4j:
         try:
-            from graph.findings import write_findings  # type: ignore[import-not-found]
+            from graph.findings import write_findings
         except ImportError as exc:
             typer.secho(
                 f"--neo4j needs graph.findings.write_findings(tables_dir), which is not available ({exc}); "
@@ -89,8 +89,8 @@ def detect(
                 fg="yellow",
             )
             raise typer.Exit(3) from exc
-        write_findings(tables)
-        console.print("findings written to Neo4j")
+        counts = write_findings(tables)
+        console.print(f"findings written to Neo4j: {counts}")
 
 
 def evaluate(

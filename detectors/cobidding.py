@@ -50,15 +50,15 @@ def strong_edges(
     bids: pd.DataFrame, min_cobids: int, min_jaccard: float | None, floor_jaccard: float
 ) -> tuple[pd.DataFrame, float]:
     """Links of regular partners: at least `min_cobids` tenders together and a Jaccard index of at least
-    `min_jaccard` (default: the upper Tukey fence of the Jaccard indexes of pairs that met that often, at
-    least `floor_jaccard`), so that in a dense market big firms that meet everywhere are not a community."""
+    `min_jaccard` (default: the upper Tukey fence of the Jaccard indexes of every co-bidding pair, kept
+    within [`floor_jaccard`, 0.9]), so that in a dense market big firms that meet everywhere are not a
+    community."""
     e = cobid_edges(bids)
-    e = e[e["weight"] >= min_cobids]
     if min_jaccard is None:
         fence = upper_fence(e["jaccard"].tolist()) if len(e) else float("nan")
-        min_jaccard = max(floor_jaccard, fence) if fence == fence else floor_jaccard
-        min_jaccard = min(min_jaccard, 1.0)
-    return e[e["jaccard"] >= min_jaccard], float(min_jaccard)
+        min_jaccard = min(max(floor_jaccard, fence), 0.9) if fence == fence else floor_jaccard
+    e = e[(e["weight"] >= min_cobids) & (e["jaccard"] >= min_jaccard)]
+    return e, float(min_jaccard)
 
 
 def communities(

@@ -64,7 +64,7 @@ def test_cobidding_flags_rotation_only(graph) -> None:
     assert sorted(f.subject.id for f in got) == ["supplier:a", "supplier:b", "supplier:c"]
     m = {x.name: x for x in got[0].evidence.measures}
     assert m["min_cobids"].value == 3
-    assert m["min_jaccard"].value == 1.0  # computed: every pair that met 3+ times always met
+    assert m["min_jaccard"].value == 0.5  # computed fence of a market of one-off pairs, floored at 0.5
     assert m["joint_tenders"].value == 6
     assert m["member_win_share"].value == 1.0
     assert m["rotation"].value == pytest.approx(1.0)  # two wins each: perfectly even
