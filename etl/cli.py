@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -14,7 +14,21 @@ def synth(
     tenders: Annotated[int, typer.Option("--tenders", help="number of tenders to generate")] = 500,
 ) -> None:
     """Generate a synthetic Goiás procurement world in the real source formats, with planted fraud."""
-    raise typer.Exit(_not_yet("synth"))
+    from rich.console import Console
+    from rich.table import Table
+
+    try:
+        from etl.synth import generate  # type: ignore[attr-defined]
+    except ImportError as exc:
+        typer.secho(f"the synthetic-world generator is not available: {exc}", err=True, fg="red")
+        raise typer.Exit(2) from exc
+    counts: dict[str, int] = generate(out=out, seed=seed, tenders=tenders)
+    table = Table(title=f"synthetic world in {out} (seed {seed})")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name, n in counts.items():
+        table.add_row(str(name), f"{int(n):,}")
+    Console().print(table)
 
 
 def etl(
@@ -22,9 +36,59 @@ def etl(
     out: Annotated[Path, typer.Option("--out", help="folder for the graph tables")],
 ) -> None:
     """Read the sources with Spark and write the graph tables (Parquet), rejects and a run manifest."""
-    raise typer.Exit(_not_yet("etl"))
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from etl.pipeline import run
+    from etl.sources.base import EtlInputError
+
+    console = Console()
+    tasks: dict[str, Any] = {}
+    with Progress(
+        TextColumn("{task.description:<18}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=max(total, 1))
+            bar.update(tasks[stage], completed=done if total else 1, total=max(total, 1))
+
+        try:
+            result = run(sources, out, progress=progress)
+        except EtlInputError as exc:
+            bar.stop()
+            typer.secho(f"error: {exc}", err=True, fg="red")
+            raise typer.Exit(1) from exc
+    _summary(console, result)
 
 
-def _not_yet(name: str) -> int:
-    typer.secho(f"`{name}` is not implemented yet", err=True, fg="red")
-    return 2
+def _summary(console: Any, result: Any) -> None:
+    from rich.table import Table
+
+    files = Table(title="sources")
+    for col, just in (
+        ("file", "left"),
+        ("source", "left"),
+        ("status", "left"),
+        ("read", "right"),
+        ("accepted", "right"),
+        ("rejected", "right"),
+    ):
+        files.add_column(col, justify=just)  # type: ignore[arg-type]
+    for f in result.files:
+        files.add_row(f.rel, f.source, f.status, f"{f.read:,}", f"{f.accepted:,}", f"{f.rejected:,}")
+    console.print(files)
+    tables = Table(title=f"graph tables in {result.out}")
+    tables.add_column("table")
+    tables.add_column("rows", justify="right")
+    for name, n in result.tables.items():
+        tables.add_row(name, f"{n:,}")
+    tables.add_row("rejects", f"{result.rejects:,}")
+    console.print(tables)
+    for rel in result.unplaced:
+        console.print(f"[yellow]not loaded (unknown source file): {rel}[/yellow]")
