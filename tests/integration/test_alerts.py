@@ -279,3 +279,32 @@ def test_demo_sends_through_the_sink(alert_env: dict[str, Any], settings: Settin
     assert send_demo_alerts(settings) == []  # already sent
 
 
+
+
+def test_beat_schedules_the_pipeline_and_the_worker_records_the_run(alert_env: dict[str, Any],
+                                                                    settings: Settings) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(ZoneInfo(settings.timezone))
+    at = now + timedelta(minutes=1 if now.second < 45 else 2)
+    env = {"LICITAGRAPH_PIPELINE_SCHEDULE_HOUR": str(at.hour), "LICITAGRAPH_PIPELINE_SCHEDULE_MINUTE": str(at.minute),
+           "LICITAGRAPH_VAR_DIR": str(alert_env["tmp"] / "var")}  # no sources there: the etl step fails fast
+    alert_env["start_worker"](**env)
+    log = alert_env["tmp"] / "beat.log"
+    beat = subprocess.Popen([sys.executable, "-m", "core.cli", "beat"], cwd=REPO,
+                            env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        def beat_run() -> dict[str, Any] | None:
+            with driver_session(settings) as session:
+                rec = session.run("MATCH (r:PipelineRun {requested_by: 'beat'}) WHERE r.status IN ['failed', "
+                                  "'succeeded'] RETURN r {.*} AS r").single()
+            return rec["r"] if rec else None
+
+        run = wait_for(beat_run, 180, "the scheduled run", every=1.0)
+    finally:
+        os.killpg(beat.pid, signal.SIGTERM)
+        beat.wait(15)
+    assert run["steps"] == ["etl", "load", "detect", "gnn", "alerts"]
+    assert run["status"] == "failed" and run["error"].startswith("etl:") and "etl" in run["timings_json"]
