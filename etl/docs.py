@@ -1,0 +1,76 @@
+"""Render docs/graph-tables.md from core/tables.py: `python -m etl.docs` (the column lists are never
+hand-written, so the page cannot drift from the contract)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.tables import NODE_TABLES, REJECTS, REL_TABLES, TableSpec
+
+INTRO = """# Graph tables
+
+The ETL (`licitagraph etl --sources DIR --out TABLES`) writes one Parquet dataset per node label and per
+relationship type; `core/tables.py` is the contract, this page is generated from it (`python -m etl.docs`).
+
+    TABLES/nodes/<Label>/part-*.parquet
+    TABLES/rels/<TYPE>/part-*.parquet
+    TABLES/rejects/part-*.parquet      every input record not loaded, with its reason
+    TABLES/lookups/<name>/             registry lookups kept for later batches (empresas, simples, municipios, ...)
+    TABLES/manifest.json               per source file: sha256, records read, accepted, rejected; rows per table
+
+How the ETL fills them:
+
+- Ids are derived from natural keys, never from row order: `agency:<cnpj>`, `unit:<agency cnpj>:<code>`,
+  `tender:<numeroControlePNCP>` (bid exports and PNCP items/results build the same control number from
+  órgão CNPJ, year and sequence, so they join the PNCP tender), `tender:bids_tcerj:<unit code>:<edital>`,
+  `tender:garcia:<dataset>:<Tender>`, `item:<tender key>:<numeroItem>` (TCE-RJ items have no number: their key
+  is a hash of normalized description, unit and quantity, and `number` is their rank inside the notice),
+  `supplier:<cnpj14>`, `supplier:pf:<masked cpf>:<name key>`, `supplier:garcia:<dataset>:<Competitors>`,
+  `person:<cpf digits 4-9>:<name key>`, `address:<sha1 16 hex>`, `phone:<digits>`, `email:<address>`,
+  `sanction:<CEIS|CNEP>:<sha1 16 hex>`.
+- One Supplier per CNPJ: every establishment is a node; a filial has `BRANCH_OF` to its matriz
+  (CNPJ básico + `0001` + check digits), company data (Empresas, Simples) is copied to each establishment.
+- Address, Phone and Email are shared nodes (normalized: upper case, accent-free street, `SN` for no number,
+  CEP digits; phone = DDD + number digits; e-mail lower case), so two suppliers with one contact meet there.
+- `Item.item_class` = `<catalog>:<code>` when the item has a catalog code, else `<description_norm> | <unit>`.
+- `Tender.batch` = publication month `YYYY-MM` (null when the source has no publication date).
+- `BID.rank` = dense rank of `value` among the item's valid bids (lowest = 1), recomputed after every merge;
+  `BID.won` comes from the source (TCE-RJ code 1, generic `vencedor = S`, García `Winner = 1`).
+- Several sources may describe one node: per column, the value of the latest source wins, where "latest" is
+  source priority (registry over sanctions over PNCP over bid exports), then file name, then position, and a
+  later batch beats the tables already written. A source that lacks a property never erases it.
+- Full CPFs never reach a table: they are masked as `***` + digits 4-9 + `**` at parse time (bid exports,
+  sanctions) and MEI company names lose the owner's CPF the same way.
+
+"""
+
+
+def _table(spec: TableSpec) -> str:
+    lines = [f"### {spec.name}", "", spec.doc, ""]
+    if spec.kind == "rel":
+        lines += [f"`({', '.join(spec.src_labels)}) -[:{spec.name}]-> ({', '.join(spec.dst_labels)})`", ""]
+    lines += ["| column | type | null | meaning |", "| --- | --- | --- | --- |"]
+    for c in spec.columns:
+        lines.append(
+            f"| `{c.name}` | {c.type} | {'yes' if c.nullable else 'no'} | {c.doc.replace('|', '/')} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render() -> str:
+    parts = [INTRO, "## Nodes\n"]
+    parts += [_table(t) for t in NODE_TABLES]
+    parts.append("## Relationships\n")
+    parts += [_table(t) for t in REL_TABLES]
+    parts.append("## Rejects\n")
+    parts.append(_table(REJECTS))
+    return "\n".join(parts)
+
+
+def main() -> None:
+    path = Path(__file__).resolve().parent.parent / "docs" / "graph-tables.md"
+    path.write_text(render(), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
