@@ -298,7 +298,8 @@ def _previous_rows(path: Path) -> list[str]:
     if MARK_START not in text or MARK_END not in text:
         return []
     block = text.split(MARK_START, 1)[1].split(MARK_END, 1)[0]
-    return [ln for ln in block.splitlines() if ln.startswith("| ") and not ln.startswith("| bids")]
+    return [ln for ln in block.splitlines()
+            if ln.startswith("| ") and not ln.startswith(("| bids", "| ---"))]
 
 
 def render(results: list[Result], started: str, previous: list[str] | None = None) -> str:
@@ -325,8 +326,12 @@ def render(results: list[Result], started: str, previous: list[str] | None = Non
             if tuple(c.strip() for c in ln.strip("|").split("|")[:2]) not in measured]
     rows: list[tuple[int, str, str]] = []
     for ln in kept:
-        cells = [c.strip() for c in ln.strip("|").split("|")]
-        rows.append((parse_size(cells[0]), cells[1], ln + " (earlier run)" if "earlier run" not in ln else ln))
+        cells = [c.strip() for c in ln.strip().strip("|").split("|")]
+        if len(cells) != 12:  # a row of an older layout
+            continue
+        if "earlier run" not in cells[-1]:
+            cells[-1] = (cells[-1] + "; earlier run").lstrip("; ")
+        rows.append((parse_size(cells[0]), cells[1], "| " + " | ".join(cells) + " |"))
     for r in results:
         ns = r.nodes / (r.node_seconds or r.seconds) if r.seconds else 0
         rs = r.rels / (r.rel_seconds or r.seconds) if r.seconds else 0
@@ -373,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     bs = BenchServer(settings)
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     results: list[Result] = []
+    previous = _previous_rows(args.out)
     try:
         for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
             n_bids = parse_size(size)
@@ -401,6 +407,7 @@ def main(argv: list[str] | None = None) -> int:
                     res.cpu = res.cpu or meter.seconds()
                     results.append(res)
                     log.info("%s", res)
+                    save(render(results, started, previous), args.out)  # keep what is measured so far
                 if "incremental" in paths:
                     bs.empty()
                     run_driver(settings, tables, size, args.batch_size)  # the base, not reported
@@ -408,12 +415,14 @@ def main(argv: list[str] | None = None) -> int:
                     res = run_incremental(settings, tables, size, filler)
                     res.cpu = meter.seconds()
                     results.append(res)
+                    log.info("%s", res)
+                    save(render(results, started, previous), args.out)
             finally:
                 shutil.rmtree(tables.parent, ignore_errors=True)
     finally:
         if not args.keep_server:
             bs.stop()
-    block = render(results, started, _previous_rows(args.out))
+    block = render(results, started, previous)
     print(block)
     save(block, args.out)
     return 0 if all(r.ok for r in results) else 1
