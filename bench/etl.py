@@ -237,10 +237,12 @@ def render(rows: list[dict[str, Any]], master: str, driver_memory: str) -> str:
     ]
     for r in rows:
         floor = r.get("floor_s")
+        floor_txt = "" if floor is None else f"{floor:.1f}"
+        ratio_txt = "" if floor is None else f"{r['seconds'] / floor:.1f}x"
         lines.append(
             f"| {r['size']} | {r['bids']:,} | {r['records']:,} | {r['stage']} | {r['seconds']:.1f} | "
             f"{r['records'] / r['seconds'] if r['seconds'] else 0:,.0f} | {r['peak_mb']:,.0f} | "
-            f"{'' if floor is None else f'{floor:.1f}'} | {'' if floor is None else f'{r['seconds'] / floor:.1f}x'} |"
+            f"{floor_txt} | {ratio_txt} |"
         )
     return "\n".join(lines) + "\n"
 
