@@ -511,6 +511,9 @@ def from_cnpj(tables: Mapping[str, DataFrame], out: Rows) -> None:
                 F.lpad(F.col("tom"), 4, "0").alias("_tom"), F.col("ibge").alias("municipality_ibge")
             )
             e = e.join(tom, F.lpad(F.col("municipio_code"), 4, "0") == F.col("_tom"), "left").drop("_tom")
+        for missing in ("municipality_ibge", "municipality"):
+            if missing not in e.columns:
+                e = e.withColumn(missing, F.lit(None).cast("string"))
         cols = set(e.columns)
 
         def opt(name: str, type_: str = "string") -> Column:
