@@ -76,7 +76,7 @@ def load(
                 console.print("findings: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
             if not reconcile:
                 return
-            rec = run_reconcile(runner, tables)
+            rec = run_reconcile(runner, tables, findings=findings)
     except (Neo4jUnavailable, Neo4jAuthFailed) as exc:
         typer.secho(str(exc), err=True, fg="red")
         raise typer.Exit(1) from exc

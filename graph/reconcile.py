@@ -14,8 +14,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.tables import NODE_TABLES, REL_TABLES, TableSpec
-from graph.model import ident
+from core.tables import FINDINGS, NODE_TABLES, REL_TABLES, TableSpec
+from graph.model import FINDING_LABEL, ident
 from graph.runner import QueryRunner, Statement
 from graph.tables_io import read_columns, table_files
 
@@ -68,7 +68,7 @@ def _db_count(runner: QueryRunner, spec: TableSpec) -> int:
     return int(runner.execute([Statement(text)], write=False)[0].rows[0]["c"])
 
 
-def reconcile(runner: QueryRunner, tables: Path) -> list[Reconciliation]:
+def reconcile(runner: QueryRunner, tables: Path, *, findings: bool = True) -> list[Reconciliation]:
     out: list[Reconciliation] = []
     for spec in NODE_TABLES + REL_TABLES:
         files = table_files(tables, spec)
@@ -91,4 +91,11 @@ def reconcile(runner: QueryRunner, tables: Path) -> list[Reconciliation]:
             distinct = grouped.num_rows
             found = sum(_count_rels(runner, spec, s, d, p) for (s, d), p in by_labels.items())
             out.append(Reconciliation(spec.name, "rel", rows, distinct, found, _db_count(runner, spec)))
+    files = table_files(tables, FINDINGS) if findings else []
+    if files:
+        ids = pa.concat_arrays([c for f in files for c in read_columns(f, ["id"])["id"].chunks])
+        uniq = pc.unique(ids).to_pylist()
+        total = runner.execute([Statement(f"MATCH (n:{FINDING_LABEL}) RETURN count(n) AS c")], write=False)
+        out.append(Reconciliation(FINDING_LABEL, "node", len(ids), len(uniq),
+                                  _count_nodes(runner, FINDING_LABEL, uniq), int(total[0].rows[0]["c"])))
     return out

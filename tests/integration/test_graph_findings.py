@@ -92,3 +92,22 @@ def test_write_findings_is_idempotent_and_drops_stale(services: object, settings
     assert ids == {changed[0].id, changed[1].id}
     runs = {r["run"] for r in query(settings, "MATCH (f:Finding) RETURN f.run_id AS run")}
     assert runs == {"run-2"}
+
+
+def test_load_command_loads_and_reconciles_findings(services: object, settings: Settings, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    wipe(settings)
+    tables = tmp_path / "tables"
+    world, _ = write_world(tables)
+    findings = _findings(world, "run-1", with_phone=True)
+    _write(tables, findings)
+    res = subprocess.run([sys.executable, "-m", "core.cli", "load", "--tables", str(tables)],
+                         env={**os.environ, "COLUMNS": "200"}, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "findings: findings 2" in res.stdout
+    assert any(line.startswith("│ Finding") for line in res.stdout.splitlines()), res.stdout
+    got = query(settings, "MATCH (f:Finding)-[:ABOUT]->(t:Tender) RETURN count(f) AS n")
+    assert got == [{"n": 2}]
