@@ -211,6 +211,10 @@ def tables_version(tables: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def _truthy(v: object) -> bool:
+    return bool(v) if v is not None and v == v else False  # None and NaN are False
+
+
 def _registry_features(sup: pd.DataFrame, sanctions: pd.DataFrame, ref: date) -> pd.DataFrame:
     sup = sup.drop_duplicates("id").set_index("id")
     founded = pd.to_datetime(sup["founded_on"], errors="coerce")
@@ -222,9 +226,9 @@ def _registry_features(sup: pd.DataFrame, sanctions: pd.DataFrame, ref: date) ->
             "log_capital": np.log1p(pd.to_numeric(sup["capital"], errors="coerce").clip(lower=0)).fillna(0.0),
             "age_years": age.fillna(0.0).clip(lower=0, upper=100),
             "inactive": status.isin(["SUSPENSA", "INAPTA", "BAIXADA", "NULA"]).astype(float),
-            "simples": sup["simples"].fillna(False).astype(bool).astype(float),
-            "mei": sup["mei"].fillna(False).astype(bool).astype(float),
-            "in_registry": sup["in_registry"].fillna(False).astype(bool).astype(float),
+            "simples": sup["simples"].map(_truthy).astype(float),
+            "mei": sup["mei"].map(_truthy).astype(float),
+            "in_registry": sup["in_registry"].map(_truthy).astype(float),
             "n_sanctions": np.log1p(n_sanc.reindex(sup.index).fillna(0.0)),
             "is_pf": (sup["person_type"].fillna("") == "PF").astype(float),
         },

