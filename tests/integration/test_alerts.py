@@ -308,3 +308,37 @@ def test_beat_schedules_the_pipeline_and_the_worker_records_the_run(alert_env: d
         beat.wait(15)
     assert run["steps"] == ["etl", "load", "detect", "gnn", "alerts"]
     assert run["status"] == "failed" and run["error"].startswith("etl:") and "etl" in run["timings_json"]
+
+
+def test_pipeline_run_loads_detects_scores_and_alerts(alert_env: dict[str, Any], settings: Settings) -> None:
+    from alerts.celery_app import PIPELINE_TASK
+
+    email = f"pipeline-{uuid.uuid4().hex[:8]}@cge.go.gov.br"
+    subscribe(settings, email, min_risk=0.0, detectors=["sanctioned_winner"])
+    tables = alert_env["tmp"] / "tables"
+    run_id = f"test-{uuid.uuid4().hex[:8]}"
+    with Neo4jRunner(settings) as runner:
+        ApiStore(runner, settings.admin_api_key).create_run(run_id, ["load", "detect", "gnn", "alerts"],
+                                                           {"tables": str(tables)}, "test")
+    alert_env["start_worker"](LICITAGRAPH_VAR_DIR=str(alert_env["tmp"] / "var"))  # no GNN checkpoint there
+    make_celery(settings).send_task(PIPELINE_TASK, args=[run_id])
+
+    def finished() -> dict[str, Any] | None:
+        with Neo4jRunner(settings) as runner:
+            run = ApiStore(runner, settings.admin_api_key).get_run(run_id)
+        return run if run and run["status"] in ("succeeded", "failed") else None
+
+    run = wait_for(finished, 240, "the pipeline run", every=1.0)
+    assert run["status"] == "succeeded", run.get("error")
+    import json
+
+    timings, counts = json.loads(run["timings_json"]), json.loads(run["counts_json"])
+    assert set(timings) == {"load", "detect", "gnn"} and all(v >= 0 for v in timings.values())
+    assert counts["detect"]["findings"] > 0 and "skipped" in counts["gnn"]
+    with driver_session(settings) as session:
+        got = session.run("MATCH (f:Finding {detector: 'sanctioned_winner', run_id: $r}) "
+                          "RETURN f.subject_id AS subject, f.node_ids AS nodes", r=run_id).data()
+    planted = alert_env["world"].planted["sanctioned_winner"]["supplier"]
+    assert got and any(planted == g["subject"] or planted in (g["nodes"] or []) for g in got), got
+    msg = wait_for(lambda: sink_messages(settings, email), 60, "the alert email of the run")[0]
+    assert "sancionado" in msg.get_body(("plain",)).get_content().lower()
