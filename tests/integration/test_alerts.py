@@ -121,7 +121,8 @@ def alert_env(services: Any, settings: Settings, tmp_path: Path) -> Iterator[dic
     """A seeded world, an empty task queue, and the environment a worker process runs with."""
     w, items = seed(settings, tmp_path)
     r = redis_lib.Redis.from_url(settings.redis_url)
-    for key in ("celery", "unacked", "unacked_index", *r.keys("licitagraph:alert-lock:*")):
+    keys: list[Any] = ["celery", "unacked", "unacked_index", *r.keys("licitagraph:alert-lock:*")]  # type: ignore[misc]
+    for key in keys:
         r.delete(key)
     env = {**os.environ, "LICITAGRAPH_CELERY_VISIBILITY_TIMEOUT_S": "4", "LICITAGRAPH_SMTP_TIMEOUT_S": "5",
            "PYTHONUNBUFFERED": "1"}
