@@ -72,6 +72,11 @@ class ApiStore:
             self._cache[h] = (now + self.KEY_CACHE_S, principal)
         return principal
 
+    def forget(self, key: str) -> None:
+        """Drop a key's cached answer (after the store changed under it)."""
+        with self._lock:
+            self._cache.pop(key_hash(key, self._secret), None)
+
     def create_key(self, name: str, role: Role) -> tuple[dict[str, Any], str]:
         key_id, key = new_key()
         res = self.runner.write("api/v1_upsert_api_key", {

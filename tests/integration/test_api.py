@@ -361,6 +361,13 @@ def test_ready_checks_neo4j_and_redis(world: World, settings: Settings, admin: d
         assert r.status_code == 503 and r.json() == {"status": "not ready", "neo4j": True, "redis": False}
 
 
+def test_admin_key_survives_a_wiped_store(client: TestClient, admin: dict[str, str], settings: Settings) -> None:
+    with driver_session(settings) as session:
+        session.run("MATCH (k:ApiKey {id: 'admin'}) DELETE k").consume()
+    assert client.get("/v1/keys", headers=admin).status_code == 200
+    assert client.get("/v1/tenders", headers={"X-API-Key": settings.admin_api_key + "x"}).status_code == 401
+
+
 def test_openapi_documents_examples_and_security(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert {"APIKeyHeader", "HTTPBearer"} <= set(spec["components"]["securitySchemes"])
