@@ -95,7 +95,8 @@ def parse_garcia(df: DataFrame) -> DataFrame:
         .withColumn("value", C.money(F.col("Bid_value")))
         .withColumn("won", F.when(winner == 1, True).when(winner == 0, False))
         .withColumn("collusive", F.when(label == 1, True).when(label == 0, False))
-        .withColumn("date_s", C.money(F.col("Date")))
+        # unix seconds; the Brazil file writes a missing date as the NaT sentinel -9223372037
+        .withColumn("date_s", F.when(C.money(F.col("Date")) >= 0, C.money(F.col("Date"))))
         .withColumn("estimated_value", C.money(F.col("Pre-Tender")))
     )
     return (
@@ -121,6 +122,6 @@ def parse_garcia(df: DataFrame) -> DataFrame:
                 ),
             )
         )
-        .transform(check("Date", C.money_problem(F.col("Date"))))
+        .transform(check("Date", C.money_problem(F.col("Date"), allow_negative=True)))
         .transform(dedupe(["dataset", "tender", "bidder"]))
     )

@@ -117,6 +117,7 @@ def money_text(c: Column) -> Column:
     """Canonical decimal text of a Brazilian amount: "1.234,56" and "R$ 1234,56" -> "1234.56"."""
     s = F.regexp_replace(F.trim(c), r"^R\$\s*", "")
     s = F.regexp_replace(s, r"\s", "")
+    s = F.when(F.upper(s).isin("NULL", "NA", "N/A"), F.lit(None)).otherwise(s)
     return F.when(s.contains(","), F.regexp_replace(F.regexp_replace(s, r"\.", ""), ",", ".")).otherwise(s)
 
 

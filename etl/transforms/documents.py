@@ -34,24 +34,37 @@ def parse_document(raw: str, person_type: str | None = None, prefix: str = "_doc
         foreign = F.coalesce(declared == "PE", F.lit(False))
         looks_cpf = is_digits & (F.length(c) <= 11) & (F.length(c) >= 9)
         looks_cnpj = is_digits & (F.length(c) >= 12) & (F.length(c) <= 14)
+        df = df.withColumn("__cnpj_ok", cnpj_valid(as_cnpj)).withColumn("__cpf_ok", cpf_valid(as_cpf))
+        # exports that store a CPF in a 14-character CNPJ field ("000" + 11 digits, e.g. TCE-RJ)
+        df = df.withColumn(
+            "__padded_cpf",
+            looks_cnpj
+            & ~F.col("__cnpj_ok")
+            & (F.length(c) == 14)
+            & c.startswith("000")
+            & cpf_valid(F.substring(c, 4, 11)),
+        )
+        padded = F.col("__padded_cpf")
         kind = (
             F.when(foreign, F.lit("PE"))
             .when(is_masked, F.lit("PF"))
+            .when(padded, F.lit("PF"))
             .when(looks_cnpj, F.lit("PJ"))
             .when(looks_cpf, F.lit("PF"))
         )
         doc = (
             F.when(foreign, text)
             .when(is_masked, c)
+            .when(padded, mask_cpf(F.substring(c, 4, 11)))
             .when(looks_cnpj, as_cnpj)
             .when(looks_cpf, mask_cpf(as_cpf))
         )
-        df = df.withColumn("__cnpj_ok", cnpj_valid(as_cnpj)).withColumn("__cpf_ok", cpf_valid(as_cpf))
         problem = (
             F.when(F.coalesce(text, F.lit("")) == "", F.lit("missing document"))
             .when(foreign, F.lit(None))
             .when(is_masked & (c == NO_CPF), F.lit("no document (***000000**)"))
             .when(is_masked, F.lit(None))
+            .when(padded, F.lit(None))
             .when(looks_cnpj & ~F.col("__cnpj_ok"), F.concat(F.lit("invalid CNPJ check digits: "), c))
             .when(looks_cnpj, F.lit(None))
             .when(looks_cpf & ~F.col("__cpf_ok"), F.lit("invalid CPF check digits"))
@@ -62,7 +75,7 @@ def parse_document(raw: str, person_type: str | None = None, prefix: str = "_doc
             df.withColumn(f"{prefix}_kind", kind)
             .withColumn(prefix, doc)
             .withColumn(f"{prefix}_problem", problem)
-            .drop("__text", "__c", "__cnpj", "__cpf", "__cnpj_ok", "__cpf_ok")
+            .drop("__text", "__c", "__cnpj", "__cpf", "__cnpj_ok", "__cpf_ok", "__padded_cpf")
         )
 
     return _apply

@@ -164,6 +164,7 @@ def test_parse_document(spark: Any) -> None:
             ("5", "33683111000281"),
             ("6", "8706892000152"),  # CNEP sample: leading zero lost
             ("7", "abc"),
+            ("8", "00089692926753"),  # TCE-RJ: a CPF stored in the 14-character CNPJ field
         ],
         "k string, raw string",
     )
@@ -176,6 +177,7 @@ def test_parse_document(spark: Any) -> None:
         ("5", "PJ", "33683111000281", "invalid CNPJ check digits: 33683111000281"),
         ("6", "PJ", "08706892000152", None),
         ("7", None, None, "not a CNPJ or CPF: abc"),
+        ("8", "PF", "***692926**", None),
     ]
     assert_df_equal(
         got, spark.createDataFrame(expected, "k string, _doc_kind string, _doc string, _doc_problem string")
