@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -10,6 +11,7 @@ from api.deps import AUTH_RESPONSES, ContextDep, PagingDep, ReaderDep, ReaderKey
 from api.routes.subjects import (
     PNG_RESPONSES,
     PNGResponse,
+    check_period,
     check_range,
     detail,
     network,
@@ -36,14 +38,19 @@ def list_agencies(
     detector: Annotated[str | None, Query(pattern=DETECTOR_PATTERN, description="only agencies with a finding of "
                                           "this detector about them or their tenders")] = None,
     uf: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
+    modality_id: Annotated[int | None, Query(ge=1, le=14, description="only agencies with a tender of this PNCP modalidadeId")] = None,
+    published_from: Annotated[date | None, Query(description="with a tender published on or after")] = None,
+    published_to: Annotated[date | None, Query(description="with a tender published before")] = None,
     sort: Literal["risk_score", "n_findings", "name", "id"] = "risk_score",
     order: Literal["desc", "asc"] = "desc",
 ) -> dict[str, object]:
     """Agencies with their combined risk score, riskiest first by default."""
     check_range(min_risk, max_risk)
+    check_period(published_from, published_to, "published")
     total, items = reader.list_subjects(
         "agency", skip=paging.skip, limit=paging.page_size, min_risk=min_risk, max_risk=max_risk, detector=detector,
-        uf=uf, sort=sort, descending=order == "desc")
+        uf=uf, modality_id=modality_id, published_from=published_from, published_to=published_to, sort=sort,
+        descending=order == "desc")
     return page(total, items, paging)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -10,6 +11,7 @@ from api.deps import AUTH_RESPONSES, ContextDep, PagingDep, ReaderDep, ReaderKey
 from api.routes.subjects import (
     PNG_RESPONSES,
     PNGResponse,
+    check_period,
     check_range,
     detail,
     network,
@@ -39,14 +41,19 @@ def list_suppliers(
                                            description="only suppliers that won an item of this agency")] = None,
     name_contains: Annotated[str | None, Query(min_length=1, max_length=100,
                                                description="part of the name or CNPJ, any case")] = None,
+    modality_id: Annotated[int | None, Query(ge=1, le=14, description="only suppliers that won an item of a tender of this PNCP modalidadeId")] = None,
+    published_from: Annotated[date | None, Query(description="won in a tender published on or after")] = None,
+    published_to: Annotated[date | None, Query(description="won in a tender published before")] = None,
     sort: Literal["risk_score", "founded_on", "n_findings", "id"] = "risk_score",
     order: Literal["desc", "asc"] = "desc",
 ) -> dict[str, object]:
     """Suppliers with their combined risk score, riskiest first by default."""
     check_range(min_risk, max_risk)
+    check_period(published_from, published_to, "published")
     total, items = reader.list_subjects(
         "supplier", skip=paging.skip, limit=paging.page_size, min_risk=min_risk, max_risk=max_risk, detector=detector,
-        agency_id=agency_id, name_contains=name_contains, sort=sort, descending=order == "desc")
+        agency_id=agency_id, name_contains=name_contains, modality_id=modality_id, published_from=published_from,
+        published_to=published_to, sort=sort, descending=order == "desc")
     return page(total, items, paging)
 
 

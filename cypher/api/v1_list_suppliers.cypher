@@ -1,9 +1,12 @@
-// v1 API: suppliers with risk range, detector, agency (won an item of one of its tenders) and name
-// filters, a chosen sort and pagination. One row {total, items}.
+// v1 API: suppliers with risk range, detector, name and award filters (won an item of a tender of this
+// agency, of this modality, published in this period), a chosen sort and pagination. One row {total, items}.
 // @param min_risk float = 0.0             lowest risk_score kept (no score counts as 0)
 // @param max_risk float = 1.0             highest risk_score kept
 // @param detector string = null           only suppliers with a finding of this detector, or null
 // @param agency_id string = null          only suppliers that won an item of this agency, or null
+// @param modality_id int = null           only suppliers that won an item of a tender of this modality, or null
+// @param published_from string = null     ISO date-time: won in a tender published at or after, or null
+// @param published_to string = null       ISO date-time: won in a tender published before, or null
 // @param name_contains string = null      part of the name or document, any case, or null
 // @param sort string = "risk_score"       risk_score | founded_on | n_findings | id
 // @param descending bool = true           sort direction
@@ -14,8 +17,13 @@ WHERE coalesce(s.risk_score, 0.0) >= $min_risk AND coalesce(s.risk_score, 0.0) <
   AND ($name_contains IS NULL OR toUpper(s.name) CONTAINS toUpper($name_contains)
        OR s.document CONTAINS $name_contains)
   AND ($detector IS NULL OR EXISTS { MATCH (f:Finding)-[:ABOUT]->(s) WHERE f.detector = $detector })
-  AND ($agency_id IS NULL OR EXISTS {
-        MATCH (t:Tender)-[:HAS_ITEM]->(:Item)-[:AWARDED]->(s) WHERE t.agency_id = $agency_id })
+  AND (($agency_id IS NULL AND $modality_id IS NULL AND $published_from IS NULL AND $published_to IS NULL)
+       OR EXISTS {
+         MATCH (t:Tender)-[:HAS_ITEM]->(:Item)-[:AWARDED]->(s)
+         WHERE ($agency_id IS NULL OR t.agency_id = $agency_id)
+           AND ($modality_id IS NULL OR t.modality_id = $modality_id)
+           AND ($published_from IS NULL OR t.published_at >= datetime($published_from))
+           AND ($published_to IS NULL OR t.published_at < datetime($published_to)) })
 WITH s, CASE $sort
     WHEN 'founded_on' THEN toFloat(s.founded_on.epochDays)
     WHEN 'n_findings' THEN toFloat(coalesce(s.risk_n_findings, 0))

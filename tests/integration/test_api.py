@@ -160,6 +160,14 @@ def test_supplier_and_agency_lists(client: TestClient, admin: dict[str, str], wo
     assert p["sanctioned_winner"]["supplier"] in won_a3 and p["rotation"]["suppliers"][0] not in won_a3
     assert ids(client.get("/v1/suppliers", params={"detector": "cobidding"}, headers=admin)) == [
         p["rotation"]["suppliers"][0]]
+    dispensa_winners = ids(client.get("/v1/suppliers", params={"modality_id": 8}, headers=admin))
+    assert dispensa_winners == ["supplier:00000012000112"]  # the fracionamento supplier
+    in_2023 = ids(client.get("/v1/suppliers", params={"published_from": "2023-01-01", "published_to": "2024-01-01"},
+                             headers=admin))
+    assert set(in_2023) <= set(p["rotation"]["suppliers"]) and in_2023
+    assert ids(client.get("/v1/agencies", params={"modality_id": 8}, headers=admin)) == [p["fracionamento"]["agency"]]
+    assert ids(client.get("/v1/agencies", params={"published_to": "2024-01-01"}, headers=admin)) == [
+        p["rotation"]["agency"]]
     agencies = client.get("/v1/agencies", headers=admin).json()["items"]
     assert [a["risk_score"] for a in agencies] == [0.85, 0.6, None]
     assert ids(client.get("/v1/agencies", params={"detector": "shared_contacts"}, headers=admin)) == [
@@ -243,7 +251,8 @@ def test_cpf_is_never_shown_unmasked(client: TestClient, admin: dict[str, str], 
     "/v1/tenders?page_size=101", "/v1/tenders?page=0", "/v1/tenders?min_risk=2", "/v1/tenders?min_risk=0.9&max_risk=0.1",
     "/v1/tenders?detector=Bad-Detector", "/v1/tenders?agency_id=nocolon", "/v1/tenders?published_from=2025-13-01",
     "/v1/tenders?published_from=2025-05-01&published_to=2025-01-01", "/v1/tenders?sort=object", "/v1/tenders?order=up",
-    "/v1/tenders?modality_id=99", "/v1/suppliers?name_contains=", "/v1/agencies?uf=goias", "/v1/findings?subject_kind=x",
+    "/v1/tenders?modality_id=99", "/v1/suppliers?name_contains=", "/v1/suppliers?modality_id=0",
+    "/v1/agencies?published_from=2025-02-01&published_to=2025-01-01", "/v1/agencies?uf=goias", "/v1/findings?subject_kind=x",
     "/v1/findings/not-a-finding", "/v1/tenders/tender:x/network?depth=9", "/v1/subscriptions/not-a-uuid",
     "/v1/pipeline/runs/bad%20id", "/v1/alerts?recipient=not-an-email",
 ])
