@@ -78,6 +78,11 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "docs" / "gnn_eval.md")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument(
+        "--harness-screens",
+        action="store_true",
+        help="compare with detectors.models.screens_oof_scores (the harness's screens classifier) instead of the RF",
+    )
     args = ap.parse_args()
     import torch
 
@@ -95,7 +100,12 @@ def main() -> None:
             for k, (_, te) in enumerate(skf.split(tenders, y)):
                 folds.iloc[te] = k
             g = oof_scores(bids, folds, seed=r).reindex(tenders.index)
-            s = screens_rf(tenders, folds, seed=r)
+            if args.harness_screens:
+                from detectors.models import screens_oof_scores
+
+                s = screens_oof_scores(bids, folds, r).reindex(tenders.index)
+            else:
+                s = screens_rf(tenders, folds, seed=r)
             res["gnn"].append(roc_auc_score(y, g))
             res["screens_rf"].append(roc_auc_score(y, s))
             res["mean"].append(roc_auc_score(y, (g.rank(pct=True) + s.rank(pct=True)) / 2))

@@ -94,8 +94,12 @@ def test_checkpoint_round_trip_and_findings(market: pd.DataFrame, tmp_path: Path
     assert loaded.platt == trained.platt and "val_auc" in loaded.metrics
 
     # own labels are hidden when scoring known tenders, so scores are not the labels themselves
-    s = score(loaded, graph)[TENDER]
-    assert s.between(0, 1).all() and s.round(4).nunique() > 10
+    known = dict(loaded.known_labels)
+    s = score(loaded, graph, known)[TENDER]
+    assert s.between(0, 1).all()
+    t0 = next(iter(known))
+    lying = known | {t0: 1 - known[t0]}
+    assert score(loaded, graph, lying)[TENDER][t0] == s[t0]  # its own (flipped) label was not an input
     items = findings(loaded, graph, min_score=0.5, max_findings=5)
     tenders = [f for f in items if f.subject.kind == SubjectKind.TENDER]
     assert tenders and all(isinstance(f, Finding) and f.detector == "gnn" for f in items)
