@@ -177,7 +177,7 @@ def test_parse_document(spark: Any) -> None:
         ("5", "PJ", "33683111000281", "invalid CNPJ check digits: 33683111000281"),
         ("6", "PJ", "08706892000152", None),
         ("7", None, None, "not a CNPJ or CPF: abc"),
-        ("8", "PF", "***692926**", None),
+        ("8", "PF", "***929267**", None),
     ]
     assert_df_equal(
         got, spark.createDataFrame(expected, "k string, _doc_kind string, _doc string, _doc_problem string")
