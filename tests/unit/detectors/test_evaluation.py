@@ -169,3 +169,18 @@ def test_gnn_model_missing_gives_a_clear_error(monkeypatch: pytest.MonkeyPatch) 
     bids = normalize_garcia(_garcia_rows(10))
     with pytest.raises(models.ModelUnavailableError, match=r"gnn/evaluate.py"):
         models.gnn_oof_scores(bids, make_folds(eligible_labels(bids), 5, 0), 0)
+
+
+def test_ensemble_averages_out_of_fold_ranks(monkeypatch: pytest.MonkeyPatch) -> None:
+    bids = normalize_garcia(_garcia_rows(10))
+    folds = make_folds(eligible_labels(bids), 5, 0)
+    screens = pd.Series(np.linspace(0.1, 0.9, len(folds)), index=folds.index)
+    gnn = pd.Series(np.linspace(0.9, 0.1, len(folds)), index=folds.index)
+    monkeypatch.setattr(models, "screens_oof_scores", lambda b, f, s: screens)
+    monkeypatch.setattr(models, "gnn_oof_scores", lambda b, f, s: gnn)
+    got = models.ensemble_oof_scores(bids, folds, 0)
+    # opposite rankings average to the same rank for every tender
+    assert got.round(9).nunique() == 1 and got.iloc[0] == pytest.approx((len(folds) + 1) / (2 * len(folds)))
+    monkeypatch.setattr(models, "gnn_oof_scores", lambda b, f, s: gnn.iloc[:-1])
+    with pytest.raises(models.ModelUnavailableError, match="missing"):
+        models.ensemble_oof_scores(bids, folds, 0)
