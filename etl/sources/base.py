@@ -67,8 +67,9 @@ def extract_zip(path: Path, into: Path, rel: str) -> Path:
 def read_header(path: Path, rel: str, encoding: str, sep: str) -> list[str]:
     """The header row of a delimited file, read with Python (only the first line)."""
     try:
-        with path.open("r", encoding=encoding, newline="") as fh:
-            first = fh.readline()
+        # bytes first: a text reader decodes ahead and would fail on a bad byte further down the file
+        with path.open("rb") as fh:
+            first = fh.readline().decode(encoding)
     except UnicodeDecodeError as exc:
         raise EtlInputError(rel, f"header is not valid {encoding} ({exc.reason})", row=0) from exc
     if not first.strip():
