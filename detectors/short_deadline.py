@@ -1,4 +1,5 @@
-"""`short_deadline`: fewer dias úteis between the edital and the proposals than art. 55 requires."""
+"""`short_deadline`: fewer dias úteis between the edital and the end of the proposal period than art. 55
+requires (PNCP `dataEncerramentoProposta`; `dataAberturaProposta` is when proposals start to be accepted)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ class ShortDeadline(Detector[ShortDeadlineConfig]):
         t = t[
             t["modality_id"].isin(list(config.modalities))
             & t["published_at"].notna()
-            & t["proposals_open_at"].notna()
+            & t["proposals_close_at"].notna()
         ]
         out = []
         for _, r in t.iterrows():
@@ -40,7 +41,7 @@ class ShortDeadline(Detector[ShortDeadlineConfig]):
             if minimum is None:
                 continue
             days = business_days_between(
-                r["published_at"].date(), r["proposals_open_at"].date(), config.holidays
+                r["published_at"].date(), r["proposals_close_at"].date(), config.holidays
             )
             if days >= minimum:
                 continue
@@ -51,7 +52,7 @@ class ShortDeadline(Detector[ShortDeadlineConfig]):
                     str(r["id"]),
                     min(1.0, 0.5 + 0.5 * (minimum - days) / minimum),
                     self.title,
-                    f"{days} dias úteis entre a publicação e a abertura das propostas; o art. 55 exige {minimum}.",
+                    f"{days} dias úteis entre a publicação e o fim do prazo de propostas; o art. 55 exige {minimum}.",
                     [
                         Measure(
                             name="business_days",
@@ -66,7 +67,7 @@ class ShortDeadline(Detector[ShortDeadlineConfig]):
                     [str(r["agency_id"])],
                     {
                         "published_at": str(r["published_at"]),
-                        "proposals_open_at": str(r["proposals_open_at"]),
+                        "proposals_close_at": str(r["proposals_close_at"]),
                     },
                 )
             )

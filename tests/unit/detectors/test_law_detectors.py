@@ -106,14 +106,14 @@ def test_short_deadline_true_positive_and_exclusions(graph) -> None:
             modality_id=6,
             judgment_criterion_id=1,
             published_at=pub,
-            proposals_open_at="2025-03-14 09:00",
+            proposals_close_at="2025-03-14 09:00",
         ),
         _t(
             "tender:ok",
             modality_id=6,
             judgment_criterion_id=1,
             published_at=pub,
-            proposals_open_at="2025-03-19 09:00",
+            proposals_close_at="2025-03-19 09:00",
         ),
         _t(
             "tender:svc",
@@ -121,21 +121,21 @@ def test_short_deadline_true_positive_and_exclusions(graph) -> None:
             judgment_criterion_id=1,
             object_nature="services",
             published_at=pub,
-            proposals_open_at="2025-03-19 09:00",
+            proposals_close_at="2025-03-19 09:00",
         ),  # 8 days, services need 10
         _t(
             "tender:dispensa",
             modality_id=8,
             judgment_criterion_id=1,
             published_at=pub,
-            proposals_open_at="2025-03-10",
+            proposals_close_at="2025-03-10",
         ),
         _t(
             "tender:nodate",
             modality_id=6,
             judgment_criterion_id=1,
             published_at=None,
-            proposals_open_at="2025-03-10",
+            proposals_close_at="2025-03-10",
         ),
         _t(
             "tender:unknown",
@@ -143,7 +143,7 @@ def test_short_deadline_true_positive_and_exclusions(graph) -> None:
             judgment_criterion_id=1,
             object_nature=None,
             published_at=pub,
-            proposals_open_at="2025-03-10",
+            proposals_close_at="2025-03-10",
         ),
     ]
     det = ShortDeadline()
