@@ -101,7 +101,9 @@ def evaluate(
     repeats: Annotated[int, typer.Option("--repeats", help="cross-validation repeats (seeds 0..n-1)")] = 5,
     tables: Annotated[
         Path | None,
-        typer.Option("--tables", help="synth: tables folder holding findings/ (default: DIR/tables)"),
+        typer.Option(
+            "--tables", help="synth: tables folder holding findings/ (default: tables/ beside the input file)"
+        ),
     ] = None,
 ) -> None:
     """Measure detection quality on labelled data (grouped cross-validation)."""
