@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+import urllib.parse
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,9 +55,9 @@ def extract_zip(path: Path, into: Path, rel: str) -> Path:
             if len(members) != 1:
                 raise EtlInputError(rel, f"expected one file inside the zip, found {len(members)}")
             into.mkdir(parents=True, exist_ok=True)
-            target = into / (
-                hashlib.sha1(rel.encode()).hexdigest()[:12] + "_" + Path(members[0].filename).name
-            )
+            # official member names carry `$` and dots (F.K03200$W.SIMPLES.CSV.D51108): keep a plain name
+            safe = re.sub(r"[^A-Za-z0-9._-]", "_", Path(members[0].filename).name)
+            target = into / (hashlib.sha1(rel.encode()).hexdigest()[:12] + "_" + safe)
             with zf.open(members[0]) as src, target.open("wb") as dst:
                 while chunk := src.read(1 << 20):
                     dst.write(chunk)
@@ -111,7 +113,7 @@ def read_delimited(
     `_corrupt`), with `_file` (relative name) and `_row` (1-based, header excluded) per record."""
     if not files:
         raise ValueError("no files")
-    by_path = {f.path.absolute().as_uri(): f.rel for f in files}
+    by_path = path_names(files)
     df = spark.read.csv(
         [str(f.path) for f in files],
         schema=string_schema(columns),
@@ -131,6 +133,16 @@ def read_delimited(
     mapping = F.create_map(*[F.lit(x) for kv in sorted(by_path.items()) for x in kv])
     df = df.withColumn("_file", F.coalesce(mapping[F.col("_path")], F.col("_path"))).drop("_path")
     return with_row_numbers(df)
+
+
+def path_names(files: Sequence[SourceFile]) -> dict[str, str]:
+    """input_file_name() -> relative name; Spark may give the URI percent-encoded or not."""
+    out: dict[str, str] = {}
+    for f in files:
+        uri = f.path.absolute().as_uri()
+        out[uri] = f.rel
+        out[urllib.parse.unquote(uri)] = f.rel
+    return out
 
 
 def with_row_numbers(df: DataFrame) -> DataFrame:

@@ -12,7 +12,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from etl.sources.base import SourceFile, ord_key, pad, with_row_numbers
+from etl.sources.base import SourceFile, ord_key, pad, path_names, with_row_numbers
 from etl.transforms import columns as C
 from etl.transforms.checks import check, dedupe, require, start_checks
 from etl.transforms.documents import parse_document
@@ -102,7 +102,7 @@ CONTROL_RE = r"^\d{14}-\d-\d{6}/\d{4}$"
 
 
 def _file_column(files: Sequence[SourceFile]) -> F.Column:
-    by_path = {f.path.absolute().as_uri(): f.rel for f in files}
+    by_path = path_names(files)
     mapping = F.create_map(*[F.lit(x) for kv in sorted(by_path.items()) for x in kv])
     return F.coalesce(mapping[F.input_file_name()], F.input_file_name())
 

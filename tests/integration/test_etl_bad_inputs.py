@@ -12,7 +12,8 @@ import pytest
 
 from tests.etl.helpers import all_tables, by_id, rels
 
-pytestmark = [pytest.mark.spark, pytest.mark.slow]
+# one ETL run per module fixture; slow on a busy 2-core machine
+pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 AGENCY = "27142058000126"  # Município de Vitória, a real CNPJ with valid check digits
 GENERIC_HEADER = (

@@ -15,7 +15,8 @@ import pytest
 
 from tests.etl.helpers import all_tables, by_id, rels
 
-pytestmark = [pytest.mark.spark, pytest.mark.slow]
+# one ETL run per module fixture; slow on a busy 2-core machine
+pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 CNPJ_ZIPS = (
     "Empresas0",
