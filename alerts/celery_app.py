@@ -8,8 +8,6 @@ visibility timeout (`LICITAGRAPH_CELERY_VISIBILITY_TIMEOUT_S`, default 1 hour; s
 
 from __future__ import annotations
 
-import os
-
 from celery import Celery
 from celery.schedules import crontab
 
@@ -21,9 +19,9 @@ MATCH_TASK = "licitagraph.match_alerts"
 SEND_TASK = "licitagraph.send_alert_email"
 
 
-def visibility_timeout_s() -> int:
-    # Not in core.settings yet (reported): how long Redis waits before redelivering an unacked task.
-    return int(os.environ.get("LICITAGRAPH_CELERY_VISIBILITY_TIMEOUT_S", "3600"))
+def visibility_timeout_s(settings: Settings | None = None) -> int:
+    """How long Redis waits before redelivering a task whose worker died (settings)."""
+    return (settings or get_settings()).celery_visibility_timeout_s
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
@@ -40,8 +38,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": visibility_timeout_s()},
-        result_backend_transport_options={"visibility_timeout": visibility_timeout_s()},
+        broker_transport_options={"visibility_timeout": visibility_timeout_s(s)},
+        result_backend_transport_options={"visibility_timeout": visibility_timeout_s(s)},
         beat_schedule={
             "daily-pipeline": {
                 "task": SCHEDULED_TASK,

@@ -97,7 +97,7 @@ def run_pipeline(run_id: str, settings: Settings, runner: Any,
     from api.store import ApiStore
 
     fns = step_functions or STEP_FUNCTIONS
-    store = ApiStore(runner, settings.admin_api_key)
+    store = ApiStore(runner, settings.key_hash_secret)
     run = store.get_run(run_id)
     if run is None:
         raise PipelineError(f"no pipeline run {run_id}")

@@ -64,7 +64,7 @@ def scheduled_pipeline() -> str:
 
     settings, runner, _ = resources()
     run_id = new_run_id()
-    ApiStore(runner, settings.admin_api_key).create_run(run_id, list(STEPS), {}, "beat")
+    ApiStore(runner, settings.key_hash_secret).create_run(run_id, list(STEPS), {}, "beat")
     run_pipeline.delay(run_id)
     return run_id
 

@@ -74,7 +74,7 @@ def build_context(settings: Settings, metrics: Metrics) -> AppContext:
     from graph.runner import Neo4jRunner
 
     runner = Neo4jRunner(settings)
-    store = ApiStore(runner, settings.admin_api_key)
+    store = ApiStore(runner, settings.key_hash_secret)
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
     ctx = AppContext(settings, runner, GraphReader(runner), store, client,
                      RateLimiter(client, settings.api_rate_limit_per_minute), metrics)

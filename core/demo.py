@@ -1,7 +1,7 @@
 """`licitagraph demo`: the whole system end to end on the embedded default, a synthetic Goiás world.
 
 Each step runs the same `licitagraph` subcommand a user would run, so the demo exercises the real CLI
-contract: services up -> synth -> etl -> graph init -> load -> detect -> train -> alert emails.
+contract: services up -> synth -> etl -> graph init -> load -> train (GNN) -> detect -> alert emails.
 """
 
 from __future__ import annotations
@@ -61,10 +61,11 @@ def demo(
     _step(console, "ETL (Spark)", ["etl", "--sources", str(sources), "--out", str(tables)], timings)
     _step(console, "graph schema", ["graph", "init"], timings)
     _step(console, "load into Neo4j", ["load", "--tables", str(tables)], timings)
-    _step(console, "detectors and risk", ["detect", "--tables", str(tables)], timings)
+    # The GNN first, so that its findings count in the risk score that `detect` combines and writes.
     if not skip_gnn:
         _step(console, "GNN training and scoring",
               ["train", "--tables", str(tables), "--ground-truth", str(sources / "ground_truth.json")], timings)
+    _step(console, "detectors, risk, findings into Neo4j", ["detect", "--tables", str(tables), "--neo4j"], timings)
 
     console.rule("[bold]alert emails")
     started = time.monotonic()

@@ -81,9 +81,15 @@ class Settings(BaseSettings):
     api_port: int = 8000
     api_public_url: str = "http://127.0.0.1:8000"
     api_admin_key: SecretStr | None = None
+    # secret mixed into the hashes of API keys at rest; defaults to the admin key (set it separately so that
+    # rotating the admin key does not invalidate every other key)
+    api_key_secret: SecretStr | None = None
     api_rate_limit_per_minute: int = 600
     api_cors_origins: list[str] = Field(default_factory=list)
     bloom_url: str = "http://127.0.0.1:7474/browser/"
+
+    # Celery: how long a task taken by a worker that died stays invisible before Redis redelivers it
+    celery_visibility_timeout_s: int = 3600
 
     # Pipeline schedule (Celery beat), cron fields in the local timezone
     pipeline_schedule_hour: int = 3
@@ -132,6 +138,12 @@ class Settings(BaseSettings):
         if self.environment == "local":
             return _LOCAL_ADMIN_API_KEY
         raise SettingsError("LICITAGRAPH_API_ADMIN_KEY is not set")
+
+    @property
+    def key_hash_secret(self) -> str:
+        if self.api_key_secret is not None:
+            return self.api_key_secret.get_secret_value()
+        return self.admin_api_key
 
     @property
     def redis_url(self) -> str:

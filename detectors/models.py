@@ -142,8 +142,13 @@ def _percentile_rank(s: pd.Series) -> pd.Series:
 def ensemble_oof_scores(bids: pd.DataFrame, folds: pd.Series, seed: int) -> pd.Series:
     """Average of the percentile ranks of the GNN's and the screens' out-of-fold scores.
 
-    Both inputs are out-of-fold; ranking uses no labels, so no test label reaches the combination."""
+    Both inputs are out-of-fold; ranking uses no labels, so no test label reaches the combination.
+    Without firm ids (García's Ticino file) the bidding network links no tenders, the GNN sees only what
+    the screens see, and only dilutes them: the ensemble is then the screens classifier alone."""
     screens = screens_oof_scores(bids, folds, seed)
+    if "firm" not in bids.columns or bids["firm"].isna().all():
+        log.info("ensemble: no firm ids in the bids, using the screens classifier alone")
+        return screens
     gnn = gnn_oof_scores(bids, folds, seed).reindex(folds.index)
     if gnn.isna().any():
         raise ModelUnavailableError(f"gnn scores missing for {int(gnn.isna().sum())} tenders")

@@ -184,3 +184,18 @@ def test_ensemble_averages_out_of_fold_ranks(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(models, "gnn_oof_scores", lambda b, f, s: gnn.iloc[:-1])
     with pytest.raises(models.ModelUnavailableError, match="missing"):
         models.ensemble_oof_scores(bids, folds, 0)
+
+
+def test_ensemble_without_firm_ids_is_the_screens_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
+    bids = normalize_garcia(_garcia_rows(10))
+    bids["firm"] = None
+    folds = make_folds(eligible_labels(bids), 5, 0)
+    screens = pd.Series(np.linspace(0.1, 0.9, len(folds)), index=folds.index)
+    monkeypatch.setattr(models, "screens_oof_scores", lambda b, f, s: screens)
+
+    def no_gnn(b: pd.DataFrame, f: pd.Series, s: int) -> pd.Series:
+        raise AssertionError("the GNN must not run without firm ids")
+
+    monkeypatch.setattr(models, "gnn_oof_scores", no_gnn)
+    got = models.ensemble_oof_scores(bids, folds, 0)
+    pd.testing.assert_series_equal(got, screens)
