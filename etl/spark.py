@@ -40,6 +40,7 @@ def get_spark(
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions or settings.spark_shuffle_partitions))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         # Parsing is validated explicitly (etl.transforms); never fall back to the lenient legacy parser.
@@ -51,4 +52,6 @@ def get_spark(
     )
     if wanted:
         builder = builder.config("spark.jars.packages", ",".join(sorted(set(wanted))))
-    return builder.getOrCreate()
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
