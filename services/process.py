@@ -92,6 +92,9 @@ class ManagedProcess:
     pid_file: Path
     log_file: Path
     marker: str  # a string that must appear in the process's command line
+    # The pid this object spawned: between fork and exec its command line is still the parent's, so the
+    # marker cannot identify it yet.
+    spawned_pid: int | None = None
 
     def read_pid(self) -> int | None:
         """The pid of our running server, or None; removes a stale pid file."""
@@ -99,7 +102,7 @@ class ManagedProcess:
             pid = int(self.pid_file.read_text().strip())
         except (FileNotFoundError, ValueError):
             return None
-        if pid_alive(pid) and self.marker in cmdline(pid):
+        if pid_alive(pid) and (pid == self.spawned_pid or self.marker in cmdline(pid)):
             return pid
         log.info("%s: removing stale pid file %s (pid %s is not running)", self.name, self.pid_file, pid)
         self.pid_file.unlink(missing_ok=True)
@@ -123,6 +126,7 @@ class ManagedProcess:
                 close_fds=True,
             )
         self.pid_file.write_text(f"{proc.pid}\n")
+        self.spawned_pid = proc.pid
         return proc.pid
 
     def wait_until(self, ready: Callable[[], bool], timeout_s: float, what: str) -> None:

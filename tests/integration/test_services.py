@@ -176,3 +176,17 @@ def test_services_cli_status_reports_versions(services: ServiceManager) -> None:
     assert report["neo4j"]["version"].startswith("5.26")
     assert report["redis"]["running"] is True
     assert report["smtp-sink"]["running"] is True
+
+
+def test_just_spawned_process_is_ours_before_exec(tmp_path: Path) -> None:
+    # Between fork and exec a child's command line is still the parent's; the spawner must not take
+    # its own new child for a stale pid. Another observer, knowing only the marker, must not claim it.
+    proc = ManagedProcess("sleeper", tmp_path / "s.pid", tmp_path / "s.log", marker="marker-not-in-cmdline")
+    pid = proc.spawn(["sleep", "30"])
+    try:
+        assert proc.read_pid() == pid
+        stranger = ManagedProcess("sleeper", tmp_path / "s.pid", tmp_path / "s.log", marker="marker-not-in-cmdline")
+        assert stranger.read_pid() is None
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
