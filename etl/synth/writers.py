@@ -10,41 +10,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from etl.sources.bids import GENERIC_COLUMNS
+
 # a fixed timestamp inside every zip member, so that the same seed gives byte-identical zips
 _ZIP_TIME = (2025, 11, 8, 0, 0, 0)
 
-GENERIC_BID_HEADER = (
-    "numero_controle_pncp",
-    "orgao_cnpj",
-    "ano_compra",
-    "sequencial_compra",
-    "numero_item",
-    "fornecedor_ni",
-    "fornecedor_nome",
-    "tipo_pessoa",
-    "valor_unitario",
-    "quantidade",
-    "valor_total",
-    "situacao",
-    "vencedor",
-    "data_proposta",
-)
-
-TCERJ_HEADER = (
-    "NM_UNIDADE",
-    "CD_UNIDADE",
-    "DE_MODALIDADE",
-    "NU_EDITAL",
-    "DE_OBJETO",
-    "NM_PARTICIPANTE",
-    "CD_CICPARTICIPANTE",
-    "DE_ITEMLICITACAO",
-    "QT_ITEMLICITADO",
-    "NM_UNIMED",
-    "VL_UNITARIO",
-    "VL_ESTIMADO",
-    "CD_VENCEDORPERDEDOR",
-)
+# The generic bid export is written exactly as its reader declares it (docs/sources-layout.md).
+GENERIC_BID_HEADER = GENERIC_COLUMNS
 
 CEIS_HEADER = (
     "CADASTRO",
