@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -23,6 +23,7 @@ from core.domain import Evidence, Finding, Measure, Subject, SubjectKind
 from core.tables import table
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _PANDAS_TYPES = {
     "string": "object",
@@ -50,6 +51,7 @@ class GraphTables:
     def __init__(self, root: Path | None = None, frames: Mapping[str, pd.DataFrame] | None = None) -> None:
         self.root = root
         self._frames: dict[str, pd.DataFrame] = dict(frames or {})
+        self._memo: dict[Hashable, Any] = {}
 
     @classmethod
     def from_dir(cls, root: Path) -> GraphTables:
@@ -63,6 +65,13 @@ class GraphTables:
         if name in self._frames:
             return True
         return self.root is not None and (self.root / table(name).path).exists()
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()` once per tables object and key: detectors that share a derived table (the screens'
+        cover index) compute it once per run."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return]
 
     def get(self, name: str) -> pd.DataFrame:
         if name not in self._frames:

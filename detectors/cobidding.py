@@ -1,9 +1,12 @@
-"""`cobidding`: stable co-bidding communities with cartel signals (rotation of winners, cover-bid margins,
-market sharing across agencies or item classes).
+"""`cobidding`: stable co-bidding communities with cartel signals (rotation of winners or market sharing
+across agencies or item classes) backed by cover bidding on the group's joint tenders.
 
 Suppliers are linked when they bid in the same tender at least `min_cobids` times and their tender sets
 overlap strongly (Jaccard index); communities are the connected components of that graph (computed by
-the graph engine, networkx or GraphFrames).
+the graph engine, networkx or GraphFrames). Rotation alone does not tell a cartel from honest regulars who
+meet often and win by turns by chance, so a community is flagged only when most of its joint tenders also
+look like cover bidding (the `screens` cover index past its fence: a member wins alone, the other members
+bunch just above it, the price stays close to the estimate).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import pandas as pd
 from core.domain import Finding, Measure, SubjectKind
 from detectors.base import Detector, DetectorConfig, GraphTables, bids_with_tender, make_finding, upper_fence
 from detectors.graph_engines import GraphEngine, NetworkxEngine
+from detectors.screens import CoverIndex, cached_cover_index
 
 
 class CobiddingConfig(DetectorConfig):
@@ -29,6 +33,7 @@ class CobiddingConfig(DetectorConfig):
     min_joint_tenders: int = 4
     min_win_share: float = 0.75
     min_signal: float = 0.5
+    min_cover_share: float = 0.5
 
 
 def cobid_edges(bids: pd.DataFrame) -> pd.DataFrame:
@@ -77,7 +82,7 @@ def communities(
 
 class Cobidding(Detector[CobiddingConfig]):
     code: ClassVar[str] = "cobidding"
-    version: ClassVar[str] = "1.0.0"
+    version: ClassVar[str] = "2.0.0"
     title: ClassVar[str] = "Grupo estável de licitantes com sinais de cartel"
     Config = CobiddingConfig
     needs_graph_engine = True
@@ -91,21 +96,24 @@ class Cobidding(Detector[CobiddingConfig]):
         computed = config.min_jaccard is None
         comp, min_jaccard = communities(bids, engine, min_cobids, config.min_jaccard, config.floor_jaccard)
         tenders = tables.get("Tender").set_index("id")
+        cover = cached_cover_index(tables)
         out: list[Finding] = []
         for label, members_s in comp.groupby(comp):
             members = sorted(members_s.index)
             if not config.min_members <= len(members) <= config.max_members:
                 continue
-            signals = community_signals(bids, members, tenders)
+            signals = community_signals(bids, members, tenders, cover)
             if (
                 signals["joint_tenders"] < config.min_joint_tenders
                 or signals["member_win_share"] < config.min_win_share
             ):
                 continue
             signal = max(signals["rotation"], signals["market_sharing"])
-            if signal < config.min_signal:
+            if signal < config.min_signal or signals["cover_share"] < config.min_cover_share:
                 continue
-            score = min(1.0, 0.4 + 0.3 * signals["member_win_share"] + 0.3 * signal)
+            score = min(
+                1.0, 0.25 + 0.25 * signals["member_win_share"] + 0.25 * signal + 0.25 * signals["cover_share"]
+            )
             measures = [
                 Measure(name="members", value=len(members), threshold=config.min_members, comparison=">="),
                 Measure(name="min_cobids", value=min_cobids, comparison="tenders together >="),
@@ -131,7 +139,19 @@ class Cobidding(Detector[CobiddingConfig]):
                     threshold=config.min_signal,
                     comparison=">=",
                 ),
+                Measure(
+                    name="cover_share",
+                    value=signals["cover_share"],
+                    threshold=config.min_cover_share,
+                    comparison=">=",
+                ),
+                Measure(
+                    name="cover_index_threshold",
+                    value=cover.threshold if cover.threshold == cover.threshold else None,
+                    comparison="joint tender counts as cover bidding when its index >",
+                ),
                 Measure(name="cover_margin_median", value=signals["cover_margin_median"]),
+                Measure(name="cover_margin_iqr", value=signals["cover_margin_iqr"]),
                 Measure(name="stability", value=signals["stability"]),
             ]
             joint = signals["joint_tender_ids"][:200]
@@ -144,20 +164,25 @@ class Cobidding(Detector[CobiddingConfig]):
                         score,
                         self.title,
                         f"Grupo de {len(members)} fornecedores disputou junto {signals['joint_tenders']} contratações e "
-                        f"venceu {signals['member_win_share']:.0%} delas, com revezamento ou divisão de mercado.",
+                        f"venceu {signals['member_win_share']:.0%} delas, com revezamento ou divisão de mercado; "
+                        f"{signals['cover_share']:.0%} dessas disputas têm lances de cobertura.",
                         measures,
                         [*members, *joint],
                         {
                             "community": label,
                             "wins_by_member": signals["wins_by_member"],
+                            "cover_tenders": signals["cover_tender_ids"][:200],
                             "min_jaccard_computed": computed,
+                            "cover_threshold_computed": cover.computed,
                         },
                     )
                 )
         return out
 
 
-def community_signals(bids: pd.DataFrame, members: list[str], tenders: pd.DataFrame) -> dict[str, Any]:
+def community_signals(
+    bids: pd.DataFrame, members: list[str], tenders: pd.DataFrame, cover: CoverIndex | None = None
+) -> dict[str, Any]:
     """Cartel signals of one community measured on the tenders where two or more members bid."""
     mset = set(members)
     mb = bids[bids["supplier"].isin(mset)]
@@ -189,14 +214,12 @@ def community_signals(bids: pd.DataFrame, members: list[str], tenders: pd.DataFr
                 split = wt.dropna(subset=[key]).groupby("supplier")[key].nunique().gt(0).sum() >= 2
                 if split and g.agg(lambda s: s.value_counts().index[0]).nunique() >= 2:
                     market = max(market, float(dominance.mean()))
-    # cover margin: how far the cheapest losing member sits above the winning member
-    margins = []
-    for t, w in member_wins.items():
-        tb = jb[(jb["tender"] == t) & jb["supplier"].isin(mset)]
-        wv = tb.loc[tb["supplier"] == w, "value"].min()
-        lv = tb.loc[tb["supplier"] != w, "value"].min()
-        if wv and wv == wv and lv == lv:
-            margins.append((lv - wv) / wv)
+    margins = cover_margins(jb, mset)
+    cover_ids: list[str] = []
+    if cover is not None and cover.threshold == cover.threshold:
+        idx = cover.tenders["index"]
+        cover_ids = [t for t in joint if t in idx.index and idx[t] > cover.threshold]
+    q1, q3 = np.percentile(margins, [25, 75]) if margins else (float("nan"), float("nan"))
     return {
         "joint_tenders": len(joint),
         "joint_tender_ids": joint,
@@ -204,6 +227,24 @@ def community_signals(bids: pd.DataFrame, members: list[str], tenders: pd.DataFr
         "member_win_share": n_win / max(len(joint), 1),
         "rotation": rotation,
         "market_sharing": market,
+        "cover_share": len(cover_ids) / max(len(joint), 1),
+        "cover_tender_ids": cover_ids,
         "cover_margin_median": float(np.median(margins)) if margins else None,
+        "cover_margin_iqr": float(q3 - q1) if margins else None,
         "wins_by_member": {str(k): int(v) for k, v in wins.items()},
     }
+
+
+def cover_margins(bids: pd.DataFrame, members: set[str]) -> list[float]:
+    """Per item won by a member: how far the cheapest losing member bid sits above the winning bid."""
+    mb = bids[bids["supplier"].isin(members)]
+    out: list[float] = []
+    for _, g in mb.groupby("item"):
+        won = g[g["won"]]
+        lost = g[~g["won"]]
+        if won.empty or lost.empty:
+            continue
+        wv, lv = float(won["value"].min()), float(lost["value"].min())
+        if wv > 0 and lv == lv:
+            out.append((lv - wv) / wv)
+    return out

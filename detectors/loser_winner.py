@@ -2,7 +2,10 @@
 
 Every losing bid draws an edge from the loser to the item's winner. Inside a community of regular
 co-bidders, the member that the others keep losing to ranks first by PageRank; a member far ahead of the
-rest is the group's likely beneficiary (the others act as cover bidders).
+rest is the group's likely beneficiary (the others act as cover bidders). Firms that simply price above a
+more efficient rival look the same in the graph, so the finding also needs the tenders the beneficiary won
+against the group to look like cover bidding (the `screens` cover index past its fence) in at least
+`min_cover_share` of them.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from core.domain import Finding, Measure, SubjectKind
 from detectors.base import Detector, DetectorConfig, GraphTables, bids_with_tender, make_finding
 from detectors.cobidding import communities
 from detectors.graph_engines import NetworkxEngine
+from detectors.screens import cached_cover_index
 
 
 class LoserWinnerConfig(DetectorConfig):
@@ -24,6 +28,7 @@ class LoserWinnerConfig(DetectorConfig):
     min_members: int = 3
     min_share_ratio: float = 2.0
     min_distinct_losers: int = 2
+    min_cover_share: float = 0.5
 
 
 def loser_winner_edges(bids: pd.DataFrame) -> pd.DataFrame:
@@ -42,7 +47,7 @@ def loser_winner_edges(bids: pd.DataFrame) -> pd.DataFrame:
 
 class LoserWinner(Detector[LoserWinnerConfig]):
     code: ClassVar[str] = "loser_winner"
-    version: ClassVar[str] = "1.0.0"
+    version: ClassVar[str] = "2.0.0"
     title: ClassVar[str] = "Beneficiário recorrente dentro de grupo de licitantes"
     Config = LoserWinnerConfig
     needs_graph_engine = True
@@ -54,6 +59,8 @@ class LoserWinner(Detector[LoserWinnerConfig]):
             return []
         comp, _ = communities(bids, engine, config.min_cobids, config.min_jaccard, config.floor_jaccard)
         edges = loser_winner_edges(bids)
+        cover = cached_cover_index(tables)
+        cover_idx = cover.tenders["index"]
         sizes = comp.map(comp.value_counts())
         comp = comp[sizes >= config.min_members]
         # one PageRank over every community's internal edges (communities are disjoint), renormalised per community
@@ -74,7 +81,6 @@ class LoserWinner(Detector[LoserWinnerConfig]):
             losers_to_top = sorted(set(e.loc[e["dst"] == top, "src"]))
             if ratio < config.min_share_ratio or len(losers_to_top) < config.min_distinct_losers:
                 continue
-            score = min(1.0, 0.5 + 0.5 * first)
             tenders = sorted(
                 set(
                     bids.loc[
@@ -85,6 +91,17 @@ class LoserWinner(Detector[LoserWinnerConfig]):
                     ]
                 )
             )
+            covered = [
+                t
+                for t in tenders
+                if cover.threshold == cover.threshold
+                and t in cover_idx.index
+                and cover_idx[t] > cover.threshold
+            ]
+            cover_share = len(covered) / max(len(tenders), 1)
+            if cover_share < config.min_cover_share:
+                continue
+            score = min(1.0, 0.5 + 0.25 * first + 0.25 * cover_share)
             out.append(
                 make_finding(
                     self,
@@ -93,7 +110,8 @@ class LoserWinner(Detector[LoserWinnerConfig]):
                     score,
                     self.title,
                     f"{len(losers_to_top)} membros do grupo perdem repetidamente para este fornecedor "
-                    f"(PageRank {first:.2f} no grupo, {ratio if ratio != float('inf') else 99:.1f} vezes o segundo).",
+                    f"(PageRank {first:.2f} no grupo, {ratio if ratio != float('inf') else 99:.1f} vezes o segundo); "
+                    f"{cover_share:.0%} dessas vitórias têm lances de cobertura.",
                     [
                         Measure(name="pagerank_share", value=first),
                         Measure(
@@ -108,9 +126,25 @@ class LoserWinner(Detector[LoserWinnerConfig]):
                             threshold=config.min_distinct_losers,
                             comparison=">=",
                         ),
+                        Measure(
+                            name="cover_share",
+                            value=cover_share,
+                            threshold=config.min_cover_share,
+                            comparison=">=",
+                        ),
+                        Measure(
+                            name="cover_index_threshold",
+                            value=cover.threshold if cover.threshold == cover.threshold else None,
+                            comparison="won tender counts as cover bidding when its index >",
+                        ),
                     ],
                     [*members, *tenders[:200]],
-                    {"community": label, "ranking": {k: round(float(v), 4) for k, v in ranked.items()}},
+                    {
+                        "community": label,
+                        "ranking": {k: round(float(v), 4) for k, v in ranked.items()},
+                        "cover_tenders": covered[:200],
+                        "cover_threshold_computed": cover.computed,
+                    },
                 )
             )
         return out

@@ -4,47 +4,78 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from detector_kit import bid, rel
 
 from detectors.low_competition import LowCompetition
 from detectors.overpricing import Overpricing
-from detectors.screens import Screens
+from detectors.screens import Screens, cover_index
 from detectors.shared_contacts import SharedContacts
 
 
-def test_screens_flags_a_tender_whose_screens_sit_on_the_collusive_side(graph) -> None:
-    items, tenders, bids = [], [], []
-    spreads: dict[int, list[float]] = {
-        0: [100, 130, 160, 190, 220],
-        1: [100, 120, 150, 170, 215],
-        2: [100, 125, 140, 180, 230],
-        3: [100, 128, 155, 175, 200],
-    }
-    spreads[4] = [
-        100,
-        140,
-        140.5,
-        141,
-        141.2,
-    ]  # a winner far below a tight cluster of covers: high DIFFP and RD, low CV
-    for t, vals in spreads.items():
+def _screens_market() -> tuple[list[dict], list[dict], list[dict]]:
+    """40 competitive tenders of two items (five bidders: cost around 100 with 6 % noise plus a 2-30 %
+    margin; the buyer estimates 125), one cover-bidding tender and two look-alikes."""
+    rng = np.random.default_rng(0)
+    tenders: list[dict] = []
+    items: list[dict] = []
+    bids: list[dict] = []
+
+    def add(t: str, per_item: list[list[float]], estimate: float) -> None:
         tenders.append({"id": f"tender:{t}"})
-        items.append({"id": f"item:{t}", "tender_id": f"tender:{t}"})
-        bids += [bid(f"supplier:{i}", f"item:{t}", v, won=i == 0) for i, v in enumerate(vals)]
-    tenders.append({"id": "tender:two"})
-    items.append({"id": "item:two", "tender_id": "tender:two"})
-    bids += [
-        bid("supplier:0", "item:two", 10.0, won=True),
-        bid("supplier:1", "item:two", 50.0),
-    ]  # 2 bids: excluded
+        for j, vals in enumerate(per_item):
+            item = f"item:{t}:{j}"
+            items.append({"id": item, "tender_id": f"tender:{t}", "estimated_unit_value": estimate})
+            low = min(vals)
+            bids.extend(bid(f"supplier:{t}:{i}", item, v, won=v == low) for i, v in enumerate(vals))
+
+    def honest(n: int = 5) -> list[float]:
+        return [
+            float(round(100 * np.exp(rng.normal(0, 0.06)) * (1 + rng.uniform(0.02, 0.3)), 2))
+            for _ in range(n)
+        ]
+
+    for t in range(40):
+        add(f"h{t}", [honest(), honest()], 125.0)
+    # cover bidding: the winner close to the estimate, four covers 10 % above it and within 1.2 % of each other
+    add("cover", [[100.0, 110.0, 110.5, 111.0, 111.2], [100.0, 109.6, 110.1, 110.6, 110.8]], 104.0)
+    # an efficient firm 12 % under the best other bid, whose rivals spread as usual: not cover bidding
+    gap = [honest(4), honest(4)]
+    add("gap", [[round(min(v) * 0.88, 2), *v] for v in gap], 125.0)
+    add("two", [[10.0, 50.0]], 60.0)  # two bids: not screened
+    return tenders, items, bids
+
+
+def test_screens_flags_a_tender_whose_screens_sit_on_the_collusive_side(graph) -> None:
+    tenders, items, bids = _screens_market()
     det = Screens()
     got = det.run(graph(Tender=tenders, Item=items, BID=bids), det.config())
-    assert [f.subject.id for f in got] == ["tender:4"]
+    assert [f.subject.id for f in got] == ["tender:cover"]
     names = {m.name: m for m in got[0].evidence.measures}
-    assert names["DIFFP"].value == pytest.approx(0.4) and names["DIFFP"].comparison == ">"
-    assert names["RD"].threshold is not None  # computed from the data (upper quartile)
-    assert got[0].evidence.details["flags"] >= 3
+    assert names["cover_index"].threshold is not None and names["cover_index"].comparison == ">"
+    assert names["cover_index"].value > names["cover_index"].threshold
+    assert names["DIFFP_median"].value == pytest.approx(0.098) and names["DIFFP_median"].comparison == ">"
+    assert names["DISCOUNT_median"].value == pytest.approx(1 - 100 / 104)
+    assert names["n_items"].value == 2
+    assert got[0].evidence.details["threshold_computed"] is True
+    assert {"item:cover:0", "item:cover:1", "supplier:cover:0"} <= set(got[0].evidence.node_ids)
+
+
+def test_screens_exclusions_and_explicit_threshold(graph) -> None:
+    tenders, items, bids = _screens_market()
+    det = Screens()
+    ci = cover_index(graph(Tender=tenders, Item=items, BID=bids))
+    assert "tender:two" not in ci.tenders.index  # fewer than min_bids valid bids
+    # the efficient winner's lone gap ranks high on DIFFP and RD, but its rivals spread and the price fell
+    assert ci.tenders.loc["tender:gap", "index"] < ci.threshold < ci.tenders.loc["tender:cover", "index"]
+    # without the estimate the index rests on the three bid screens: the cover tender still ranks first
+    no_est = [{**i, "estimated_unit_value": None} for i in items]
+    bare = cover_index(graph(Tender=tenders, Item=no_est, BID=bids))
+    assert bare.tenders["index"].idxmax() == "tender:cover" and bare.tenders["DISCOUNT"].isna().all()
+    # a threshold set by the user is used as given and reported as such
+    strict = det.run(graph(Tender=tenders, Item=items, BID=bids), det.config({"index_min": 0.99}))
+    assert strict == []
 
 
 def _tender_with_bidders(t: str, suppliers: list[str], **tender: Any) -> tuple[dict, dict, list[dict]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from detector_kit import bid
@@ -13,39 +14,74 @@ from detectors.graph_engines import NetworkxEngine
 from detectors.loser_winner import LoserWinner, loser_winner_edges
 
 
+def _tender(
+    m: dict[str, list[dict[str, Any]]],
+    name: str,
+    agency: str,
+    offers: list[list[tuple[str, float]]],
+    estimate: float,
+) -> None:
+    """One tender with one item per offer list; the lowest bid of each item wins."""
+    m["Tender"].append({"id": f"tender:{name}", "agency_id": agency, "modality_id": 6})
+    for j, item_offers in enumerate(offers):
+        item = f"item:{name}:{j}"
+        m["Item"].append(
+            {
+                "id": item,
+                "tender_id": f"tender:{name}",
+                "item_class": "CATMAT:1",
+                "unit": "UN",
+                "estimated_unit_value": estimate,
+            }
+        )
+        low = min(v for _, v in item_offers)
+        m["BID"].extend(bid(s, item, v, won=v == low) for s, v in item_offers)
+
+
+OPEN = 150  # honest tenders of the open market
+
+
+def _honest_price(rng: np.random.Generator) -> float:
+    """A competitive bid: cost around 100 (6 % noise) plus a 2-30 % margin; the buyer estimates 125."""
+    return float(round(100.0 * np.exp(rng.normal(0.0, 0.06)) * (1 + rng.uniform(0.02, 0.30)), 2))
+
+
 def market() -> dict[str, list[dict[str, Any]]]:
-    tenders: list[dict[str, Any]] = []
-    items: list[dict[str, Any]] = []
-    bids: list[dict[str, Any]] = []
-
-    def tender(name: str, agency: str, offers: list[tuple[str, float]], winner: str) -> None:
-        tenders.append({"id": f"tender:{name}", "agency_id": agency, "modality_id": 6})
-        items.append(
-            {"id": f"item:{name}", "tender_id": f"tender:{name}", "item_class": "CATMAT:1", "unit": "UN"}
-        )
-        bids.extend(bid(s, f"item:{name}", v, won=s == winner) for s, v in offers)
-
-    honest = [f"supplier:h{i}" for i in range(30)]
-    for t in range(30):  # an open market: three honest bidders, no pair meets twice
-        trio = [honest[t], honest[(t + 7) % 30], honest[(t + 13) % 30]]
-        tender(f"open{t}", f"agency:{t % 3}", [(s, 100.0 + 7 * k) for k, s in enumerate(trio)], trio[0])
+    m: dict[str, list[dict[str, Any]]] = {"Tender": [], "Item": [], "BID": []}
+    rng = np.random.default_rng(0)
+    honest = [f"supplier:h{i}" for i in range(OPEN)]
+    for t in range(OPEN):  # an open market: three honest bidders, no pair meets twice, prices spread
+        trio = [honest[t], honest[(t + 7) % OPEN], honest[(t + 19) % OPEN]]
+        offers = [[(s, _honest_price(rng)) for s in trio] for _ in range(3)]
+        _tender(m, f"open{t}", f"agency:{t % 3}", offers, 125.0)
     rot = ["supplier:a", "supplier:b", "supplier:c"]
-    for t in range(6):  # rotation: the same three take turns, covers 10 % above
+    for t in range(
+        6
+    ):  # rotation: the same three take turns, covers 10 % above and within 1 %, near the estimate
         w = rot[t % 3]
-        tender(f"rot{t}", "agency:0", [(s, 100.0 if s == w else 110.0 + k) for k, s in enumerate(rot)], w)
+        offers = [[(s, 100.0 if s == w else 110.0 + 0.5 * k) for k, s in enumerate(rot)] for _ in range(2)]
+        _tender(m, f"rot{t}", "agency:0", offers, 104.0)
     for t in range(6):  # one beneficiary: p always wins, q and r always cover
-        tender(
-            f"dom{t}",
-            "agency:1",
-            [("supplier:p", 100.0), ("supplier:q", 112.0), ("supplier:r", 115.0)],
-            "supplier:p",
-        )
+        offers = [[("supplier:p", 100.0), ("supplier:q", 110.0), ("supplier:r", 110.8)] for _ in range(2)]
+        _tender(m, f"dom{t}", "agency:1", offers, 104.0)
     for t in range(
         5
     ):  # two firms that meet often but never win: no cartel signal, and a pair is too small to rank
         h = f"supplier:h{t + 1}"
-        tender(f"lose{t}", "agency:2", [(h, 90.0), ("supplier:x", 100.0), ("supplier:y", 101.0)], h)
-    return {"Tender": tenders, "Item": items, "BID": bids}
+        _tender(m, f"lose{t}", "agency:2", [[(h, 90.0), ("supplier:x", 100.0), ("supplier:y", 112.0)]], 120.0)
+    return m
+
+
+def club_market() -> dict[str, list[dict[str, Any]]]:
+    """`market()` plus an honest club: three firms that always meet and win by turns, but price competitively
+    (the cheapest wins, losing bids spread as in the open market, the price well under the estimate)."""
+    m = market()
+    rng = np.random.default_rng(1)
+    club = ["supplier:k1", "supplier:k2", "supplier:k3"]
+    for t in range(6):
+        offers = [[(s, _honest_price(rng)) for s in club] for _ in range(2)]
+        _tender(m, f"club{t}", "agency:0", offers, 125.0)
+    return m
 
 
 def test_cobid_edges_count_tenders_together() -> None:
@@ -70,8 +106,22 @@ def test_cobidding_flags_rotation_only(graph) -> None:
     assert m["rotation"].value == pytest.approx(1.0)  # two wins each: perfectly even
     assert m["cover_margin_median"].value == 0.1
     assert {"tender:rot0", "tender:rot5"} <= set(got[0].evidence.node_ids)
+    assert m["cover_share"].value == 1.0 and m["cover_share"].threshold == 0.5
+    assert m["cover_index_threshold"].value is not None  # the screens' computed fence, reported
+    assert sorted(got[0].evidence.details["cover_tenders"]) == [f"tender:rot{i}" for i in range(6)]
     # the dominant group (no rotation) and the losing pair (no wins) are excluded
     assert det.run(graph(**market()), det.config({"min_joint_tenders": 7})) == []
+
+
+def test_cobidding_leaves_out_an_honest_club_that_rotates_by_chance(graph) -> None:
+    det = Cobidding()
+    got = det.run(graph(**club_market()), det.config(), engine=NetworkxEngine())
+    assert sorted({f.subject.id for f in got}) == ["supplier:a", "supplier:b", "supplier:c"]
+    # what keeps the club out is the cover evidence: without it, its chance rotation would be flagged
+    ungated = det.run(graph(**club_market()), det.config({"min_cover_share": 0.0}), engine=NetworkxEngine())
+    club = [f for f in ungated if f.subject.id.startswith("supplier:k")]
+    assert len(club) == 3
+    assert {x.name: x.value for x in club[0].evidence.measures}["cover_share"] == 0.0
 
 
 def test_loser_winner_edges_and_ranking(graph) -> None:
@@ -87,3 +137,22 @@ def test_loser_winner_edges_and_ranking(graph) -> None:
     assert next(iter(ranking)) == "supplier:p"
     assert ranking["supplier:p"] > 2 * ranking["supplier:q"]
     assert {"supplier:q", "supplier:r", "tender:dom0"} <= set(got[0].evidence.node_ids)
+    assert {x.name: x.value for x in got[0].evidence.measures}["cover_share"] == 1.0
+
+
+def test_loser_winner_needs_cover_bids_on_the_won_tenders(graph) -> None:
+    """A firm that keeps beating the same rivals only because it is cheaper (their bids spread as in the open
+    market, the price well under the estimate) is not a beneficiary of cover bids."""
+    m = market()
+    rng = np.random.default_rng(2)
+    for t in range(6):
+        offers = [
+            [("supplier:e", 88.0), *[(s, _honest_price(rng)) for s in ("supplier:f", "supplier:g")]]
+            for _ in range(2)
+        ]
+        _tender(m, f"eff{t}", "agency:2", offers, 125.0)
+    det = LoserWinner()
+    got = det.run(graph(**m), det.config(), engine=NetworkxEngine())
+    assert [f.subject.id for f in got] == ["supplier:p"]
+    ungated = det.run(graph(**m), det.config({"min_cover_share": 0.0}), engine=NetworkxEngine())
+    assert sorted(f.subject.id for f in ungated) == ["supplier:e", "supplier:p"]
