@@ -1,4 +1,11 @@
-"""`low_competition`: single-bidder and low-competition tenders against their agency and item-class baseline."""
+"""`low_competition`: single-bidder and low-competition tenders against their agency and item-class baseline.
+
+A competitive tender is flagged when it drew at most `max_bidders` bidders while comparable tenders (same
+item class, else same agency, else all) usually draw competition: their median is at least `baseline_min`
+(2: most comparable tenders had a rival). The baseline is what the data say about that market, so a class
+where one bidder is the norm is left alone, while a class with three bidders as the norm is not excused
+because the market as a whole draws more.
+"""
 
 from __future__ import annotations
 
@@ -17,14 +24,14 @@ EMPTY_ITEM_STATUSES = (4, 5)
 
 class LowCompetitionConfig(DetectorConfig):
     max_bidders: int = 1
-    baseline_min: float | None = None
+    baseline_min: float = 2.0
     min_baseline_tenders: int = 3
     excluded_modalities: tuple[int, ...] = NON_COMPETITIVE_MODALITIES
 
 
 class LowCompetition(Detector[LowCompetitionConfig]):
     code: ClassVar[str] = "low_competition"
-    version: ClassVar[str] = "1.0.0"
+    version: ClassVar[str] = "2.0.0"
     title: ClassVar[str] = "Licitação com um único licitante"
     Config = LowCompetitionConfig
 
@@ -56,9 +63,15 @@ class LowCompetition(Detector[LowCompetitionConfig]):
         agency_base = per_tender.groupby("agency")["bidders"].agg(["median", "count"])
         overall = float(per_tender["bidders"].median()) if len(per_tender) else float("nan")
         baseline_min = config.baseline_min
-        computed = baseline_min is None
-        if baseline_min is None:
-            baseline_min = max(2.0, float(per_tender["bidders"].quantile(0.25))) if len(per_tender) else 2.0
+        # how often a comparable tender drew a single bidder, reported beside the baseline
+        single = per_tender["bidders"] <= config.max_bidders
+        class_single = (
+            competitive.assign(single=competitive["tender"].map(single))
+            .drop_duplicates(["tender", "item_class"])
+            .groupby("item_class")["single"]
+            .mean()
+        )
+        agency_single = single.groupby(per_tender["agency"]).mean()
         out: list[Finding] = []
         for tender, row in per_tender.iterrows():
             if row["bidders"] > config.max_bidders:
@@ -78,6 +91,12 @@ class LowCompetition(Detector[LowCompetitionConfig]):
                 else float("nan")
             )
             baseline = class_median if class_median == class_median else agency_median
+            if class_median == class_median:
+                basis, rate = "item_class", float(pd.Series([class_single.get(c) for c in cls]).mean())
+            elif agency_median == agency_median:
+                basis, rate = "agency", float(agency_single.get(ag, float("nan")))
+            else:
+                basis, rate = "all", float(single.mean())
             if baseline != baseline:
                 baseline = overall
             if baseline != baseline or baseline < baseline_min:
@@ -111,9 +130,13 @@ class LowCompetition(Detector[LowCompetitionConfig]):
                             name="agency_median",
                             value=None if agency_median != agency_median else agency_median,
                         ),
+                        Measure(
+                            name="comparable_single_bidder_share",
+                            value=None if rate != rate else rate,
+                        ),
                     ],
                     [str(ag), *sups],
-                    {"baseline_min_computed": computed},
+                    {"baseline_basis": basis},
                 )
             )
         return out

@@ -1,5 +1,12 @@
 """`overpricing`: unit price far above a robust reference for the same item class and unit, or an award far
-above the tender's estimate (sobrepreço)."""
+above the tender's estimate (sobrepreço).
+
+A unit price is flagged when it passes two tests against the prices other tenders paid for the same item
+class and unit: it is far above their median by the market's own standard (ratio past the upper Tukey fence
+of all such ratios) and it is an outlier within its own class (robust z-score of the log price, median and
+MAD of the other tenders, past `robust_z_min`, Iglewicz & Hoaglin's 3.5). The first keeps small overcharges
+in tightly priced classes out; the second keeps the ordinary spread of classes whose prices vary a lot out.
+"""
 
 from __future__ import annotations
 
@@ -18,11 +25,12 @@ class OverpricingConfig(DetectorConfig):
     price_ratio_min: float | None = None
     estimate_ratio_min: float | None = None
     floor_ratio: float = 1.25
+    robust_z_min: float = 3.5
 
 
 class Overpricing(Detector[OverpricingConfig]):
     code: ClassVar[str] = "overpricing"
-    version: ClassVar[str] = "1.0.0"
+    version: ClassVar[str] = "2.0.0"
     title: ClassVar[str] = "Preço acima da referência"
     Config = OverpricingConfig
 
@@ -37,19 +45,25 @@ class Overpricing(Detector[OverpricingConfig]):
         if a.empty:
             return []
         a = a.assign(key=a["item_class"].astype(str) + "|" + a["unit"].fillna("?").astype(str))
-        # Leave-one-tender-out median: a price is never its own reference.
+        # Leave-one-tender-out median and MAD of log prices: a price is never its own reference.
         rows = []
         for _key, g in a.groupby("key"):
             if g["tender_id"].nunique() <= config.min_references:
                 continue
-            for idx, r in g.iterrows():
-                others = g.loc[g["tender_id"] != r["tender_id"], "unit_value"]
+            prices = g["unit_value"].to_numpy(dtype=float)
+            logs = np.log(prices)
+            tids = g["tender_id"].to_numpy()
+            for idx, lv, tid in zip(g.index, logs, tids, strict=True):
+                others = logs[tids != tid]
                 if len(others) < config.min_references:
                     continue
-                rows.append((idx, float(np.median(others)), len(others)))
+                med = float(np.median(others))
+                mad = float(np.median(np.abs(others - med)))
+                z = 0.6745 * (lv - med) / mad if mad > 0 else (math.inf if lv > med else 0.0)
+                rows.append((idx, float(np.median(prices[tids != tid])), len(others), z))
         if not rows:
             return []
-        ref = pd.DataFrame(rows, columns=["idx", "reference", "n_refs"]).set_index("idx")
+        ref = pd.DataFrame(rows, columns=["idx", "reference", "n_refs", "robust_z"]).set_index("idx")
         a = a.join(ref, how="inner")
         a["log_ratio"] = np.log(a["unit_value"] / a["reference"])
         threshold = config.price_ratio_min
@@ -58,7 +72,8 @@ class Overpricing(Detector[OverpricingConfig]):
             fence = upper_fence(a["log_ratio"].tolist())
             threshold = max(math.exp(fence) if fence == fence else config.floor_ratio, config.floor_ratio)
         out = []
-        for _, r in a[a["unit_value"] / a["reference"] > threshold].iterrows():
+        hits = (a["unit_value"] / a["reference"] > threshold) & (a["robust_z"] > config.robust_z_min)
+        for _, r in a[hits].iterrows():
             ratio = float(r["unit_value"] / r["reference"])
             overcharge = (r["unit_value"] - r["reference"]) * (
                 r["quantity"] if r["quantity"] == r["quantity"] else 1.0
@@ -73,6 +88,12 @@ class Overpricing(Detector[OverpricingConfig]):
                     f"Preço unitário homologado {ratio:.2f} vezes a mediana paga por outros órgãos pelo mesmo item e unidade.",
                     [
                         Measure(name="unit_price_ratio", value=ratio, threshold=threshold, comparison=">"),
+                        Measure(
+                            name="robust_z",
+                            value=None if math.isinf(r["robust_z"]) else float(r["robust_z"]),
+                            threshold=config.robust_z_min,
+                            comparison=">",
+                        ),
                         Measure(name="unit_value", value=float(r["unit_value"]), unit="R$"),
                         Measure(name="reference_median", value=float(r["reference"]), unit="R$"),
                         Measure(

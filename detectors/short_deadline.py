@@ -1,5 +1,11 @@
 """`short_deadline`: fewer dias úteis between the edital and the end of the proposal period than art. 55
-requires (PNCP `dataEncerramentoProposta`; `dataAberturaProposta` is when proposals start to be accepted)."""
+requires (PNCP `dataEncerramentoProposta`; `dataAberturaProposta` is when proposals start to be accepted).
+
+The minimum depends on what is bought. The object text gives one reading (`object_nature`) and the items
+another (goods when every item is a material, services otherwise); when they disagree (a "serviço de
+manutenção de veículos" whose items are all parts), the shorter minimum is used, so that no finding rests
+on the reading that happens to demand more days.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +29,7 @@ class ShortDeadlineConfig(DetectorConfig):
 
 class ShortDeadline(Detector[ShortDeadlineConfig]):
     code: ClassVar[str] = "short_deadline"
-    version: ClassVar[str] = "1.0.0"
+    version: ClassVar[str] = "2.0.0"
     title: ClassVar[str] = "Prazo de propostas menor que o do art. 55"
     Config = ShortDeadlineConfig
 
@@ -34,12 +40,27 @@ class ShortDeadline(Detector[ShortDeadlineConfig]):
             & t["published_at"].notna()
             & t["proposals_close_at"].notna()
         ]
+        items = tables.get("Item")
+        kinds = (
+            items.dropna(subset=["kind"])
+            .groupby("tender_id")["kind"]
+            .agg(lambda k: "goods" if set(k.astype(str).str.upper()) == {"M"} else "services")
+        )
         out = []
         for _, r in t.iterrows():
             crit = None if pd.isna(r["judgment_criterion_id"]) else int(r["judgment_criterion_id"])
-            minimum = 35 if r["modality_id"] == 3 else minimum_business_days(r["object_nature"], crit)
-            if minimum is None:
+            item_nature = kinds.get(r["id"])
+            by_object: int | None
+            by_items: int | None
+            if r["modality_id"] == 3:
+                by_object, by_items = 35, None
+            else:
+                by_object = minimum_business_days(r["object_nature"], crit)
+                by_items = minimum_business_days(item_nature, crit) if item_nature else None
+            readings = [m for m in (by_object, by_items) if m is not None]
+            if not readings:
                 continue
+            minimum = min(readings)
             days = business_days_between(
                 r["published_at"].date(), r["proposals_close_at"].date(), config.holidays
             )
@@ -62,6 +83,9 @@ class ShortDeadline(Detector[ShortDeadlineConfig]):
                             unit="dias úteis",
                         ),
                         Measure(name="object_nature", value=r["object_nature"]),
+                        Measure(name="items_nature", value=item_nature),
+                        Measure(name="minimum_by_object", value=by_object, unit="dias úteis"),
+                        Measure(name="minimum_by_items", value=by_items, unit="dias úteis"),
                         Measure(name="judgment_criterion_id", value=crit),
                     ],
                     [str(r["agency_id"])],

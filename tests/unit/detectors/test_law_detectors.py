@@ -183,3 +183,44 @@ def test_configs_reject_unknown_keys() -> None:
 
     with pytest.raises(ValidationError):
         DispensaLimit().config({"limit": 1})
+
+
+def test_short_deadline_takes_the_shorter_reading_when_object_and_items_disagree(graph) -> None:
+    """A "serviço de manutenção de veículos" whose items are all parts may be a purchase of goods (8 dias
+    úteis): closing after 9 is not flagged on the object's reading (10) alone; the same 9 days for a tender
+    whose items include a service are short."""
+    pub = "2025-03-07 10:00"
+    close = "2025-03-20 09:00"  # 9 dias úteis
+    rows = [
+        _t(
+            "tender:parts",
+            modality_id=6,
+            judgment_criterion_id=1,
+            object_nature="vehicle_maintenance",
+            published_at=pub,
+            proposals_close_at=close,
+        ),
+        _t(
+            "tender:labour",
+            modality_id=6,
+            judgment_criterion_id=1,
+            object_nature="vehicle_maintenance",
+            published_at=pub,
+            proposals_close_at=close,
+        ),
+    ]
+    items = [
+        {"id": "item:parts:1", "tender_id": "tender:parts", "kind": "M"},
+        {"id": "item:parts:2", "tender_id": "tender:parts", "kind": "M"},
+        {"id": "item:labour:1", "tender_id": "tender:labour", "kind": "M"},
+        {"id": "item:labour:2", "tender_id": "tender:labour", "kind": "S"},
+    ]
+    det = ShortDeadline()
+    got = {f.subject.id: f for f in det.run(graph(Tender=rows, Item=items), det.config())}
+    assert set(got) == {"tender:labour"}
+    m = {x.name: x.value for x in got["tender:labour"].evidence.measures}
+    assert (m["business_days"], m["minimum_by_object"], m["minimum_by_items"]) == (9, 10, 10)
+    assert m["items_nature"] == "services"
+    # without item kinds the object's reading stands and the parts tender is short too
+    bare = det.run(graph(Tender=rows), det.config())
+    assert {f.subject.id for f in bare} == {"tender:parts", "tender:labour"}

@@ -54,7 +54,7 @@ def test_screens_flags_a_tender_whose_screens_sit_on_the_collusive_side(graph) -
     assert [f.subject.id for f in got] == ["tender:cover"]
     names = {m.name: m for m in got[0].evidence.measures}
     assert names["cover_index"].threshold is not None and names["cover_index"].comparison == ">"
-    assert names["cover_index"].value > names["cover_index"].threshold
+    assert float(names["cover_index"].value) > float(names["cover_index"].threshold)  # type: ignore[arg-type]
     assert names["DIFFP_median"].value == pytest.approx(0.098) and names["DIFFP_median"].comparison == ">"
     assert names["DISCOUNT_median"].value == pytest.approx(1 - 100 / 104)
     assert names["n_items"].value == 2
@@ -124,7 +124,7 @@ def test_shared_contacts_true_positive_and_exclusions(graph) -> None:
 def test_low_competition_single_bidder_against_baseline(graph) -> None:
     parts = [
         _tender_with_bidders(f"tender:{i}", ["supplier:a", "supplier:b", "supplier:c", "supplier:d"])
-        for i in range(4)
+        for i in range(8)
     ]
     parts.append(_tender_with_bidders("tender:solo", ["supplier:a"]))
     parts.append(_tender_with_bidders("tender:dispensa", ["supplier:a"], modality_id=8))
@@ -135,14 +135,30 @@ def test_low_competition_single_bidder_against_baseline(graph) -> None:
         p = _tender_with_bidders(f"tender:n{i}", ["supplier:z"])
         p[1]["item_class"] = "CATMAT:niche"
         parts.append(p)
+    # works drawing three bidders as a rule: fewer than the market's usual four, but competition is the norm
+    for i in range(3):
+        p = _tender_with_bidders(f"tender:w{i}", ["supplier:u", "supplier:v", "supplier:w"], modality_id=4)
+        p[1]["item_class"] = "CATSER:works"
+        parts.append(p)
+    works_solo = _tender_with_bidders("tender:works-solo", ["supplier:u"], modality_id=4)
+    works_solo[1]["item_class"] = "CATSER:works"
+    parts.append(works_solo)
     tables = graph(
         Tender=[p[0] for p in parts], Item=[p[1] for p in parts], BID=[b for p in parts for b in p[2]]
     )
     det = LowCompetition()
-    got = det.run(tables, det.config())
-    assert [f.subject.id for f in got] == ["tender:solo"]
-    names = {m.name: m.value for m in got[0].evidence.measures}
-    assert names["bidders"] == 1 and names["baseline_bidders"] == 4
+    got = {f.subject.id: f for f in det.run(tables, det.config())}
+    assert sorted(got) == ["tender:solo", "tender:works-solo"]
+    names = {m.name: m for m in got["tender:solo"].evidence.measures}
+    assert names["bidders"].value == 1 and names["baseline_bidders"].value == 4
+    assert names["baseline_bidders"].threshold == 2.0
+    assert names["comparable_single_bidder_share"].value == pytest.approx(1 / 9)
+    works = {m.name: m.value for m in got["tender:works-solo"].evidence.measures}
+    assert works["baseline_bidders"] == 3 and works["item_class_median"] == 3
+    assert got["tender:works-solo"].evidence.details["baseline_basis"] == "item_class"
+    # a stricter user threshold excuses the works market again
+    strict = det.run(tables, det.config({"baseline_min": 3.5}))
+    assert [f.subject.id for f in strict] == ["tender:solo"]
 
 
 def test_overpricing_unit_price_and_estimate(graph) -> None:
@@ -186,3 +202,30 @@ def test_overpricing_unit_price_and_estimate(graph) -> None:
     assert m["estimated_overcharge"].value == pytest.approx((30 - 10.05) * 100)
     strict = det.run(graph(Tender=tenders, Item=items, AWARDED=awards), det.config({"min_references": 7}))
     assert [f.id for f in strict] == [f.id for f in got if f.evidence.details["kind"] == "over_estimate"]
+
+
+def test_overpricing_needs_an_outlier_within_its_own_class(graph) -> None:
+    """Twice the median of a class whose buyers pay anything from 4 to 16 is that class's ordinary spread
+    (robust z 1.6), not sobrepreço; three times the median of a tightly priced class is (z far past 3.5)."""
+    tenders, items, awards = [], [], []
+    classes = {
+        "CATMAT:wide": [4.0, 6.0, 8.0, 10.0, 12.5, 16.0, 21.0],
+        "CATMAT:tight": [10.0, 10.5, 9.5, 10.2, 9.8, 10.1, 30.0],
+    }
+    for cls, prices in classes.items():
+        for i, p in enumerate(prices):
+            t = f"tender:{cls}:{i}"
+            tenders.append({"id": t, "agency_id": f"agency:{i}"})
+            items.append({"id": f"item:{cls}:{i}", "tender_id": t, "item_class": cls, "unit": "UN"})
+            awards.append(
+                rel(f"item:{cls}:{i}", f"supplier:{i}", "Item", "Supplier", unit_value=p, quantity=1.0)
+            )
+    det = Overpricing()
+    tables = graph(Tender=tenders, Item=items, AWARDED=awards)
+    got = det.run(tables, det.config({"price_ratio_min": 1.5}))
+    assert [f.subject.id for f in got] == ["tender:CATMAT:tight:6"]
+    m = {x.name: x for x in got[0].evidence.measures}
+    assert m["robust_z"].threshold == 3.5 and float(m["robust_z"].value or 0) > 3.5
+    # the wide class's top price passes the ratio test alone: only the class's own spread excuses it
+    loose = det.run(tables, det.config({"price_ratio_min": 1.5, "robust_z_min": 1.2}))
+    assert sorted(f.subject.id for f in loose) == ["tender:CATMAT:tight:6", "tender:CATMAT:wide:6"]
