@@ -60,6 +60,15 @@ def art55_min_days(kind: str, criterion: int) -> int:
     return ART55_MIN_BUSINESS_DAYS.get((kind, criterion), 35 if criterion in (4, 8, 9) else 10)
 
 
+def art55_min_days_any_reading(kind: str, criterion: int) -> int:
+    """The shortest art. 55 minimum any reading of the object allows: works by menor preço or maior desconto
+    may be obras comuns de engenharia (10 dias úteis, art. 55 II a) rather than special ones (25, II b), and
+    nothing in a PNCP record tells them apart. A planted short deadline is short under this reading too."""
+    if kind == "works" and criterion in (1, 2):
+        return ART55_MIN_BUSINESS_DAYS[("engineering", criterion)]
+    return art55_min_days(kind, criterion)
+
+
 def _easter(year: int) -> date:
     a, b, c = year % 19, year // 100, year % 100
     d, e = b // 4, b % 4

@@ -572,7 +572,9 @@ class Market:
         closes: datetime | None
         if s.modality in COMPETITIVE:
             if s.kind == SHORT:
-                days = int(rng.integers(max(1, min_days // 3), max(2, min_days - 1)))
+                # short under any reading of the law (common or special works), so that the label is certain
+                lenient = law.art55_min_days_any_reading(art55_kind, criterion)
+                days = int(rng.integers(max(1, lenient // 3), max(2, lenient - 1)))
                 close_d = law.add_weekdays(s.pub, days)
             elif s.kind == NM_SHORT:
                 close_d = law.add_business_days(s.pub, min_days)
@@ -861,6 +863,7 @@ class Market:
                     if closes
                     else None,
                     "min_business_days": min_days,
+                    "min_business_days_any_reading": law.art55_min_days_any_reading(art55_kind, criterion),
                     "object_kind": art55_kind,
                     "criterion": criterion,
                 },
