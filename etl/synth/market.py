@@ -496,7 +496,10 @@ class Market:
             first = self.frac_log.get(key)
             if first and rng.random() < 0.7:
                 forced = first[0]["winner"]
-                bidders = [forced, *[b for b in bidders if b != forced][: max(0, len(bidders) - 1)]]
+                # the pieces' other bidders were drawn apart from each other, not from the forced winner:
+                # keep its linked companies out too, so that no unlabelled tender holds a linked pair
+                rivals = [b for b in bidders if b != forced and b not in w.link_partner.get(forced, ())]
+                bidders = [forced, *rivals[: max(0, len(bidders) - 1)]]
         nb = len(bidders)
 
         # participation matrix (bidders x items)
