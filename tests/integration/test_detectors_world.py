@@ -1,5 +1,6 @@
 """`detect` on the shared hand-written world (tests/fixtures/graph_world.py): every planted case it holds
-is found by the detector meant for it, and the honest filler raises few findings."""
+is found by the detector meant for it (the rotation only with cobidding's cover gate off: its prices look
+competitive), and the honest filler raises few findings."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from detectors.runner import run_detectors
 
 
 @pytest.fixture(scope="module")
-def detected(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, pd.DataFrame, pd.DataFrame]:
+def detected(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[object, pd.DataFrame, pd.DataFrame, Path]:
     root = tmp_path_factory.mktemp("world") / "tables"
     world, _ = write_world(root, filler_tenders=60)
     run_detectors(root, run_id="world")
-    return world, pd.read_parquet(root / "findings"), pd.read_parquet(root / "risk")
+    return world, pd.read_parquet(root / "findings"), pd.read_parquet(root / "risk"), root
 
 
 def _subjects(findings: pd.DataFrame, detector: str) -> set[str]:
@@ -28,11 +31,18 @@ def _subjects(findings: pd.DataFrame, detector: str) -> set[str]:
 
 
 def test_planted_cases_are_found(detected) -> None:  # type: ignore[no-untyped-def]
-    world, findings, _ = detected
+    world, findings, _, root = detected
     p = world.planted
     assert p["shared_partner"]["tender"] in _subjects(findings, "shared_contacts")
     assert p["shared_phone"]["tender"] in _subjects(findings, "shared_contacts")
-    assert set(p["rotation"]["suppliers"]) <= _subjects(findings, "cobidding")
+    # the fixture's rotation takes turns with competitive-looking prices (covers 7 % and 12 % above the
+    # winner, 18 % under the estimate): no cover bids, so by default cobidding does not call it a cartel
+    # (docs/detectors/cobidding.md); its community and rotation are found once the cover gate is off
+    assert not set(p["rotation"]["suppliers"]) & _subjects(findings, "cobidding")
+    ungated = run_detectors(
+        root, only=["cobidding"], configs={"cobidding": {"min_cover_share": 0.0}}, write=False
+    )
+    assert set(p["rotation"]["suppliers"]) <= {f.subject.id for f in ungated.findings}
     assert p["sanctioned_winner"]["supplier"] in _subjects(findings, "sanctioned_winner")
     assert p["fracionamento"]["agency"] in _subjects(findings, "fracionamento")
     over = findings[findings["detector"] == "overpricing"]
@@ -40,7 +50,7 @@ def test_planted_cases_are_found(detected) -> None:  # type: ignore[no-untyped-d
 
 
 def test_branch_is_not_a_competitor_and_filler_stays_quiet(detected) -> None:  # type: ignore[no-untyped-def]
-    world, findings, risk = detected
+    world, findings, risk, _ = detected
     shared = findings[findings["detector"] == "shared_contacts"]
     assert not any(world.planted["branch"]["branch"] in list(n) for n in shared["node_ids"])
     filler_tenders = {t["id"] for t in world.rows["Tender"] if t.get("object") == "AQUISIÇÃO DIVERSA"}
