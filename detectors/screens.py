@@ -82,6 +82,9 @@ def item_screens(bids: pd.DataFrame, items: pd.DataFrame, min_bids: int = 3) -> 
         sub = b[b["item"].isin(names)].sort_values(["item", "value"], kind="stable")
         V = sub["value"].to_numpy(float).reshape(-1, int(k))
         s = screens_matrix(V)
+        # covers that tie exactly leave RD's denominator at zero: the most cover-like case, not an undefined one
+        tied = np.isnan(s["RD"]) & (V[:, 1] > V[:, 0]) & (V[:, 1:].max(axis=1) == V[:, 1:].min(axis=1))
+        s["RD"] = np.where(tied, np.inf, s["RD"])
         rows.append(
             pd.DataFrame(
                 {c: s[c] for c in ("RD", "DIFFP", "CV", *REPORTED)}, index=sub["item"].to_numpy()[:: int(k)]
@@ -99,7 +102,9 @@ def item_screens(bids: pd.DataFrame, items: pd.DataFrame, min_bids: int = 3) -> 
         out["DISCOUNT"] = np.where(est > 0, 1.0 - low.reindex(out.index) / est, np.nan)
     out["bidders"] = b.groupby("item")["supplier"].apply(lambda s: sorted(set(s))).reindex(out.index)
     out.index.name = "item"
-    return out.replace([np.inf, -np.inf], np.nan)[cols]
+    finite = [c for c in (*COVER_SIDE, *REPORTED) if c != "RD"]
+    out[finite] = out[finite].replace([np.inf, -np.inf], np.nan)
+    return out[cols]
 
 
 def cover_index(
@@ -182,10 +187,8 @@ class Screens(Detector[ScreensConfig]):
                 measures.append(
                     Measure(
                         name=f"{screen}_median",
-                        value=None if v != v else float(v),
-                        threshold=None
-                        if ci.quartiles[screen] != ci.quartiles[screen]
-                        else ci.quartiles[screen],
+                        value=float(v) if np.isfinite(v) else None,
+                        threshold=ci.quartiles[screen] if np.isfinite(ci.quartiles[screen]) else None,
                         comparison=side,
                     )
                 )

@@ -39,7 +39,8 @@ def _screens_market() -> tuple[list[dict], list[dict], list[dict]]:
     for t in range(40):
         add(f"h{t}", [honest(), honest()], 125.0)
     # cover bidding: the winner close to the estimate, four covers 10 % above it and within 1.2 % of each other
-    add("cover", [[100.0, 110.0, 110.5, 111.0, 111.2], [100.0, 109.6, 110.1, 110.6, 110.8]], 104.0)
+    # (on the second item they tie exactly: RD's denominator is zero, the most cover-like case)
+    add("cover", [[100.0, 110.0, 110.5, 111.0, 111.2], [100.0, 109.6, 109.6, 109.6, 109.6]], 104.0)
     # an efficient firm 12 % under the best other bid, whose rivals spread as usual: not cover bidding
     gap = [honest(4), honest(4)]
     add("gap", [[round(min(v) * 0.88, 2), *v] for v in gap], 125.0)
@@ -67,6 +68,7 @@ def test_screens_exclusions_and_explicit_threshold(graph) -> None:
     det = Screens()
     ci = cover_index(graph(Tender=tenders, Item=items, BID=bids))
     assert "tender:two" not in ci.tenders.index  # fewer than min_bids valid bids
+    assert ci.items.loc["item:cover:1", "RD"] == np.inf and ci.items.loc["item:cover:1", "rank_RD"] == 1.0
     # the efficient winner's lone gap ranks high on DIFFP and RD, but its rivals spread and the price fell
     assert ci.tenders.loc["tender:gap", "index"] < ci.threshold < ci.tenders.loc["tender:cover", "index"]
     # without the estimate the index rests on the three bid screens: the cover tender still ranks first
