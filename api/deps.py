@@ -14,7 +14,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request, Response, Security, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
+from api.cache import VersionedCache
 from api.metrics import Metrics
 from api.ratelimit import RateLimiter
 from api.reader import GraphReader
@@ -70,14 +72,19 @@ _build_lock = threading.Lock()
 def build_context(settings: Settings, metrics: Metrics) -> AppContext:
     """Connect to Neo4j and Redis, create the store's constraints and bootstrap the admin key."""
     import redis
+    import redis.asyncio as aioredis
 
     from graph.runner import Neo4jRunner
+    from graph.version import data_version
 
     runner = Neo4jRunner(settings)
     store = ApiStore(runner, settings.key_hash_secret)
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
-    ctx = AppContext(settings, runner, GraphReader(runner), store, client,
-                     RateLimiter(client, settings.api_rate_limit_per_minute), metrics)
+    cache = VersionedCache(lambda: data_version(runner), ttl_s=settings.api_cache_ttl_s,
+                           check_s=settings.api_cache_check_s, max_entries=settings.api_cache_max_entries)
+    ctx = AppContext(settings, runner, GraphReader(runner, cache), store, client,
+                     RateLimiter(client, settings.api_rate_limit_per_minute, async_factory=lambda: aioredis.Redis.from_url(
+                         settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)), metrics)
     try:
         ctx.ensure_store()
     except Exception as exc:  # Neo4j down at start: the API starts anyway and /ready says so
@@ -90,8 +97,6 @@ async def get_context(request: Request) -> AppContext:
     # (one thread hop per sync dependency is what costs most under load); only I/O stays sync.
     ctx: AppContext | None = getattr(request.app.state, "ctx", None)
     if ctx is None:
-        from starlette.concurrency import run_in_threadpool
-
         ctx = await run_in_threadpool(_build_once, request)
     return ctx
 
@@ -108,8 +113,9 @@ def _build_once(request: Request) -> AppContext:
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
-async def get_reader(ctx: ContextDep) -> GraphReader:
-    return ctx.reader
+async def get_reader(request: Request) -> GraphReader:
+    # `request`, not ContextDep: each sub-dependency costs FastAPI a solve per request (the hot path)
+    return (await get_context(request)).reader
 
 
 async def get_store(ctx: ContextDep) -> ApiStore:
@@ -123,31 +129,30 @@ _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="
 _bearer = HTTPBearer(auto_error=False, description="API key as a bearer token")
 
 
-def get_principal(
-    ctx: ContextDep,
+async def get_principal(
+    request: Request,
     response: Response,
     x_api_key: Annotated[str | None, Security(_api_key_header)] = None,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
 ) -> Principal:
-    """The caller, from `X-API-Key` or `Authorization: Bearer`; 401 without a valid key, 429 over the limit."""
+    """The caller, from `X-API-Key` or `Authorization: Bearer`; 401 without a valid key, 429 over the limit.
+
+    Async: a known key (the store's cache) and the rate limit (asyncio Redis) need no thread; a key not
+    seen lately is looked up in Neo4j in the thread pool."""
+    ctx = await get_context(request)
     key = x_api_key or (bearer.credentials if bearer else None)
     if not key or len(key) > 200:
         ctx.metrics.auth_failures.labels("401").inc()
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or invalid API key",
                             headers={"WWW-Authenticate": "Bearer"})
-    ctx.ensure_store()
-    principal = ctx.store.authenticate(key)
-    if principal is None and hmac.compare_digest(key.encode(), ctx.settings.admin_api_key.encode()):
-        # The settings' admin key always works: re-bootstrap it if the store lost it (a wiped database).
-        ctx.store_ready = False
-        ctx.ensure_store()
-        ctx.store.forget(key)
-        principal = ctx.store.authenticate(key)
+    principal = ctx.store.cached_principal(key) if ctx.store_ready else None
+    if principal is None:
+        principal = await run_in_threadpool(_authenticate, ctx, key)
     if principal is None:
         ctx.metrics.auth_failures.labels("401").inc()
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or invalid API key",
                             headers={"WWW-Authenticate": "Bearer"})
-    verdict = ctx.limiter.hit(principal.key_id)
+    verdict = await ctx.limiter.ahit(principal.key_id)
     response.headers["X-RateLimit-Limit"] = str(verdict.limit)
     response.headers["X-RateLimit-Remaining"] = str(verdict.remaining)
     if not verdict.allowed:
@@ -158,10 +163,22 @@ def get_principal(
     return principal
 
 
+def _authenticate(ctx: AppContext, key: str) -> Principal | None:
+    ctx.ensure_store()
+    principal = ctx.store.authenticate(key)
+    if principal is None and hmac.compare_digest(key.encode(), ctx.settings.admin_api_key.encode()):
+        # The settings' admin key always works: re-bootstrap it if the store lost it (a wiped database).
+        ctx.store_ready = False
+        ctx.ensure_store()
+        ctx.store.forget(key)
+        principal = ctx.store.authenticate(key)
+    return principal
+
+
 def require(role: Role) -> Any:
-    async def check(principal: Annotated[Principal, Depends(get_principal)], ctx: ContextDep) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(get_principal)], request: Request) -> Principal:
         if not principal.can(role):
-            ctx.metrics.auth_failures.labels("403").inc()
+            request.app.state.ctx.metrics.auth_failures.labels("403").inc()
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"this route needs the {role.name} role")
         return principal
 

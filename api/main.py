@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             ctx = getattr(app.state, "ctx", None)
             if ctx is not None:
+                await ctx.limiter.aclose()
                 ctx.close()
                 app.state.ctx = None
 

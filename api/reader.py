@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
+from starlette.concurrency import run_in_threadpool
+
+from api.cache import MISSING, VersionedCache
 from api.masking import guard
 from graph.runner import QueryRunner
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LIST_QUERY = {"tender": "api/v1_list_tenders", "supplier": "api/v1_list_suppliers", "agency": "api/v1_list_agencies"}
 LABEL_OF = {"tender": "Tender", "supplier": "Supplier", "agency": "Agency"}
@@ -50,18 +55,73 @@ def finding_out(f: dict[str, Any]) -> dict[str, Any]:
 
 
 class GraphReader:
-    def __init__(self, runner: QueryRunner) -> None:
+    """The API's reads. With a `cache` (api/cache.py), answers are kept until the graph's data version
+    changes; the values returned are then shared between requests and must not be changed by callers."""
+
+    def __init__(self, runner: QueryRunner, cache: VersionedCache | None = None) -> None:
         self.runner = runner
+        self.cache = cache
+
+    def cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """`compute()`, kept in the cache (when there is one) under `key` until the graph changes."""
+        return compute() if self.cache is None else self.cache.get(key, compute)
+
+    async def _acached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """For `async` routes: a cache hit answers on the event loop; a miss (a Neo4j read, or the cache's
+        version check) runs in the thread pool, like a sync route would."""
+        if self.cache is not None:
+            got = self.cache.peek(key)
+            if got is not MISSING:
+                return got  # type: ignore[no-any-return]
+        return await run_in_threadpool(self.cached, key, compute)
+
+    async def alist_subjects(self, kind: str, *, skip: int, limit: int,
+                             **filters: Any) -> tuple[int, list[dict[str, Any]]]:
+        return await self._acached(("list", kind, skip, limit, *sorted(filters.items())),
+                                   lambda: self._list_subjects(kind, skip=skip, limit=limit, **filters))
+
+    async def asubject_detail(self, kind: str, subject_id: str, top_reasons: int = 5) -> dict[str, Any] | None:
+        return await self._acached(("detail", kind, subject_id, top_reasons),
+                                   lambda: self._subject_detail(kind, subject_id, top_reasons))
+
+    async def anetwork(self, subject_id: str, depth: int, limit: int) -> dict[str, Any] | None:
+        return await self._acached(("network", subject_id, depth, limit),
+                                   lambda: self._network(subject_id, depth, limit))
+
+    async def alist_findings(self, *, skip: int, limit: int, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
+        return await self._acached(("findings", skip, limit, *sorted(filters.items())),
+                                   lambda: self._list_findings(skip=skip, limit=limit, **filters))
+
+    async def afinding(self, finding_id: str) -> dict[str, Any] | None:
+        return await self._acached(("finding", finding_id), lambda: self._finding(finding_id))
 
     def ping(self) -> bool:
         return bool(self.runner.read("api/v1_ping"))
 
     def list_subjects(self, kind: str, *, skip: int, limit: int, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
+        return self.cached(("list", kind, skip, limit, *sorted(filters.items())),
+                            lambda: self._list_subjects(kind, skip=skip, limit=limit, **filters))
+
+    def subject_detail(self, kind: str, subject_id: str, top_reasons: int = 5) -> dict[str, Any] | None:
+        return self.cached(("detail", kind, subject_id, top_reasons),
+                            lambda: self._subject_detail(kind, subject_id, top_reasons))
+
+    def network(self, subject_id: str, depth: int, limit: int) -> dict[str, Any] | None:
+        return self.cached(("network", subject_id, depth, limit), lambda: self._network(subject_id, depth, limit))
+
+    def list_findings(self, *, skip: int, limit: int, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
+        return self.cached(("findings", skip, limit, *sorted(filters.items())),
+                            lambda: self._list_findings(skip=skip, limit=limit, **filters))
+
+    def finding(self, finding_id: str) -> dict[str, Any] | None:
+        return self.cached(("finding", finding_id), lambda: self._finding(finding_id))
+
+    def _list_subjects(self, kind: str, *, skip: int, limit: int, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
         params = {k: (_iso(v) if isinstance(v, date) else v) for k, v in filters.items()}
         row = self.runner.read(LIST_QUERY[kind], {**params, "skip": skip, "limit": limit})[0]
         return int(row["total"]), [guard(i) for i in row["items"]]
 
-    def subject_detail(self, kind: str, subject_id: str, top_reasons: int = 5) -> dict[str, Any] | None:
+    def _subject_detail(self, kind: str, subject_id: str, top_reasons: int) -> dict[str, Any] | None:
         rows = self.runner.read("api/get_subject_detail", {"id": subject_id})
         row = next((r for r in rows if r["label"] == LABEL_OF[kind]), None)
         if row is None:
@@ -78,7 +138,7 @@ class GraphReader:
             "properties": shown, "findings": findings,
         }, person=kind == "supplier" and props.get("person_type") == "PF")
 
-    def network(self, subject_id: str, depth: int, limit: int) -> dict[str, Any] | None:
+    def _network(self, subject_id: str, depth: int, limit: int) -> dict[str, Any] | None:
         rows = self.runner.read("api/get_subject_network", {"id": subject_id, "depth": depth, "limit": limit})
         if not rows:
             return None
@@ -87,11 +147,11 @@ class GraphReader:
         edges = [e for e in rows[0]["edges"] if e["src"] in ids and e["dst"] in ids]
         return {"subject_id": subject_id, "depth": depth, "nodes": nodes, "edges": edges}
 
-    def list_findings(self, *, skip: int, limit: int, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
+    def _list_findings(self, *, skip: int, limit: int, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
         params = {k: (_iso(v) if isinstance(v, date) else v) for k, v in filters.items()}
         row = self.runner.read("api/v1_list_findings", {**params, "skip": skip, "limit": limit})[0]
         return int(row["total"]), [finding_out(f) for f in row["items"]]
 
-    def finding(self, finding_id: str) -> dict[str, Any] | None:
+    def _finding(self, finding_id: str) -> dict[str, Any] | None:
         rows = self.runner.read("api/v1_get_finding", {"id": finding_id})
         return finding_out(rows[0]["finding"]) if rows else None

@@ -54,6 +54,13 @@ class ApiStore:
             "id": ADMIN_KEY_ID, "hash": key_hash(admin_key, self._secret), "role": Role.admin.name,
             "name": "admin key from settings (LICITAGRAPH_API_ADMIN_KEY)"})
 
+    def cached_principal(self, key: str) -> Principal | None:
+        """The principal of a key answered lately (no I/O); None when unknown, expired or refused."""
+        h = key_hash(key, self._secret)
+        with self._lock:
+            hit = self._cache.get(h)
+        return hit[1] if hit and hit[0] > time.monotonic() else None
+
     def authenticate(self, key: str) -> Principal | None:
         """The principal a presented key belongs to, or None. Answers are cached for KEY_CACHE_S seconds."""
         h = key_hash(key, self._secret)

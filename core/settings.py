@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     api_key_secret: SecretStr | None = None
     api_rate_limit_per_minute: int = 600
     api_cors_origins: list[str] = Field(default_factory=list)
+    # read cache (api/cache.py): answers kept until the graph's data version changes; 0 turns it off
+    api_cache_ttl_s: float = Field(default=300.0, ge=0)
+    api_cache_check_s: float = Field(default=1.0, ge=0)
+    api_cache_max_entries: int = Field(default=4096, ge=1)
     bloom_url: str = "http://127.0.0.1:7474/browser/"
 
     # Celery: how long a task taken by a worker that died stays invisible before Redis redelivers it

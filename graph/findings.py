@@ -20,6 +20,7 @@ from core.tables import FINDINGS, RISK
 from graph.model import ABOUT, FINDING_LABEL, INVOLVES, SUBJECT_LABEL_BY_KIND, ident, label_for_id
 from graph.runner import Neo4jRunner, QueryRunner, Statement
 from graph.tables_io import iter_rows, table_files
+from graph.version import bump_data_version
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ def write_findings_with(runner: QueryRunner, tables_dir: Path) -> dict[str, int]
             res = runner.execute([Statement(_risk(lab), {"rows": rs}) for lab, rs in sorted(by_label.items())])
             counts["risk"] += sum(len(rs) for rs in by_label.values())
             del res
+    bump_data_version(runner, "findings")
     if counts["unknown_nodes"]:
         log.warning("%d evidence node ids have an unknown id prefix; no INVOLVES for them", counts["unknown_nodes"])
     return counts

@@ -27,6 +27,7 @@ from core.tables import NODE_TABLES, REL_TABLES, TableSpec
 from graph.model import CHECKPOINT_LABEL, ident, schema_statements
 from graph.runner import QueryRunner, Statement
 from graph.tables_io import TableFile, iter_rows, table_files
+from graph.version import bump_data_version
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ def init_schema(runner: QueryRunner, part: str = "all") -> int:
     for s in stmts:  # schema changes cannot share a transaction with each other's data
         runner.execute([Statement(s)])
     runner.execute([Statement("CALL db.awaitIndexes(300)")], write=False)
+    # `graph init` follows every neo4j-admin import: a new database is a new version for caching readers
+    bump_data_version(runner, "graph init")
     return len(stmts)
 
 
@@ -165,6 +168,8 @@ class Loader:
             report.tables.append(tl)
             log.info("%s: %d rows in %d batches (%d skipped) in %.1fs",
                      spec.name, tl.rows, tl.batches, tl.batches_skipped + tl.files_skipped, tl.seconds)
+        if any(t.batches for t in report.tables):
+            bump_data_version(self.runner, f"load {tables.name}")
         report.seconds = time.monotonic() - started
         return report
 

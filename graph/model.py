@@ -16,6 +16,7 @@ FINDING_LABEL = "Finding"
 ABOUT = "ABOUT"
 INVOLVES = "INVOLVES"
 CHECKPOINT_LABEL = "LoadCheckpoint"
+VERSION_LABEL = "DataVersion"  # graph/version.py: the token caching readers compare
 
 NODE_LABELS: tuple[str, ...] = tuple(t.name for t in NODE_TABLES)
 REL_TYPES: tuple[str, ...] = tuple(t.name for t in REL_TABLES)
@@ -107,6 +108,9 @@ def _constraint_statements() -> list[str]:
         )
     out.append(
         f"CREATE CONSTRAINT loadcheckpoint_key IF NOT EXISTS FOR (n:{ident(CHECKPOINT_LABEL)}) REQUIRE n.key IS UNIQUE"
+    )
+    out.append(
+        f"CREATE CONSTRAINT dataversion_id IF NOT EXISTS FOR (n:{ident(VERSION_LABEL)}) REQUIRE n.id IS UNIQUE"
     )
     return out
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
-from api.deps import AUTH_RESPONSES, ContextDep, PagingDep, ReaderDep, ReaderKey
+from api.deps import AUTH_RESPONSES, PagingDep, ReaderDep, ReaderKey
 from api.routes.subjects import (
     PNG_RESPONSES,
     PNGResponse,
@@ -29,7 +29,7 @@ Limit = Annotated[int, Query(ge=1, le=500, description="most paths expanded")]
 
 
 @router.get("", response_model=Page[AgencySummary], summary="Agencies by risk, with filters")
-def list_agencies(
+async def list_agencies(
     reader: ReaderDep,
     _: ReaderKey,
     paging: PagingDep,
@@ -47,7 +47,7 @@ def list_agencies(
     """Agencies with their combined risk score, riskiest first by default."""
     check_range(min_risk, max_risk)
     check_period(published_from, published_to, "published")
-    total, items = reader.list_subjects(
+    total, items = await reader.alist_subjects(
         "agency", skip=paging.skip, limit=paging.page_size, min_risk=min_risk, max_risk=max_risk, detector=detector,
         uf=uf, modality_id=modality_id, published_from=published_from, published_to=published_to, sort=sort,
         descending=order == "desc")
@@ -62,14 +62,14 @@ def agency_network_png(reader: ReaderDep, _: ReaderKey, agency_id: AgencyId, dep
 
 
 @router.get("/{agency_id:path}/network", response_model=Network, summary="The network around an agency (JSON)")
-def agency_network(reader: ReaderDep, _: ReaderKey, agency_id: AgencyId, depth: Depth = 2,
+async def agency_network(reader: ReaderDep, _: ReaderKey, agency_id: AgencyId, depth: Depth = 2,
                    limit: Limit = 200) -> dict[str, object]:
     """Nodes and edges for a graph viewer (findings excluded)."""
-    return network(reader, "agency", agency_id, depth, limit)
+    return await network(reader, "agency", agency_id, depth, limit)
 
 
 @router.get("/{agency_id:path}", response_model=SubjectDetail, summary="One agency: score, reasons, findings",
             responses={404: {"description": "unknown id"}})
-def get_agency(ctx: ContextDep, reader: ReaderDep, _: ReaderKey, agency_id: AgencyId,
+async def get_agency(request: Request, reader: ReaderDep, _: ReaderKey, agency_id: AgencyId,
                top: Annotated[int, Query(ge=1, le=20, description="top reasons shown")] = 5) -> dict[str, object]:
-    return detail(ctx, reader, "agency", agency_id, top)
+    return await detail(request.app.state.settings, reader, "agency", agency_id, top)

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1/findings", tags=["findings"], responses=AUTH_RESP
 
 
 @router.get("", response_model=Page[Finding], summary="Findings, with filters")
-def list_findings(
+async def list_findings(
     reader: ReaderDep,
     _: ReaderKey,
     paging: PagingDep,
@@ -33,7 +33,7 @@ def list_findings(
 ) -> dict[str, object]:
     check_range(min_score, max_score, "score")
     check_period(created_from, created_to, "created")
-    total, items = reader.list_findings(
+    total, items = await reader.alist_findings(
         skip=paging.skip, limit=paging.page_size, min_score=min_score, max_score=max_score, detector=detector,
         subject_kind=subject_kind, subject_id=subject_id, agency_id=agency_id, created_from=created_from,
         created_to=created_to, sort=sort, descending=order == "desc")
@@ -42,10 +42,10 @@ def list_findings(
 
 @router.get("/{finding_id}", response_model=Finding, summary="One finding with its evidence",
             responses={404: {"description": "unknown id"}})
-def get_finding(reader: ReaderDep, _: ReaderKey,
+async def get_finding(reader: ReaderDep, _: ReaderKey,
                 finding_id: Annotated[str, Path(pattern=FINDING_ID_PATTERN,
                                                 examples=["finding:3f1c2a9b8d7e6f5a4b3c"])]) -> dict[str, object]:
-    got = reader.finding(finding_id)
+    got = await reader.afinding(finding_id)
     if got is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no finding {finding_id}")
     return got

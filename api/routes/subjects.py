@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import HTTPException, Response, status
 from fastapi.exceptions import RequestValidationError
 
-from api.deps import AppContext, Paging
+from api.deps import Paging
 from api.reader import GraphReader
 from api.render import network_png
+from core.settings import Settings
 
 
 class PNGResponse(Response):
@@ -22,13 +23,13 @@ PNG_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def links(ctx: AppContext, kind: str, subject_id: str) -> dict[str, str]:
-    base = ctx.settings.api_public_url.rstrip("/")
+def links(settings: Settings, kind: str, subject_id: str) -> dict[str, str]:
+    base = settings.api_public_url.rstrip("/")
     return {
         "self": f"{base}/v1/{kind}s/{subject_id}",
         "network": f"{base}/v1/{kind}s/{subject_id}/network",
         "network_png": f"{base}/v1/{kind}s/{subject_id}/network.png",
-        "bloom": ctx.settings.bloom_url,
+        "bloom": settings.bloom_url,
         "bloom_phrase": f"Achados sobre {subject_id}",
     }
 
@@ -52,23 +53,29 @@ def check_period(start: Any, end: Any, name: str) -> None:
         raise invalid(("query", f"{name}_from"), f"{name}_from must not be after {name}_to", str(start))
 
 
-def detail(ctx: AppContext, reader: GraphReader, kind: str, subject_id: str, top: int) -> dict[str, Any]:
-    got = reader.subject_detail(kind, subject_id, top)
+async def detail(settings: Settings, reader: GraphReader, kind: str, subject_id: str, top: int) -> dict[str, Any]:
+    got = await reader.asubject_detail(kind, subject_id, top)
     if got is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {kind} {subject_id}")
-    got["links"] = links(ctx, kind, subject_id)
+    return {**got, "links": links(settings, kind, subject_id)}  # `got` may be the cache's shared value
+
+
+def _network_or_404(got: dict[str, Any] | None, kind: str, subject_id: str) -> dict[str, Any]:
+    if got is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {kind} {subject_id}")
     return got
 
 
-def network(reader: GraphReader, kind: str, subject_id: str, depth: int, limit: int) -> dict[str, Any]:
+async def network(reader: GraphReader, kind: str, subject_id: str, depth: int, limit: int) -> dict[str, Any]:
     if not subject_id.startswith(f"{kind}:"):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {kind} {subject_id}")
-    got = reader.network(subject_id, depth, limit)
-    if got is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {kind} {subject_id}")
-    return got
+    return _network_or_404(await reader.anetwork(subject_id, depth, limit), kind, subject_id)
 
 
 def network_picture(reader: GraphReader, kind: str, subject_id: str, depth: int, limit: int) -> PNGResponse:
-    net = network(reader, kind, subject_id, depth, limit)
-    return PNGResponse(network_png(net, title=subject_id))
+    """Sync (thread pool): drawing is CPU work."""
+    if not subject_id.startswith(f"{kind}:"):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {kind} {subject_id}")
+    net = _network_or_404(reader.network(subject_id, depth, limit), kind, subject_id)
+    png = reader.cached(("png", subject_id, depth, limit), lambda: network_png(net, title=subject_id))
+    return PNGResponse(png)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
-from api.deps import AUTH_RESPONSES, ContextDep, PagingDep, ReaderDep, ReaderKey
+from api.deps import AUTH_RESPONSES, PagingDep, ReaderDep, ReaderKey
 from api.routes.subjects import (
     PNG_RESPONSES,
     PNGResponse,
@@ -29,7 +29,7 @@ Limit = Annotated[int, Query(ge=1, le=500, description="most paths expanded")]
 
 
 @router.get("", response_model=Page[SupplierSummary], summary="Suppliers by risk, with filters")
-def list_suppliers(
+async def list_suppliers(
     reader: ReaderDep,
     _: ReaderKey,
     paging: PagingDep,
@@ -50,7 +50,7 @@ def list_suppliers(
     """Suppliers with their combined risk score, riskiest first by default."""
     check_range(min_risk, max_risk)
     check_period(published_from, published_to, "published")
-    total, items = reader.list_subjects(
+    total, items = await reader.alist_subjects(
         "supplier", skip=paging.skip, limit=paging.page_size, min_risk=min_risk, max_risk=max_risk, detector=detector,
         agency_id=agency_id, name_contains=name_contains, modality_id=modality_id, published_from=published_from,
         published_to=published_to, sort=sort, descending=order == "desc")
@@ -65,14 +65,14 @@ def supplier_network_png(reader: ReaderDep, _: ReaderKey, supplier_id: SupplierI
 
 
 @router.get("/{supplier_id:path}/network", response_model=Network, summary="The network around a supplier (JSON)")
-def supplier_network(reader: ReaderDep, _: ReaderKey, supplier_id: SupplierId, depth: Depth = 2,
+async def supplier_network(reader: ReaderDep, _: ReaderKey, supplier_id: SupplierId, depth: Depth = 2,
                    limit: Limit = 200) -> dict[str, object]:
     """Nodes and edges for a graph viewer (findings excluded)."""
-    return network(reader, "supplier", supplier_id, depth, limit)
+    return await network(reader, "supplier", supplier_id, depth, limit)
 
 
 @router.get("/{supplier_id:path}", response_model=SubjectDetail, summary="One supplier: score, reasons, findings",
             responses={404: {"description": "unknown id"}})
-def get_supplier(ctx: ContextDep, reader: ReaderDep, _: ReaderKey, supplier_id: SupplierId,
+async def get_supplier(request: Request, reader: ReaderDep, _: ReaderKey, supplier_id: SupplierId,
                top: Annotated[int, Query(ge=1, le=20, description="top reasons shown")] = 5) -> dict[str, object]:
-    return detail(ctx, reader, "supplier", supplier_id, top)
+    return await detail(request.app.state.settings, reader, "supplier", supplier_id, top)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
-from api.deps import AUTH_RESPONSES, ContextDep, PagingDep, ReaderDep, ReaderKey
+from api.deps import AUTH_RESPONSES, PagingDep, ReaderDep, ReaderKey
 from api.routes.subjects import (
     PNG_RESPONSES,
     PNGResponse,
@@ -29,7 +29,7 @@ Limit = Annotated[int, Query(ge=1, le=500, description="most paths expanded")]
 
 
 @router.get("", response_model=Page[TenderSummary], summary="Tenders by risk, with filters")
-def list_tenders(
+async def list_tenders(
     reader: ReaderDep,
     _: ReaderKey,
     paging: PagingDep,
@@ -48,7 +48,7 @@ def list_tenders(
     """Tenders with their combined risk score, riskiest first by default."""
     check_range(min_risk, max_risk)
     check_period(published_from, published_to, "published")
-    total, items = reader.list_subjects(
+    total, items = await reader.alist_subjects(
         "tender", skip=paging.skip, limit=paging.page_size, min_risk=min_risk, max_risk=max_risk, detector=detector,
         agency_id=agency_id, modality_id=modality_id, published_from=published_from, published_to=published_to,
         sort=sort, descending=order == "desc")
@@ -63,14 +63,14 @@ def tender_network_png(reader: ReaderDep, _: ReaderKey, tender_id: TenderId, dep
 
 
 @router.get("/{tender_id:path}/network", response_model=Network, summary="The network around a tender (JSON)")
-def tender_network(reader: ReaderDep, _: ReaderKey, tender_id: TenderId, depth: Depth = 2,
+async def tender_network(reader: ReaderDep, _: ReaderKey, tender_id: TenderId, depth: Depth = 2,
                    limit: Limit = 200) -> dict[str, object]:
     """Nodes and edges for a graph viewer (findings excluded)."""
-    return network(reader, "tender", tender_id, depth, limit)
+    return await network(reader, "tender", tender_id, depth, limit)
 
 
 @router.get("/{tender_id:path}", response_model=SubjectDetail, summary="One tender: score, reasons, findings",
             responses={404: {"description": "unknown id"}})
-def get_tender(ctx: ContextDep, reader: ReaderDep, _: ReaderKey, tender_id: TenderId,
+async def get_tender(request: Request, reader: ReaderDep, _: ReaderKey, tender_id: TenderId,
                top: Annotated[int, Query(ge=1, le=20, description="top reasons shown")] = 5) -> dict[str, object]:
-    return detail(ctx, reader, "tender", tender_id, top)
+    return await detail(request.app.state.settings, reader, "tender", tender_id, top)

@@ -384,3 +384,40 @@ def test_openapi_documents_examples_and_security(client: TestClient) -> None:
     assert "/v1/tenders/{tender_id}/network.png" in spec["paths"]
 
 
+
+
+def test_reads_are_cached_until_the_graph_data_version_changes(world: World, settings: Settings,
+                                                                admin: dict[str, str]) -> None:
+    import time
+
+    from graph.runner import Neo4jRunner
+    from graph.version import bump_data_version, data_version
+
+    tid = world.planted["shared_phone"]["tender"]
+    s = settings.model_copy(update={"api_rate_limit_per_minute": 100_000, "api_cache_check_s": 0.2})
+
+    def risk(c: TestClient) -> float:
+        r = c.get(f"/v1/tenders/{tid}", headers=admin)
+        assert r.status_code == 200, r.text
+        return float(r.json()["risk_score"])
+
+    def set_risk(value: float) -> None:
+        with driver_session(settings) as session:
+            session.run("MATCH (t:Tender {id: $id}) SET t.risk_score = $v", id=tid, v=value).consume()
+
+    with TestClient(create_app(s)) as c, Neo4jRunner(settings) as runner:
+        before = risk(c)
+        try:
+            set_risk(0.123)  # a write that does not mark the version: the cached answer stays
+            time.sleep(0.3)
+            assert risk(c) == before
+            token = data_version(runner)
+            bump_data_version(runner, "test")  # what load and write_findings do after writing
+            assert data_version(runner) not in (token, None)
+            time.sleep(0.3)
+            assert risk(c) == 0.123
+            stats = c.app.state.ctx.reader.cache.stats  # type: ignore[attr-defined]
+            assert stats.hits >= 1 and stats.invalidations >= 1
+        finally:
+            set_risk(before)
+            bump_data_version(runner, "test restore")

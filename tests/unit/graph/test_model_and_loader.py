@@ -69,3 +69,16 @@ def test_loader_skips_checkpointed_files(tmp_path: Path) -> None:
     assert sum(t.files_skipped for t in report.tables) == len(done)
     full = RecordingRunner(answers={CHECKPOINT_KEYS: done})
     assert Loader(full, full=True).load(tmp_path).rows("node") > 0
+
+
+def test_a_load_that_writes_marks_a_new_data_version_and_a_skipped_one_does_not(tmp_path: Path) -> None:
+    write_world(tmp_path)
+    first = RecordingRunner()
+    Loader(first).load(tmp_path)
+    bumps = [s for s in first.statements if "DataVersion" in s.text and "randomUUID()" in s.text]
+    assert len(bumps) == 1 and first.statements[-1] is bumps[0]  # after the last write
+    done = [{"key": s.params["file"]} for s in first.statements if "kind = 'file'" in s.text]
+    again = RecordingRunner(answers={CHECKPOINT_KEYS: done})
+    Loader(again).load(tmp_path)
+    assert not any("DataVersion" in s.text for s in again.statements)
+    assert any("FOR (n:`DataVersion`) REQUIRE n.id IS UNIQUE" in s for s in schema_statements())
