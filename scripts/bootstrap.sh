@@ -36,6 +36,10 @@ fi
 command -v javac >/dev/null 2>&1 || apt_install openjdk-17-jdk-headless
 command -v mvn >/dev/null 2>&1 || apt_install maven
 command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+# wrk: bench/api.py's load generator (optional: without it the bench uses its httpx client)
+if ! command -v wrk >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  (apt_install wrk) || log "wrk not installed; bench/api.py will use its httpx load generator"
+fi
 
 # --- Python packages ---------------------------------------------------------------------------
 stamp=.venv/.licitagraph-stamp
