@@ -4,8 +4,13 @@ García layout (`--format garcia`): one row per bid with `Tender`, `Competitors`
 or absent), `Bid_value`, `Winner`, `Collusive_competitor` (label, constant within a tender); any other
 column is ignored, the precomputed screens included. Evaluation is tender-level: repeated stratified
 5-fold cross-validation over tenders with 3 or more bids (a tender's bids never straddle folds), each
-model scoring every tender out-of-fold. The F1 threshold of a fold is chosen on out-of-fold scores
-computed inside that fold's training tenders (nested), never on the fold's own labels.
+model scoring every tender out-of-fold. The F1 threshold of a fold is chosen on scores of that fold's
+training tenders made without their labels, never on the fold's own labels: by default nested out-of-fold
+scores (a 4-fold cross-validation inside the training tenders, one more set of fits per outer fold); a
+model registered in `detectors.models.DETAILED` (the GNN, the ensemble) hands over such inner scores from
+its own fits instead (the GNN fold model's validation split), which saves the nested trainings. The harness
+checks that inner scores name training tenders only, and falls back to the nested estimate when they are
+missing or hold a single class.
 """
 
 from __future__ import annotations
@@ -14,14 +19,14 @@ import json
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from detectors.models import get_model
+from detectors.models import DETAILED, OofDetailed, OofResult, get_model
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +36,10 @@ MIN_BIDS = 3
 
 class EvaluationInputError(ValueError):
     """The labelled input is malformed; the message says where."""
+
+
+class ThresholdLeakError(RuntimeError):
+    """A model's inner scores (for the F1 threshold) name a tender of the fold being evaluated."""
 
 
 def normalize_garcia(raw: pd.DataFrame) -> pd.DataFrame:
@@ -135,6 +144,10 @@ class RepeatResult:
     scores: pd.Series
     thresholds: dict[int, float]
     metrics: dict[str, float]
+    # outer fold -> "inner" (the model's own inner scores) or "nested" (nested cross-validation)
+    threshold_source: dict[int, str] = field(default_factory=dict)
+    components: dict[str, pd.Series] = field(default_factory=dict)
+    inner_method: str = ""
 
 
 def _f1(pred: np.ndarray, y: np.ndarray) -> float:
@@ -154,6 +167,26 @@ def score_metrics(scores: np.ndarray, y: np.ndarray) -> dict[str, float]:
     }
 
 
+def inner_threshold(
+    inner: pd.Series | None, labels: pd.Series, train_tenders: pd.Index, test_tenders: pd.Index
+) -> float | None:
+    """F1-best cut on a model's inner scores of training tenders; None when they cannot be used
+    (missing, or a single class). Raises ThresholdLeakError if they name a test tender or an unknown one."""
+    if inner is None or not len(inner):
+        return None
+    idx = pd.Index(inner.index)
+    leaked = idx.intersection(test_tenders)
+    if len(leaked) or not idx.isin(train_tenders).all():
+        raise ThresholdLeakError(
+            f"inner scores for the threshold must name training tenders only; got {len(leaked)} test "
+            f"tender(s) (e.g. {list(leaked[:3])}) and {int((~idx.isin(train_tenders)).sum())} outside training"
+        )
+    y = labels.loc[idx].to_numpy()
+    if len(np.unique(y)) < 2:
+        return None
+    return best_f1_threshold(inner.to_numpy(dtype=float), y)
+
+
 def run_repeat(
     bids: pd.DataFrame,
     labels: pd.Series,
@@ -161,27 +194,40 @@ def run_repeat(
     seed: int,
     n_splits: int = 5,
     inner_splits: int = 4,
+    detailed: OofDetailed | None = None,
 ) -> RepeatResult:
     folds = make_folds(labels, n_splits, seed)
-    scores = oof(bids, folds, seed).reindex(folds.index).astype(float)
+    res = detailed(bids, folds, seed) if detailed is not None else OofResult(oof(bids, folds, seed))
+    scores = res.scores.reindex(folds.index).astype(float)
     if scores.isna().any():
         raise EvaluationInputError(f"model returned no score for {int(scores.isna().sum())} tender(s)")
     thresholds: dict[int, float] = {}
+    source: dict[int, str] = {}
     pred = np.zeros(len(folds), dtype=bool)
     for k in sorted(folds.unique()):
         train_tenders = folds.index[folds != k]
-        inner = make_folds(labels.loc[train_tenders], inner_splits, seed + 7919 * (k + 1))
-        inner_bids = bids[bids["tender"].isin(train_tenders)]
-        inner_scores = oof(inner_bids, inner, seed).reindex(inner.index).to_numpy(dtype=float)
-        thresholds[int(k)] = best_f1_threshold(inner_scores, labels.loc[inner.index].to_numpy())
+        t = inner_threshold(res.inner.get(int(k)), labels, train_tenders, folds.index[folds == k])
+        source[int(k)] = "inner"
+        if t is None:
+            inner = make_folds(labels.loc[train_tenders], inner_splits, seed + 7919 * (k + 1))
+            inner_bids = bids[bids["tender"].isin(train_tenders)]
+            inner_scores = oof(inner_bids, inner, seed).reindex(inner.index).to_numpy(dtype=float)
+            t = best_f1_threshold(inner_scores, labels.loc[inner.index].to_numpy())
+            source[int(k)] = "nested"
+        thresholds[int(k)] = t
         mask = (folds == k).to_numpy()
-        pred[mask] = scores.to_numpy()[mask] >= thresholds[int(k)]
+        pred[mask] = scores.to_numpy()[mask] >= t
     y = labels.loc[folds.index].to_numpy()
     m = score_metrics(scores.to_numpy(), y)
     m["f1"] = _f1(pred, y)
     m["precision"] = float((pred & (y == 1)).sum() / pred.sum()) if pred.sum() else 0.0
     m["recall"] = float((pred & (y == 1)).sum() / (y == 1).sum())
-    return RepeatResult(seed, folds, scores, thresholds, m)
+    components = {name: c.reindex(folds.index).astype(float) for name, c in res.components.items()}
+    for name, c in components.items():
+        for metric, v in score_metrics(c.to_numpy(), y).items():
+            if metric != "precision_at_10pct":
+                m[f"{name}_{metric}"] = v
+    return RepeatResult(seed, folds, scores, thresholds, m, source, components, res.inner_method)
 
 
 def evaluate_bids(
@@ -191,14 +237,18 @@ def evaluate_bids(
     n_splits: int = 5,
     base_seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    detailed_thresholds: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Run the repeated grouped cross-validation; return (scores table, metrics)."""
+    """Run the repeated grouped cross-validation; return (scores table, metrics).
+
+    `detailed_thresholds=False` forces the nested cross-validation for every model's thresholds."""
     oof = get_model(model)
+    detailed = DETAILED.get(model) if detailed_thresholds else None
     labels = eligible_labels(bids)
     eligible = bids[bids["tender"].isin(labels.index)].reset_index(drop=True)
     repeats: list[RepeatResult] = []
     for r in range(n_repeats):
-        repeats.append(run_repeat(eligible, labels, oof, base_seed + r, n_splits=n_splits))
+        repeats.append(run_repeat(eligible, labels, oof, base_seed + r, n_splits=n_splits, detailed=detailed))
         log.info("repeat %d/%d: %s", r + 1, n_repeats, repeats[-1].metrics)
         if progress:
             progress(r + 1)
@@ -210,6 +260,9 @@ def evaluate_bids(
             "fold": repeats[0].folds.loc[labels.index].to_numpy(),
         }
     )
+    for name in repeats[0].components:
+        comp = pd.concat([rr.components[name] for rr in repeats], axis=1).mean(axis=1)
+        table[f"score_{name}"] = comp.loc[labels.index].to_numpy()
     y = labels.to_numpy()
     pooled = score_metrics(table["score"].to_numpy(), y)
     per_repeat = pd.DataFrame([rr.metrics for rr in repeats])
@@ -236,10 +289,42 @@ def evaluate_bids(
             for col in per_repeat.columns
         },
         "averaged_scores": pooled,
-        "per_repeat": [{"seed": rr.seed, **rr.metrics, "thresholds": rr.thresholds} for rr in repeats],
-        "threshold_selection": "per outer fold, F1-maximising cut on nested out-of-fold scores of its training tenders",
+        "per_repeat": [
+            {
+                "seed": rr.seed,
+                **rr.metrics,
+                "thresholds": rr.thresholds,
+                "threshold_source": rr.threshold_source,
+            }
+            for rr in repeats
+        ],
+        "threshold_selection": _threshold_note(repeats),
     }
+    if repeats[0].components:
+        metrics["components"] = {
+            name: {
+                "roc_auc": float(per_repeat[f"{name}_roc_auc"].mean()),
+                "pr_auc": float(per_repeat[f"{name}_pr_auc"].mean()),
+                "averaged_scores": score_metrics(table[f"score_{name}"].to_numpy(), y),
+            }
+            for name in repeats[0].components
+        }
     return table, metrics
+
+
+NESTED_NOTE = "per outer fold, F1-maximising cut on nested out-of-fold scores of its training tenders"
+
+
+def _threshold_note(repeats: list[RepeatResult]) -> str:
+    sources = [s for rr in repeats for s in rr.threshold_source.values()]
+    n_inner = sources.count("inner")
+    if not n_inner:
+        return NESTED_NOTE
+    how = next((rr.inner_method for rr in repeats if rr.inner_method), "the model's inner scores")
+    note = f"per outer fold, F1-maximising cut on {how} ({n_inner} of {len(sources)} folds)"
+    if n_inner < len(sources):
+        note += "; the other folds: " + NESTED_NOTE.split(", ", 1)[1]
+    return note
 
 
 def write_report(

@@ -23,18 +23,33 @@ import torch
 
 from core.domain import Evidence, Finding, Measure, Subject, SubjectKind
 from gnn.data import FIRM, TENDER, BidGraph
-from gnn.train import MODEL_VERSION, Trained, _inputs, _with_labels
+from gnn.train import MODEL_VERSION, Trained, _inputs, _with_labels, torch_threads
 
 log = logging.getLogger(__name__)
 
 DETECTOR = "gnn"
 
 
+def default_known(trained: Trained, graph: BidGraph) -> dict[str, int]:
+    """The labels to feed as inputs when none are given: the model's training labels, but only on the
+    graph it was trained on. On another graph (another world, another data version) equal ids need not
+    name the same tenders, so no label is carried over (the scores then rest on the graph alone)."""
+    if trained.data_version and graph.data_version and trained.data_version != graph.data_version:
+        if trained.known_labels:
+            log.info(
+                "graph %s is not the training graph %s: scoring without known labels",
+                graph.data_version[:8],
+                trained.data_version[:8],
+            )
+        return {}
+    return dict(trained.known_labels)
+
+
 def score(
     trained: Trained, graph: BidGraph, known: dict[str, int] | None = None, n_splits: int = 5
 ) -> dict[str, pd.Series]:
     """Calibrated scores for every tender (own label hidden) and, with a firm head, every firm."""
-    known = dict(trained.known_labels if known is None else known)
+    known = default_known(trained, graph) if known is None else dict(known)
     known = {k: v for k, v in known.items() if k in graph.index[TENDER]}
     res = trained.predict(graph, known)
     if known and trained.config.label_trick:
@@ -55,7 +70,14 @@ def edge_saliency(
     trained: Trained, graph: BidGraph, tender_ids: list[str], known: dict[str, int] | None = None
 ) -> dict[str, list[dict[str, Any]]]:
     """Per tender, every edge with a non-zero saliency: [{relation, src, dst, saliency}], strongest first."""
-    known = dict(trained.known_labels if known is None else known)
+    known = default_known(trained, graph) if known is None else dict(known)
+    with torch_threads(graph, trained.config.threads):
+        return _edge_saliency(trained, graph, tender_ids, known)
+
+
+def _edge_saliency(
+    trained: Trained, graph: BidGraph, tender_ids: list[str], known: dict[str, int]
+) -> dict[str, list[dict[str, Any]]]:
     model = trained.model.cpu().eval()
     data = graph.data
     x, ei, ea = _inputs(data, torch.device("cpu"))

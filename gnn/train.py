@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +58,30 @@ class TrainConfig(BaseModel):
     batch_size: int = 1024
     num_neighbors: list[int] = [20, 10]
     firm_loss_weight: float = 0.5
+    # torch intra-op threads while training and scoring; None: 1 on graphs below SMALL_GRAPH_EDGES edges
+    # (tiny kernels: more threads only add synchronisation, 20x slower on a loaded 2-core machine),
+    # else torch's default
+    threads: int | None = None
+
+
+SMALL_GRAPH_EDGES = 200_000
+
+
+def n_edges(data: Any) -> int:
+    return sum(int(data[et].edge_index.size(1)) for et in data.edge_types)
+
+
+@contextmanager
+def torch_threads(graph: BidGraph, threads: int | None = None) -> Iterator[None]:
+    """Run the block with `threads` torch threads (None: 1 for small graphs, else unchanged)."""
+    n = threads if threads is not None else (1 if n_edges(graph.data) < SMALL_GRAPH_EDGES else None)
+    before = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -106,6 +132,11 @@ class Trained:
     data_version: str = ""
     known_labels: dict[str, int] = field(default_factory=dict)
     firm_head_trained: bool = False
+    # calibrated probabilities of the validation split (training tenders held out of the loss; their
+    # labels were inputs only for early stopping and Platt scaling); None when there was no split.
+    # Not saved in checkpoints: the evaluation harness uses it to pick F1 thresholds without a nested
+    # cross-validation.
+    validation: pd.Series | None = None
 
     def _logits(
         self,
@@ -133,7 +164,8 @@ class Trained:
         labels must not be in it.
         """
         known = self.known_labels if known is None else known
-        out = self._logits(graph, known)
+        with torch_threads(graph, self.config.threads):
+            out = self._logits(graph, known)
         a, b = self.platt
         res = {TENDER: pd.Series(torch.sigmoid(a * out[TENDER] + b).cpu().numpy(), index=graph.ids[TENDER])}
         if self.firm_head_trained and FIRM in out:
@@ -225,6 +257,11 @@ def fit(
 ) -> Trained:
     """Train on `labels` (tender id -> 0/1, training tenders only) and return the calibrated model."""
     cfg = config or TrainConfig()
+    with torch_threads(graph, cfg.threads):
+        return _fit(graph, labels, cfg, firm_labels)
+
+
+def _fit(graph: BidGraph, labels: pd.Series, cfg: TrainConfig, firm_labels: pd.Series | None) -> Trained:
     gen = seed_everything(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     device = resolve_device(cfg.device)
@@ -254,8 +291,7 @@ def fit(
             f_mask[fi] = True
 
     model = CollusionGNN(data.metadata(), _edge_dims(data), cfg.hidden, cfg.layers, cfg.dropout).to(device)
-    n_edges = sum(int(data[et].edge_index.size(1)) for et in data.edge_types)
-    sampler = NeighborSampler(data, cfg.num_neighbors) if n_edges > cfg.full_batch_max_edges else None
+    sampler = NeighborSampler(data, cfg.num_neighbors) if n_edges(data) > cfg.full_batch_max_edges else None
     known0 = torch.zeros(n_t, dtype=torch.bool)
     with torch.no_grad():  # materialize the lazy sizes before the optimizer sees the parameters
         _forward(model, graph, known0, y_all, cfg, torch.as_tensor(fit_idx[:2]), device, gen, sampler)
@@ -304,13 +340,22 @@ def fit(
         vo = _forward(model, graph, known_fit, y_all, cfg, val_t, device, gen, sampler)[TENDER]
     platt = _platt(vo, y_all[val_t])
     vy = y_all[val_t].numpy()
+    has_val = val_idx is not fit_idx
+    validation = (
+        pd.Series(
+            torch.sigmoid(platt[0] * vo.cpu() + platt[1]).numpy(),
+            index=[graph.ids[TENDER][int(i)] for i in val_idx],
+        )
+        if has_val
+        else None
+    )
     metrics = {
         "best_epoch": best[1],
         "epochs_run": len(history),
         "val_loss": best[0],
         "val_auc": _auc(vy, vo.cpu().numpy()),
         "n_train": len(fit_idx),
-        "n_val": len(val_idx) if val_idx is not fit_idx else 0,
+        "n_val": len(val_idx) if has_val else 0,
         "pos_weight": float(pos_weight),
         "full_batch": sampler is None,
         "device": str(device),
@@ -328,6 +373,7 @@ def fit(
         data_version=graph.data_version,
         known_labels=known_labels,
         firm_head_trained=f_mask is not None and bool(f_mask.any()),
+        validation=validation,
     )
 
 

@@ -60,10 +60,16 @@ def test_test_fold_labels_never_reach_training(market: pd.DataFrame, monkeypatch
         label=np.where(market["tender"].isin(fold0), 1 - market["label"], market["label"])
     )
     cfg = FAST.model_copy(update={"epochs": 15, "min_epochs": 5})
-    a = ev.oof_scores(market, folds, seed=1, config=cfg)
-    b = ev.oof_scores(flipped, folds, seed=1, config=cfg)
+    ra = ev.oof_result(market, folds, seed=1, config=cfg)
+    rb = ev.oof_result(flipped, folds, seed=1, config=cfg)
+    a, b = ra.scores, rb.scores
     # fold 0 is scored by a model that never saw fold 0's labels: flipping them changes nothing
     pd.testing.assert_series_equal(a[fold0], b[fold0])
+    # nor does it change the validation scores the harness picks fold 0's F1 threshold on, which
+    # name training tenders of fold 0 only
+    assert set(ra.validation) == {0, 1, 2}
+    assert set(ra.validation[0].index) <= set(folds.index[folds != 0])
+    pd.testing.assert_series_equal(ra.validation[0], rb.validation[0])
     # ...while the other folds, trained on fold 0's labels, do change (the labels are really used)
     rest = folds.index[folds != 0]
     assert not np.allclose(a[rest].to_numpy(), b[rest].to_numpy())
@@ -100,6 +106,12 @@ def test_checkpoint_round_trip_and_findings(market: pd.DataFrame, tmp_path: Path
     t0 = next(iter(known))
     lying = known | {t0: 1 - known[t0]}
     assert score(loaded, graph, lying)[TENDER][t0] == s[t0]  # its own (flipped) label was not an input
+    # another world with the same tender ids: the training labels are not carried over to it
+    other = from_bids(toy_bids(n_tenders=90, n_firms=50, cartel_size=5, same_prices=True, seed=8))
+    assert other.data_version != graph.data_version and set(known) & set(other.ids[TENDER])
+    blind = score(loaded, other, {})[TENDER]
+    pd.testing.assert_series_equal(score(loaded, other)[TENDER], blind)
+    assert not np.allclose(score(loaded, other, known)[TENDER].to_numpy(), blind.to_numpy())
     items = findings(loaded, graph, min_score=0.5, max_findings=5)
     tenders = [f for f in items if f.subject.kind == SubjectKind.TENDER]
     assert tenders and all(isinstance(f, Finding) and f.detector == "gnn" for f in items)
