@@ -5,7 +5,10 @@
 
 Paths (each starts from an empty database of a separate bench instance, var/bench, bolt 27687, so the
 demo and test instances are untouched):
-- driver: graph.loader (Python driver, batched UNWIND/MERGE), schema first; the default path.
+- default: what `licitagraph load` picks by itself (--method auto, graph/first_load.py): neo4j-admin import
+          for a first load of >= 1M rows into the empty, locally managed database, else the driver.
+- driver: graph.loader (Python driver, batched UNWIND; CREATE for a table whose label or type is still
+          empty, MERGE otherwise), constraints first, other indexes after.
 - spark:  the Neo4j Spark connector (org.neo4j:neo4j-connector-apache-spark_2.12:5.0.0_for_spark_3)
           through etl.spark.get_spark, MERGE on keys; session start-up not counted.
 - admin:  Parquet -> CSV (graph.admin_import), `neo4j-admin database import full` into the stopped
@@ -188,6 +191,24 @@ def run_driver(settings: Settings, tables: Path, size: str, batch_size: int) -> 
                   f"batch {batch_size}")
 
 
+def run_default(settings: Settings, tables: Path, size: str, batch_size: int) -> Result:
+    """What `licitagraph load` does on its own (`--method auto`, graph/first_load.py): neo4j-admin import for
+    a large first load into the empty bench database, else the driver."""
+    from graph.first_load import admin_load, choose
+
+    t0 = time.monotonic()
+    decision = choose(settings, tables, "auto")
+    if decision.method == "driver":
+        res = run_driver(settings, tables, size, batch_size)
+        res.path, res.note = "default: licitagraph load (driver)", "; ".join(decision.reasons)
+        return res
+    nodes, rels = _rows_by_kind(tables)
+    admin_load(settings, tables)
+    return Result(size, "default: licitagraph load (admin import)", nodes, rels, time.monotonic() - t0, None, None,
+                  _reconciled(settings, tables), "auto: empty managed database, "
+                  f">= {settings.neo4j_admin_import_min_rows:,} rows; import, restart, schema, file checkpoints")
+
+
 def run_incremental(settings: Settings, tables: Path, size: str, base_tenders: int) -> Result:
     from graph.loader import Loader
     from graph.reconcile import reconcile
@@ -363,7 +384,7 @@ def save(block: str, path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10k", help="comma-separated bid counts: 10k,100k,1M")
-    ap.add_argument("--paths", default="driver,spark,admin,incremental")
+    ap.add_argument("--paths", default="admin,default,driver,spark,incremental")
     ap.add_argument("--batch-size", type=int, default=5000)
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
     ap.add_argument("--keep-server", action="store_true", help="leave the bench Neo4j running")
@@ -388,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
             write_world(tables, filler_tenders=filler, rows_per_file=50_000)
             log.info("world %s: %s in %.1fs", size, _rows_by_kind(tables), time.monotonic() - t0)
             try:
-                for path in ("admin", "driver", "spark"):
+                for path in ("admin", "default", "driver", "spark"):
                     if path not in paths:
                         continue
                     bs.empty()  # every path starts from an empty database
@@ -399,6 +420,8 @@ def main(argv: list[str] | None = None) -> int:
                             res = run_admin(bs, tables, size)
                         elif path == "driver":
                             res = run_driver(settings, tables, size, args.batch_size)
+                        elif path == "default":
+                            res = run_default(settings, tables, size, args.batch_size)
                         else:
                             res = run_spark(settings, tables, size)
                     except Exception as exc:  # a failing path is a result, not the end of the run

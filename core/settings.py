@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     neo4j_heap: str = "1g"
     neo4j_pagecache: str = "512m"
     neo4j_start_timeout_s: float = 180.0
+    # `licitagraph load --method auto`: a first load of at least this many rows into an empty database of
+    # the locally managed server goes through neo4j-admin import (graph/first_load.py)
+    neo4j_admin_import_min_rows: int = Field(default=1_000_000, ge=0)
 
     # Redis
     redis_host: str = "127.0.0.1"

@@ -34,6 +34,10 @@ def load(
     findings: Annotated[
         bool, typer.Option("--findings/--no-findings", help="also load <tables>/findings and <tables>/risk")
     ] = True,
+    method: Annotated[str, typer.Option(
+        "--method", help="auto: neo4j-admin import for a large first load into an empty, locally managed "
+        "database, else the driver; driver: batched UNWIND/MERGE transactions; admin: neo4j-admin import "
+        "(empty, local database only)")] = "auto",
 ) -> None:
     """Load graph tables into Neo4j, idempotently, and reconcile counts."""
     from rich.console import Console
@@ -55,6 +59,24 @@ def load(
         typer.secho(f"{tables} holds no graph tables (nodes/<Label>/*.parquet, rels/<TYPE>/*.parquet)", err=True,
                     fg="red")
         raise typer.Exit(2)
+    from core.settings import get_settings
+    from graph.first_load import METHODS, admin_load, choose
+
+    if method not in METHODS:
+        typer.secho(f"--method must be one of {', '.join(METHODS)}", err=True, fg="red")
+        raise typer.Exit(2)
+    try:
+        decision = choose(get_settings(), tables, method)
+    except (Neo4jUnavailable, Neo4jAuthFailed) as exc:
+        typer.secho(str(exc), err=True, fg="red")
+        raise typer.Exit(1) from exc
+    except RuntimeError as exc:
+        typer.secho(str(exc), err=True, fg="red")
+        raise typer.Exit(2) from exc
+    console.print(f"load path: {decision.method} ({'; '.join(decision.reasons)})")
+    admin_report = None
+    if decision.method == "admin":
+        admin_report = admin_load(get_settings(), tables)
     try:
         with Neo4jRunner() as runner:
             # unique ids first (MERGE needs them); the other indexes after the data, populated in bulk
@@ -62,8 +84,8 @@ def load(
             with Progress(TextColumn("{task.description:12}"), BarColumn(), MofNCompleteColumn(),
                           TimeElapsedColumn(), console=console, transient=True) as progress:
                 tasks = {name: progress.add_task(name, total=n) for name, n in totals.items()}
-                report = Loader(runner, batch_size=batch_size, full=full,
-                                progress=lambda t, n: progress.advance(tasks[t], n)).load(tables)
+                report = admin_report or Loader(runner, batch_size=batch_size, full=full,
+                                                progress=lambda t, n: progress.advance(tasks[t], n)).load(tables)
             init_schema(runner, "indexes")
             n_nodes, n_rels = report.rows("node"), report.rows("rel")
             secs = max(report.seconds, 1e-9)

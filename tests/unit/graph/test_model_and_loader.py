@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -82,3 +84,61 @@ def test_a_load_that_writes_marks_a_new_data_version_and_a_skipped_one_does_not(
     Loader(again).load(tmp_path)
     assert not any("DataVersion" in s.text for s in again.statements)
     assert any("FOR (n:`DataVersion`) REQUIRE n.id IS UNIQUE" in s for s in schema_statements())
+
+
+def test_prefetch_keeps_order_and_hands_errors_to_the_consumer() -> None:
+    from graph.loader import prefetch
+
+    assert list(prefetch(iter(range(50)), depth=2)) == list(range(50))
+
+    def broken() -> Iterator[int]:
+        yield 1
+        raise OSError("disk gone")
+
+    got: list[int] = []
+    with pytest.raises(OSError, match="disk gone"):
+        for x in prefetch(broken()):
+            got.append(x)
+    assert got == [1]
+
+
+def _empty_counts() -> dict[str, list[dict[str, Any]]]:
+    from graph.loader import count_statement
+
+    return {count_statement(t): [{"c": 0}] for t in (*NODE_TABLES, *REL_TABLES)}
+
+
+def test_first_load_of_empty_labels_creates_and_anything_else_merges(tmp_path: Path) -> None:
+    write_world(tmp_path)
+    fresh = RecordingRunner(answers=_empty_counts())
+    report = Loader(fresh).load(tmp_path)
+    assert {t.created_with for t in report.tables} == {"CREATE"}
+    texts = [s.text for s in fresh.statements]
+    assert any(" CREATE (n:`Tender`) SET n = row" in t for t in texts)
+    assert any("CREATE (a)-[r:`BID`]->(b)" in t for t in texts)
+    assert not any("MERGE (n:`Tender`" in t or "MERGE (a)-[r:" in t for t in texts)
+    # a label already holding entities (count store says so), or a table with checkpointed batches: MERGE
+    answers = _empty_counts()
+    answers[next(k for k in answers if "`Tender`" in k)] = [{"c": 3}]
+    partly = RecordingRunner(answers={**answers, CHECKPOINT_KEYS: [{"key": "BID|part-0.parquet|1|1#5000#0"}]})
+    by_table = {t.table: t.created_with for t in Loader(partly).load(tmp_path).tables}
+    assert by_table["Tender"] == "MERGE" and by_table["BID"] == "MERGE" and by_table["Item"] == "CREATE"
+    # without the counts (unknown) nothing is created blindly
+    assert {t.created_with for t in Loader(RecordingRunner()).load(tmp_path).tables} == {"MERGE"}
+
+
+def test_keys_unique_sees_duplicates_across_files(tmp_path: Path) -> None:
+    from graph.loader import keys_unique
+    from graph.tables_io import table_files
+    from tests.fixtures.graph_world import write_table
+
+    write_world(tmp_path)
+    spec = table("Supplier")
+    assert keys_unique(table_files(tmp_path, spec))
+    import pyarrow.parquet as pq
+
+    first = pq.read_table(table_files(tmp_path, spec)[0].path).to_pylist()[0]
+    write_table(tmp_path, spec, [first], prefix="dup")
+    assert not keys_unique(table_files(tmp_path, spec))
+    bid = table("BID")
+    assert keys_unique(table_files(tmp_path, bid))
