@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
 GROUPS: dict[str, str] = {
     "services": "services.cli:app",
     "graph": "graph.cli:graph_app",
+    "keys": "api.cli:keys_app",
 }
 
 

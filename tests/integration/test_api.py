@@ -421,3 +421,33 @@ def test_reads_are_cached_until_the_graph_data_version_changes(world: World, set
         finally:
             set_risk(before)
             bump_data_version(runner, "test restore")
+
+
+def test_keys_cli_creates_a_working_key_lists_and_revokes_it(client: TestClient, settings: Settings) -> None:
+    import json as _json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "core.cli", "keys", *args], cwd=repo, env={**os.environ},
+                              capture_output=True, text=True, timeout=120)
+
+    made = cli("create", "--name", "painel de teste", "--role", "investigator", "--json")
+    assert made.returncode == 0, made.stderr
+    rec = _json.loads(made.stdout)
+    assert rec["role"] == "investigator" and rec["key"].startswith(rec["id"] + "_") and "hash" not in rec
+    hdr = {"X-API-Key": rec["key"]}
+    assert client.get("/v1/subscriptions", headers=hdr).status_code == 200  # investigator route
+    assert client.get("/v1/keys", headers=hdr).status_code == 403
+    listed = cli("list")
+    assert listed.returncode == 0 and rec["id"] in listed.stdout and rec["key"] not in listed.stdout
+    assert cli("create", "--name", "x", "--role", "root").returncode == 2
+    assert cli("revoke", rec["id"]).returncode == 0
+    assert cli("revoke", "lg_nothere").returncode == 1
+    # a running API forgets it within its 10 s key cache; a process starting now refuses it at once
+    with TestClient(create_app(settings)) as fresh:
+        assert fresh.get("/v1/tenders", headers=hdr).status_code == 401
