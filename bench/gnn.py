@@ -1,12 +1,14 @@
 """GNN training time per epoch and inference throughput, by graph size, on CPU (and GPU when present).
 
-Worlds: the graph tables of synthetic worlds when given (`--tables DIR ...`, from `etl.synth` + the ETL),
-else `gnn.toy.toy_bids` markets of 10k / 100k / 1M bids (García format, same builder path after the
-tables are read). For each world and device it times: building the graph, one full-batch training epoch
+Worlds: the graph tables of synthetic worlds when given (`--tables DIR ...`: `licitagraph synth` then
+`licitagraph etl`; the graph then has agencies, partners and contacts besides tenders and firms), and
+`gnn.toy.toy_bids` markets of `--sizes` bids (García format: tenders and firms only; `--sizes` with no
+value skips them). For each world and device it times: building the graph, one full-batch training epoch
 (forward + backward + step, label trick on), one sampled mini-batch epoch over every tender
 (`NeighborSampler`, batch 1024, fan-out [20, 10]) and full-batch inference (tenders scored per second).
 Prints a markdown table and writes it into docs/benchmarks.md between `<!-- gnn:start -->` and
-`<!-- gnn:end -->` unless `--no-write`.
+`<!-- gnn:end -->` unless `--no-write`; rows of the section's previous table whose world was not measured
+again are kept, marked "(earlier run)".
 
 Usage: .venv/bin/python bench/gnn.py [--sizes 10000 100000 1000000] [--tables DIR ...] [--threads 2]
 """
@@ -80,6 +82,43 @@ def measure(graph, labels: pd.Series, dev: torch.device, sampled_epoch: bool) ->
     return out
 
 
+def _world_name(tables: Path) -> str:
+    """`synth <bids> bids (seed s, n tenders)` from the ETL manifest / ground truth when present."""
+    import json
+
+    name = tables.name
+    for gt in (
+        tables / "ground_truth.json",
+        tables.parent / "ground_truth.json",
+        tables.parent / "sources" / "ground_truth.json",
+    ):
+        if gt.exists():
+            meta = json.loads(gt.read_text())
+            sizes = meta.get("sizes", {})
+            return f"synth {sizes.get('bids', 0):,} bids (seed {meta.get('seed')}, ETL tables)"
+    return name
+
+
+def _earlier_rows(text: str, columns: list[str], measured: set[tuple[str, str]]) -> pd.DataFrame:
+    """Rows of the section's current table for worlds not measured now, marked as earlier runs."""
+    if START not in text or END not in text:
+        return pd.DataFrame(columns=columns)
+    section = text[text.index(START) : text.index(END)]
+    lines = [ln for ln in section.splitlines() if ln.startswith("| ") and "---" not in ln]
+    if not lines:
+        return pd.DataFrame(columns=columns)
+    head = [c.strip() for c in lines[0].strip("|").split("|")]
+    rows = []
+    for ln in lines[1:]:
+        cells = dict(zip(head, (c.strip() for c in ln.strip("|").split("|")), strict=False))
+        world = cells.get("world", "").replace(" (earlier run)", "")
+        if (world, cells.get("device", "")) in measured:
+            continue
+        cells["world"] = world + " (earlier run)"
+        rows.append({c: cells.get(c, "") for c in columns})
+    return pd.DataFrame(rows, columns=columns)
+
+
 def main() -> None:
     import sys
 
@@ -103,7 +142,7 @@ def main() -> None:
     for tables in args.tables:
         t0 = time.perf_counter()
         g = from_tables(tables)
-        worlds.append((str(tables), g, time.perf_counter() - t0))
+        worlds.append((_world_name(tables), g, time.perf_counter() - t0))
     for n in args.sizes:
         bids = toy_bids(n_tenders=max(n // 5, 10), n_firms=max(n // 40, 60), cartel_size=5, seed=0)
         t0 = time.perf_counter()
@@ -114,12 +153,15 @@ def main() -> None:
         lab = pd.Series(0, index=g.ids[TENDER])
         lab.iloc[::4] = 1
         bids_n = int(g.data["firm", "bids", "tender"].edge_index.size(1))
+        edges_n = sum(int(g.data[et].edge_index.size(1)) for et in g.data.edge_types)
         for dev in devices:
             m = measure(g, lab, dev, not args.no_sampled)
             rows.append(
                 {
                     "world": name,
                     "bid edges": f"{bids_n:,}",
+                    "all edges": f"{edges_n:,}",
+                    "nodes": f"{sum(int(g.data[nt].num_nodes) for nt in g.data.node_types):,}",
                     "tenders": f"{g.data[TENDER].num_nodes:,}",
                     "device": dev.type,
                     "build s": f"{build_s:.1f}",
@@ -129,20 +171,34 @@ def main() -> None:
                 }
             )
             print(rows[-1], flush=True)
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
     df = pd.DataFrame(rows)
+    earlier = _earlier_rows(text, list(df.columns), {(r["world"], r["device"]) for r in rows})
+    if len(earlier):
+        df = pd.concat([df, earlier], ignore_index=True)
     table = "\n".join(
         ["| " + " | ".join(df.columns) + " |", "|" + " --- |" * len(df.columns)]
         + ["| " + " | ".join(str(v) for v in r) + " |" for r in df.itertuples(index=False)]
     )
     gpu = "no GPU on this machine" if len(devices) == 1 else torch.cuda.get_device_name(0)
+    import os
+    from datetime import UTC, datetime
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     section = (
-        f"{START}\n{platform.processor() or platform.machine()}, "
-        f"{args.threads} torch threads, {gpu}; hidden 64, 2 layers. Machine shared and loaded while measuring.\n\n"
+        f"{START}\n`.venv/bin/python bench/gnn.py {' '.join(sys.argv[1:])}`, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()} "
+        f"({os.cpu_count()} CPUs, shared; load average {load:.1f} at the end), {args.threads} torch threads, "
+        f"{gpu}; hidden 64, 2 layers, default `TrainConfig`. `build s`: reading the tables (or the bids) and "
+        "building the graph; `epoch full s`: one full-batch training step (forward, backward, AdamW, label "
+        "trick on, loss on half of the tenders), best of 2 after a warm-up; `epoch sampled s`: the same over "
+        "sampled mini-batches (1,024 target tenders, fan-out [20, 10]); inference: one full-batch forward, "
+        "no gradient, all tenders. `nodes` and `all edges` count every node and edge type (reverse edges "
+        "included).\n\n"
         f"{table}\n{END}"
     )
     print(section)
     if not args.no_write:
-        text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
         if START in text and END in text:
             text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
         else:
