@@ -183,8 +183,19 @@ def run(sizes: list[int], root: Path, seed: int, master: str, driver_memory: str
         }
         secs: dict[str, float] = {}
         for k, v in result.stage_seconds.items():
+            if k.startswith("write:"):  # per-table detail, already inside `write`
+                continue
             group = "read" if k.startswith("read:") else k
             secs[group] = secs.get(group, 0.0) + v
+        slowest = sorted(
+            (
+                (k.removeprefix("write:"), v)
+                for k, v in result.stage_seconds.items()
+                if k.startswith("write:")
+            ),
+            key=lambda kv: -kv[1],
+        )[:6]
+        print(f"{label(size)}: slowest writes " + ", ".join(f"{k} {v:.1f}s" for k, v in slowest), flush=True)
         for stage, group in stage_map.items():
             if group not in secs:
                 continue

@@ -16,7 +16,7 @@ relationship type; `core/tables.py` is the contract, this page is generated from
     TABLES/rels/<TYPE>/part-*.parquet
     TABLES/rejects/part-*.parquet      every input record not loaded, with its reason
     TABLES/lookups/<name>/             registry lookups kept for later batches (empresas, simples, municipios, ...)
-    TABLES/manifest.json               per source file: sha256, records read, accepted, rejected; rows per table
+    TABLES/manifest.json               per source file: sha256, batch, records read, accepted, rejected; rows per table
 
 How the ETL fills them:
 
@@ -39,6 +39,17 @@ How the ETL fills them:
 - Several sources may describe one node: per column, the value of the latest source wins, where "latest" is
   source priority (registry over sanctions over PNCP over bid exports), then file name, then position, and a
   later batch beats the tables already written. A source that lacks a property never erases it.
+- Incremental by source file. Each run is a batch (1, 2, ...); the manifest keeps every loaded file's SHA-256
+  and batch. A rerun skips unchanged files, so the same input gives identical tables; new files (a new
+  month, say) merge into the tables by id without duplicating. A loaded file whose content changed (same
+  path, new SHA-256) has its old rows replaced: its contributions cannot be picked out of merged rows, so
+  the run rebuilds every table from all the source files, each with its batch (the changed file takes the
+  new one), which equals loading them in that order: no stale rows, nothing counted twice. That needs every
+  loaded file to be still in the sources folder (the run stops and names the missing ones). Removing a file
+  does not remove its rows.
+- The tables are not partitioned: each is a few files per run (Spark writes one per shuffle partition, sized
+  to the data), read whole by the loader, the detectors and the GNN. `Tender.batch` carries the publication
+  month for readers that want to filter by it.
 - Full CPFs never reach a table: they are masked as `***` + digits 4-9 + `**` at parse time (bid exports,
   sanctions) and MEI company names lose the owner's CPF the same way.
 

@@ -2,14 +2,17 @@
 
 `_ord` orders the candidates: for each column the value of the highest-`_ord` row that has one is kept
 (a source that does not know a property never erases it), and the lineage columns come from the
-highest-`_ord` row overall. Rows already in the tables get `_ord = ""`, so a new batch overrides them.
+highest-`_ord` row overall. Rows already in the tables get `_ord = ""`, so a new batch overrides them;
+when one run holds rows of several batches (a rebuild after a loaded file changed), the batch number leads
+`_ord`, with the same effect: a later batch wins whatever its source priority.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import reduce
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from core.tables import TableSpec
@@ -22,16 +25,28 @@ def keys_of(spec: TableSpec) -> list[str]:
     return ["id"] if spec.kind == "node" else ["src", "dst", "src_label", "dst_label"]
 
 
-def align(df: DataFrame, spec: TableSpec) -> DataFrame:
-    """The spec's columns (typed, in order) plus `_ord`."""
+def batch_number(file: Column, batch_of: Mapping[str, int]) -> Column:
+    """The batch (the run that loaded the file, 1, 2, ...) of each row's source file; 0 when unknown."""
+    mapping = F.create_map(*[F.lit(x) for k, v in sorted(batch_of.items()) for x in (k, v)])
+    return F.coalesce(mapping[file], F.lit(0))
+
+
+def align(df: DataFrame, spec: TableSpec, batch_of: Mapping[str, int] | None = None) -> DataFrame:
+    """The spec's columns (typed, in order) plus `_ord`; with `batch_of`, `_ord` is led by the batch of the
+    row's `source_file` (zero-padded), so a later batch wins whatever the source priority."""
     if "_ord" not in df.columns:
         df = df.withColumn("_ord", F.lit(""))
-    return df.select(*[conform_column(df, c) for c in spec.columns], F.col("_ord").cast("string"))
+    ord_ = F.col("_ord").cast("string")
+    if batch_of is not None:
+        lead = F.lpad(batch_number(F.col("source_file"), batch_of).cast("string"), 6, "0")
+        ord_ = F.concat(lead, F.lit("/"), ord_)
+    return df.select(*[conform_column(df, c) for c in spec.columns], ord_.alias("_ord"))
 
 
-def combine(frames: list[DataFrame], spec: TableSpec) -> DataFrame:
-    """One row per key; spec columns in order plus `_ord` (the winning row's)."""
-    aligned = [align(f, spec) for f in frames]
+def combine(frames: list[DataFrame], spec: TableSpec, batch_of: Mapping[str, int] | None = None) -> DataFrame:
+    """One row per key; spec columns in order plus `_ord` (the winning row's). `batch_of` (file -> batch)
+    when the frames hold rows of several batches (a rebuild), see `align`."""
+    aligned = [align(f, spec, batch_of) for f in frames]
     u = reduce(lambda a, b: a.unionByName(b), aligned)
     keys = keys_of(spec)
     u = u.where(F.col(keys[0]).isNotNull())

@@ -1,9 +1,17 @@
 """The ETL run: discover source files, read and validate them, build and merge the graph tables, write the
 Parquet tables, the rejects and the manifest (`<out>/manifest.json`).
 
-Incremental by source file: the manifest records each processed file with its SHA-256; a rerun skips the
-files it already holds unchanged, and new files merge into the existing tables by id (last source wins for
-node properties, `etl.merge`). Re-running on the same input therefore writes nothing new.
+Incremental by source file: the manifest records each loaded file with its SHA-256 and its batch (the run
+that loaded it). A rerun skips the files it already holds unchanged, so re-running on the same input
+writes nothing new; new files merge into the existing tables by id (a later batch wins node properties,
+`etl.merge`). When a loaded file has changed (same path, new content), its old rows cannot be told apart
+from the others in the merged tables, so the run rebuilds every table from all the source files (the
+unchanged ones keep their batch, the changed one takes the new batch): the changed file's old rows are
+gone and nothing is counted twice. That needs every loaded file still in the sources folder; if one is
+missing the run stops and names it.
+
+One run is a handful of Spark jobs: every group of files is parsed once and cached, one job counts all
+of them, then each table is merged and written once.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import json
 import logging
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -19,12 +28,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from core.tables import ALL_TABLES, REJECTS, TableSpec
+from core.tables import ALL_TABLES, REJECTS, TABLES_BY_NAME, TableSpec
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 # order of processing; cnpj code tables first so the registry joins see them
 KINDS: tuple[str, ...] = (
@@ -71,6 +80,7 @@ class FileStat:
     accepted: int = 0
     rejected: int = 0
     status: str = "processed"
+    batch: int = 0  # the run that loaded this version of the file (1, 2, ...); later batches win merges
 
 
 @dataclass
@@ -81,6 +91,7 @@ class RunResult:
     rejects: int = 0
     unplaced: list[str] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    rebuilt: bool = False  # a loaded file had changed: every table was rebuilt from all source files
 
 
 Progress = Callable[[str, int, int], None]
@@ -137,6 +148,9 @@ def load_manifest(out: Path) -> dict[str, Any]:
     return data
 
 
+_TIMING_LOCK = threading.Lock()
+
+
 @contextmanager
 def _timed(result: RunResult, stage: str) -> Iterator[None]:
     import time
@@ -145,7 +159,8 @@ def _timed(result: RunResult, stage: str) -> Iterator[None]:
     try:
         yield
     finally:
-        result.stage_seconds[stage] = result.stage_seconds.get(stage, 0.0) + time.perf_counter() - t0
+        with _TIMING_LOCK:
+            result.stage_seconds[stage] = result.stage_seconds.get(stage, 0.0) + time.perf_counter() - t0
 
 
 def run(sources: Path, out: Path, *, progress: Progress | None = None, spark: Any = None) -> RunResult:
@@ -163,88 +178,181 @@ def run(sources: Path, out: Path, *, progress: Progress | None = None, spark: An
         shutil.rmtree(out / ".staging", ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class _Found:
+    kind: str
+    rel: str
+    path: Path
+    sha256: str
+    prev: dict[str, Any] | None
+
+    @property
+    def unchanged(self) -> bool:
+        return self.prev is not None and self.prev.get("sha256") == self.sha256
+
+    @property
+    def changed(self) -> bool:
+        return self.prev is not None and self.prev.get("sha256") != self.sha256
+
+
+def _plan(sources: Path, known: dict[str, Any], result: RunResult, progress: Progress) -> list[_Found]:
+    """Every placed source file with its digest and its manifest entry (if it was loaded before)."""
+    from etl.sources.base import sha256_of
+
+    found, unplaced = discover(sources)
+    result.unplaced = unplaced
+    for rel in unplaced:
+        log.warning("%s: not a known source file (see docs/sources-layout.md); not loaded", rel)
+    total = sum(len(v) for v in found.values())
+    plan: list[_Found] = []
+    for kind in KINDS:
+        for rel, path in found.get(kind, []):
+            plan.append(_Found(kind, rel, path, sha256_of(path), known.get(rel)))
+            progress("discover", len(plan), total)
+    progress("discover", total, total)
+    return plan
+
+
+def _shuffle_partitions(read_bytes: int, out: Path, rebuild: bool) -> int:
+    """Shuffle partitions for this run: about one per 64 MiB of data to shuffle (sources read plus the
+    tables merged with them, Parquet counted 4x for its compression), at least 2 (local[2]), at most 64."""
+    table_bytes = 0
+    if not rebuild:
+        for sub in ("nodes", "rels"):
+            d = out / sub
+            if d.is_dir():
+                table_bytes += sum(p.stat().st_size for p in d.rglob("*.parquet"))
+    total = read_bytes + 4 * table_bytes
+    return max(2, min(64, -(-total // (64 << 20))))
+
+
 def _run(sources: Path, out: Path, tmp: Path, progress: Progress, spark: Any) -> RunResult:
+    from etl.spark import get_spark
+
+    spark = spark or get_spark("licitagraph-etl")
+    saved = {k: spark.conf.get(k, None) for k in RUN_CONF}
+    try:
+        for k, v in RUN_CONF.items():
+            spark.conf.set(k, v)
+        return _run_in(sources, out, tmp, progress, spark)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                spark.conf.unset(k)
+            else:
+                spark.conf.set(k, v)
+
+
+# tables written at the same time (Spark jobs from several driver threads); 1 = one after the other
+WRITE_THREADS = 3
+
+# SQL settings for the run (restored afterwards: the session may be shared)
+RUN_CONF: dict[str, str] = {
+    "spark.sql.legacy.timeParserPolicy": "CORRECTED",
+    "spark.sql.shuffle.partitions": "2",  # sized to the data in _run_in
+}
+
+
+def _run_in(sources: Path, out: Path, tmp: Path, progress: Progress, spark: Any) -> RunResult:
     from pyspark import StorageLevel
 
     from etl import build
-    from etl.sources.base import SourceFile, extract_zip, sha256_of
-    from etl.spark import get_spark
-    from etl.transforms.checks import accepted, file_counts, rejects
+    from etl.sources.base import EtlInputError, SourceFile, extract_zip
+    from etl.transforms.checks import accepted, rejects
 
-    spark = spark or get_spark("licitagraph-etl")
-    spark.conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")
     result = RunResult(out=out)
     manifest = load_manifest(out)
     known: dict[str, Any] = manifest.get("files", {})
+    batch_now = max((int(e.get("batch", 0)) for e in known.values()), default=0) + 1
 
     with _timed(result, "discover"):
-        found, unplaced = discover(sources)
-        result.unplaced = unplaced
-        for rel in unplaced:
-            log.warning("%s: not a known source file (see docs/sources-layout.md); not loaded", rel)
-        todo: dict[str, list[SourceFile]] = {}
-        total = sum(len(v) for v in found.values())
-        done = 0
-        for kind in KINDS:
-            for rel, path in found.get(kind, []):
-                digest = sha256_of(path)
-                prev = known.get(rel)
-                done += 1
-                progress("discover", done, total)
-                if prev and prev.get("sha256") == digest:
-                    result.files.append(
-                        FileStat(
-                            rel,
-                            kind,
-                            digest,
-                            prev.get("source", ""),
-                            prev["read"],
-                            prev["accepted"],
-                            prev["rejected"],
-                            "skipped",
-                        )
-                    )
-                    continue
-                read_path = (
-                    extract_zip(path, tmp / "unzipped", rel) if path.suffix.lower() == ".zip" else path
+        plan = _plan(sources, known, result, progress)
+        changed = [f.rel for f in plan if f.changed]
+        rebuild = bool(changed)
+        if rebuild:
+            missing = sorted(set(known) - {f.rel for f in plan})
+            if missing:
+                raise EtlInputError(
+                    changed[0],
+                    "changed since it was loaded; replacing its rows rebuilds the tables from every loaded "
+                    f"source file, and {len(missing)} of them are no longer in {sources}: "
+                    + ", ".join(missing[:10]),
                 )
-                todo.setdefault(kind, []).append(SourceFile(kind, rel, read_path, digest))
-        progress("discover", total, total)
+            log.info("changed since loaded: %s; rebuilding every table from all source files", changed)
+        result.rebuilt = rebuild
+        todo: dict[tuple[str, int], list[SourceFile]] = {}
+        batch_of: dict[str, int] = {}
+        read_bytes = 0
+        for f in plan:
+            prev_batch = int((f.prev or {}).get("batch", 0))
+            if f.unchanged and not rebuild:
+                p = f.prev or {}
+                result.files.append(
+                    FileStat(
+                        f.rel,
+                        f.kind,
+                        f.sha256,
+                        p.get("source", ""),
+                        p["read"],
+                        p["accepted"],
+                        p["rejected"],
+                        "skipped",
+                        prev_batch,
+                    )
+                )
+                continue
+            batch = prev_batch if f.unchanged else batch_now
+            read_path = (
+                extract_zip(f.path, tmp / "unzipped", f.rel) if f.path.suffix.lower() == ".zip" else f.path
+            )
+            read_bytes += read_path.stat().st_size
+            batch_of[f.rel] = batch
+            todo.setdefault((f.kind, batch), []).append(SourceFile(f.kind, f.rel, read_path, f.sha256))
+    spark.conf.set("spark.sql.shuffle.partitions", str(_shuffle_partitions(read_bytes, out, rebuild)))
+    # one batch among the files read: the stored rows (_ord "") lose to all of them; several (a rebuild):
+    # the batch number leads `_ord`, so a later batch still beats an earlier one
+    multi = batch_of if len(set(batch_of.values())) > 1 else None
 
     rows = build.empty_rows()
     reject_frames = []
     cached = []
     cnpj_new: dict[str, Any] = {}
-    kinds_todo = [k for k in KINDS if k in todo]
-    for i, kind in enumerate(kinds_todo):
-        files = todo[kind]
-        progress("read & validate", i, len(kinds_todo))
-        with _timed(result, f"read:{kind}"):
-            parsed = _read_parse(spark, kind, files).persist(StorageLevel.MEMORY_AND_DISK)
+    groups = sorted(todo, key=lambda kb: (KINDS.index(kb[0]), kb[1]))
+    with _timed(result, "read"):
+        parsed_groups = []
+        for i, (kind, batch) in enumerate(groups):
+            progress("read & validate", i, len(groups))
+            parsed = _read_parse(spark, kind, todo[(kind, batch)]).persist(StorageLevel.MEMORY_AND_DISK)
             cached.append(parsed)
-            counts = {r["_file"]: r for r in file_counts(parsed).collect()}
-        for f in files:
-            c = counts.get(f.rel)
+            parsed_groups.append(parsed)
+        counts = _file_counts(parsed_groups)
+    for (kind, batch), parsed in zip(groups, parsed_groups, strict=True):
+        for sf in todo[(kind, batch)]:
+            c = counts.get(sf.rel)
             stat = FileStat(
-                f.rel,
+                sf.rel,
                 kind,
-                f.sha256,
-                c["_source"] if c else _source_of(kind),
-                *((int(c["read"]), int(c["accepted"]), int(c["rejected"])) if c else (0, 0, 0)),
+                sf.sha256,
+                c[0] if c else _source_of(kind),
+                *(c[1:] if c else (0, 0, 0)),
+                "processed",
+                batch,
             )
             if stat.read != stat.accepted + stat.rejected:  # pragma: no cover - an invariant of file_counts
                 raise AssertionError(
-                    f"{f.rel}: read {stat.read} != accepted {stat.accepted} + rejected {stat.rejected}"
+                    f"{sf.rel}: read {stat.read} != accepted {stat.accepted} + rejected {stat.rejected}"
                 )
             result.files.append(stat)
         reject_frames.append(rejects(parsed))
-        ok = accepted(parsed)
         with _timed(result, "build"):
-            _build_one(kind, ok, rows, cnpj_new)
-    progress("read & validate", len(kinds_todo), len(kinds_todo))
+            _build_one(kind, accepted(parsed), rows, cnpj_new)
+    progress("read & validate", len(groups), len(groups))
 
     with _timed(result, "build"):
-        staged_lookups = _merge_lookups(spark, out, cnpj_new)
+        staged_lookups = _merge_lookups(spark, out, cnpj_new, batch_of=multi, stored=not rebuild)
+        for name, df in list(staged_lookups.items()):  # joined by several tables and written: compute once
+            staged_lookups[name] = df.persist(StorageLevel.MEMORY_AND_DISK)
+            cached.append(staged_lookups[name])
         if any(k in cnpj_new for k in ("empresas", "estabelecimentos", "socios", "simples")):
             tables = dict(staged_lookups)
             for k in ("estabelecimentos", "socios"):
@@ -255,28 +363,73 @@ def _run(sources: Path, out: Path, tmp: Path, progress: Progress, spark: Any) ->
     staging = out / ".staging"
     shutil.rmtree(staging, ignore_errors=True)
     specs: list[TableSpec] = list(ALL_TABLES)
-    for i, spec in enumerate(specs):
-        progress("write tables", i, len(specs))
-        with _timed(result, "write"):
-            _write_table(spark, out, staging, spec, rows.get(spec.name, []))
-    progress("write tables", len(specs), len(specs))
+    reprocessed = sorted({s.rel for s in result.files if s.status == "processed"})
 
+    def write_one(name: str) -> None:
+        with _timed(result, f"write:{name}"):
+            if name == "rejects":
+                _write_rejects(spark, out, staging, reject_frames, reprocessed, rebuild=rebuild)
+            elif name.startswith("lookups/"):
+                _write_df(staged_lookups[name.removeprefix("lookups/")], staging / name)
+            else:
+                spec = TABLES_BY_NAME[name]
+                _write_table(spark, out, staging, spec, rows.get(name, []), rebuild=rebuild, batch_of=multi)
+
+    # a lookup this run did not touch stays as it is
+    jobs = [s.name for s in specs] + ["rejects"] + [f"lookups/{n}" for n in staged_lookups if n in cnpj_new]
     with _timed(result, "write"):
-        reprocessed = sorted({s.rel for s in result.files if s.status == "processed"})
-        _write_rejects(spark, out, staging, reject_frames, reprocessed)
-        for name, df in staged_lookups.items():
-            _write_df(df, staging / "lookups" / name)
+        # Spark runs jobs from several threads side by side: one plans and compiles while another computes
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        with ThreadPoolExecutor(max_workers=max(1, WRITE_THREADS)) as pool:
+            futures = [pool.submit(write_one, name) for name in jobs]
+            for i, fut in enumerate(as_completed(futures)):
+                fut.result()
+                progress("write tables", i + 1, len(jobs))
         _swap(out, staging)
+        if rebuild:
+            for name in LOOKUPS:
+                if name not in staged_lookups:
+                    shutil.rmtree(out / "lookups" / name, ignore_errors=True)
         for df in cached:
             df.unpersist()
 
     with _timed(result, "manifest"):
         for spec in specs:
-            result.tables[spec.name] = spark.read.parquet(str(out / spec.path)).count()
-        result.rejects = spark.read.parquet(str(out / "rejects")).count()
-        _write_manifest(out, manifest, result)
+            result.tables[spec.name] = parquet_rows(out / spec.path)
+        result.rejects = parquet_rows(out / "rejects")
+        _write_manifest(out, manifest, result, keep_old=not rebuild)
     progress("manifest", 1, 1)
     return result
+
+
+def parquet_rows(path: Path) -> int:
+    """Rows of a Parquet dataset, from the file footers (no Spark job)."""
+    import pyarrow.parquet as pq
+
+    if not path.is_dir():
+        return 0
+    return sum(
+        pq.ParquetFile(p).metadata.num_rows
+        for p in sorted(path.rglob("*.parquet"))
+        if not any(part.startswith(("_", ".")) for part in p.relative_to(path).parts)
+    )
+
+
+def _file_counts(parsed: list[Any]) -> dict[str, tuple[str, int, int, int]]:
+    """Per file: source, read, accepted, rejected, for every parsed frame at once (one Spark job, which
+    also fills their caches)."""
+    from functools import reduce
+
+    from etl.transforms.checks import settle
+
+    if not parsed:
+        return {}
+    slim = [settle(p).select("_source", "_file", "_rej_reason") for p in parsed]
+    from etl.transforms.checks import file_counts
+
+    rows = file_counts(reduce(lambda a, b: a.unionByName(b), slim)).collect()
+    return {r["_file"]: (r["_source"], int(r["read"]), int(r["accepted"]), int(r["rejected"])) for r in rows}
 
 
 def _source_of(kind: str) -> str:
@@ -328,22 +481,29 @@ def _build_one(kind: str, ok: Any, rows: Any, cnpj_new: dict[str, Any]) -> None:
     elif kind == "garcia":
         build.from_garcia(ok, rows)
     elif kind.startswith("cnpj_"):
-        cnpj_new[kind.removeprefix("cnpj_")] = ok
+        name = kind.removeprefix("cnpj_")
+        cnpj_new[name] = cnpj_new[name].unionByName(ok) if name in cnpj_new else ok
 
 
-def _merge_lookups(spark: Any, out: Path, new: dict[str, Any]) -> dict[str, Any]:
-    """The lookups after this run: stored ones overridden by this run's rows (by key)."""
+def _merge_lookups(
+    spark: Any, out: Path, new: dict[str, Any], *, batch_of: dict[str, int] | None = None, stored: bool = True
+) -> dict[str, Any]:
+    """The lookups after this run: stored ones (unless `stored` is false) overridden by this run's rows
+    (by key); among this run's rows a later batch (`batch_of`, by file) wins, then the later position."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
+    from etl.merge import batch_number
+
     merged: dict[str, Any] = {}
     for name, (key, cols) in LOOKUPS.items():
-        stored = out / "lookups" / name
+        stored_path = out / "lookups" / name
         parts = []
         if name in new:
-            parts.append(new[name].select(*cols).withColumn("_run", F.lit(1)))
-        if stored.exists():
-            parts.append(spark.read.parquet(str(stored)).select(*cols).withColumn("_run", F.lit(0)))
+            run_no = F.lit(1) if batch_of is None else batch_number(F.col("_file"), batch_of) + 1
+            parts.append(new[name].select(*cols, run_no.alias("_run")))
+        if stored and stored_path.exists():
+            parts.append(spark.read.parquet(str(stored_path)).select(*cols).withColumn("_run", F.lit(0)))
         if not parts:
             continue
         u = parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
@@ -356,41 +516,56 @@ def _write_df(df: Any, path: Path) -> None:
     df.write.mode("overwrite").parquet(str(path))
 
 
-def _write_table(spark: Any, out: Path, staging: Path, spec: TableSpec, frames: list[Any]) -> None:
+def _write_table(
+    spark: Any,
+    out: Path,
+    staging: Path,
+    spec: TableSpec,
+    frames: list[Any],
+    *,
+    rebuild: bool = False,
+    batch_of: dict[str, int] | None = None,
+) -> None:
+    """Merge this run's candidate rows (and, unless rebuilding, the stored table) and stage the result."""
     from pyspark.sql import functions as F
 
     from etl.merge import combine, finalize
-    from etl.schema import empty
+    from etl.schema import write_empty
 
     existing = out / spec.path
     if not frames:
-        if not existing.exists():
-            _write_df(empty(spec), staging / spec.path)
+        if rebuild or not existing.exists():
+            write_empty(spec, staging / spec.path)
         return
-    new = combine(frames, spec)
-    if existing.exists():
+    new = combine(frames, spec, batch_of=batch_of)
+    if existing.exists() and not rebuild:
         old = spark.read.parquet(str(existing)).withColumn("_ord", F.lit(""))
         new = combine([old, new], spec)
     _write_df(finalize(new, spec), staging / spec.path)
 
 
-def _write_rejects(spark: Any, out: Path, staging: Path, frames: list[Any], reprocessed: list[str]) -> None:
+def _write_rejects(
+    spark: Any, out: Path, staging: Path, frames: list[Any], reprocessed: list[str], *, rebuild: bool = False
+) -> None:
     from functools import reduce
 
     from pyspark.sql import functions as F
 
-    from etl.schema import conform, empty
+    from etl.schema import conform, write_empty
 
     existing = out / "rejects"
     parts = list(frames)
-    if existing.exists():
+    if rebuild and not frames:
+        write_empty(REJECTS, staging / "rejects")
+        return
+    if existing.exists() and not rebuild:
         old = spark.read.parquet(str(existing))
         if reprocessed:
             old = old.where(~F.col("source_file").isin(*reprocessed))
         parts.append(conform(old, REJECTS))
     if not parts:
         if not existing.exists():
-            _write_df(empty(REJECTS), staging / "rejects")
+            write_empty(REJECTS, staging / "rejects")
         return
     if not frames:
         return
@@ -410,8 +585,8 @@ def _swap(out: Path, staging: Path) -> None:
         shutil.move(str(ds), str(target))
 
 
-def _write_manifest(out: Path, manifest: dict[str, Any], result: RunResult) -> None:
-    files = dict(manifest.get("files", {}))
+def _write_manifest(out: Path, manifest: dict[str, Any], result: RunResult, *, keep_old: bool = True) -> None:
+    files = dict(manifest.get("files", {})) if keep_old else {}
     for s in result.files:
         entry = asdict(s)
         entry.pop("rel")
@@ -427,6 +602,7 @@ def _write_manifest(out: Path, manifest: dict[str, Any], result: RunResult) -> N
         "unplaced": result.unplaced,
         "last_run": {
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "rebuilt": result.rebuilt,
             "processed": [s.rel for s in result.files if s.status == "processed"],
             "skipped": [s.rel for s in result.files if s.status == "skipped"],
         },
