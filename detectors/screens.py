@@ -5,9 +5,11 @@ Rule mode (no classifier): every item with `min_bids` valid bids gets four scree
 not depend on the market: RD and DIFFP high (the winner stands apart from the rest), CV low (the bids bunch)
 and the winning bid's discount from the buyer's estimate low (nobody competes the price down). Each screen
 becomes its percentile rank among all screened items, turned so that 1 is the collusive end; the item's
-index is the mean rank, and a tender's cover index is the mean over its screened items, so a pattern that
-repeats on every item of a tender counts more than one odd item. Tenders whose index passes the upper
-Tukey fence of all tenders' indexes are flagged (`index_min` overrides the computed fence).
+index is the mean rank. A tender's cover index is the mean over its screened items, standardised against all
+items (median and MAD) and weighted by n_items ** 0.25, so a pattern that repeats on every item of a tender
+counts more than one odd item. Tenders whose index passes the upper Tukey fence (k = `fence_k`, 1.0) of all
+tenders' indexes are flagged (`index_min` overrides the computed fence). Dispensas and other procedures
+without an auction are not screened.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from detectors.base import (
     DetectorConfig,
     GraphTables,
     bids_with_tender,
+    excess_score,
     make_finding,
     upper_fence,
 )
@@ -41,10 +44,15 @@ REPORTED = ("KURT", "SKEW", "SPD")
 SCALE_FEATURES = ("LOG_MEDIAN",)
 
 
+# dispensa, inexigibilidade, credenciamento, inaplicabilidade: no auction, prices set against the estimate
+NON_COMPETITIVE_MODALITIES = (8, 9, 12, 14)
+
+
 class ScreensConfig(DetectorConfig):
     min_bids: int = 3
+    excluded_modalities: tuple[int, ...] = NON_COMPETITIVE_MODALITIES
     index_min: float | None = None
-    fence_k: float = 1.5
+    fence_k: float = 1.0
     min_screens: int = 3
     garcia_files: tuple[str, ...] = ()
     probability_min: float = 0.5
@@ -111,11 +119,15 @@ def cover_index(
     tables: GraphTables,
     min_bids: int = 3,
     index_min: float | None = None,
-    fence_k: float = 1.5,
+    fence_k: float = 1.0,
     min_screens: int = 3,
+    excluded_modalities: tuple[int, ...] = NON_COMPETITIVE_MODALITIES,
 ) -> CoverIndex:
     """The cover-bidding index of every tender with screened items (see the module docstring)."""
-    items = item_screens(bids_with_tender(tables), tables.get("Item"), min_bids)
+    bids = bids_with_tender(tables)
+    t = tables.get("Tender")
+    skip = set(t.loc[t["modality_id"].isin(list(excluded_modalities)), "id"])
+    items = item_screens(bids[~bids["tender"].isin(skip)], tables.get("Item"), min_bids)
     ranks = pd.DataFrame(index=items.index)
     quartiles: dict[str, float] = {}
     for screen, side in COVER_SIDE.items():
@@ -130,10 +142,23 @@ def cover_index(
         items[f"rank_{screen}"] = ranks[screen]
     scored = items[items["item_index"].notna()]
     if scored.empty:
-        empty = pd.DataFrame(columns=["index", "n_items", *COVER_SIDE])
+        empty = pd.DataFrame(columns=["index", "mean_rank", "n_items", *COVER_SIDE])
         return CoverIndex(items, empty, float("nan"), index_min is None, quartiles)
     g = scored.groupby("tender")
-    tenders = pd.DataFrame({"index": g["item_index"].mean(), "n_items": g.size()})
+    # the tender's mean item rank, standardised against all items (median, MAD) and weighted by n ** 0.25:
+    # a pattern repeated over several items is stronger evidence than one item, but the items of one tender
+    # share bidders and buyer, so the evidence grows slower than the sqrt(n) of independent items
+    center = float(scored["item_index"].median())
+    spread = 1.4826 * float((scored["item_index"] - center).abs().median()) or 1.0
+    mean_rank = g["item_index"].mean()
+    n_items = g.size()
+    tenders = pd.DataFrame(
+        {
+            "index": (mean_rank - center) / spread * n_items.astype(float) ** 0.25,
+            "mean_rank": mean_rank,
+            "n_items": n_items,
+        }
+    )
     for screen in (*COVER_SIDE, *REPORTED):
         tenders[screen] = g[screen].median()
     computed = index_min is None
@@ -154,11 +179,23 @@ class Screens(Detector[ScreensConfig]):
     Config = ScreensConfig
 
     def run(self, tables: GraphTables, config: ScreensConfig, engine: Any = None) -> list[Finding]:
-        default = config.index_min is None and config.fence_k == 1.5 and config.min_screens == 3
+        default = (
+            config.index_min is None
+            and config.fence_k == 1.0
+            and config.min_screens == 3
+            and config.excluded_modalities == NON_COMPETITIVE_MODALITIES
+        )
         ci = (
             cached_cover_index(tables, config.min_bids)
             if default
-            else cover_index(tables, config.min_bids, config.index_min, config.fence_k, config.min_screens)
+            else cover_index(
+                tables,
+                config.min_bids,
+                config.index_min,
+                config.fence_k,
+                config.min_screens,
+                config.excluded_modalities,
+            )
         )
         if ci.tenders.empty:
             return []
@@ -179,6 +216,7 @@ class Screens(Detector[ScreensConfig]):
                     threshold=ci.threshold,
                     comparison=">",
                 ),
+                Measure(name="mean_item_rank", value=float(row["mean_rank"])),
                 Measure(name="n_items", value=int(row["n_items"])),
                 Measure(name="n_bids_median", value=float(its["N"].median())),
             ]
@@ -204,11 +242,7 @@ class Screens(Detector[ScreensConfig]):
                         comparison=">=",
                     )
                 )
-            if hit_rule:
-                span = max(1.0 - ci.threshold, 1e-9)
-                score = min(1.0, 0.5 + 0.5 * (float(row["index"]) - ci.threshold) / span)
-            else:
-                score = 0.0
+            score = excess_score(float(row["index"]), ci.threshold) if hit_rule else 0.0
             if p is not None:
                 score = max(score, p)
             bidders = sorted({s for bs in its["bidders"] for s in bs})

@@ -4,7 +4,8 @@ planted cases (ground_truth.json, docs/synth.md) from the findings table of a `d
 A finding matches a case when its subject is one of the case's tenders or items (tender/item subjects) or
 suppliers (supplier subjects), or, for agency subjects, when its evidence names one of the case's tenders.
 Recall of a pattern = cases matched by a finding of one of the pattern's detectors; precision of a
-detector = its findings that match a case of any of its patterns. Near misses matched count as false alarms.
+detector = its findings that match a case of any of its patterns (or of a related pattern that legitimately
+explains the finding, `RELATED_PATTERNS`). Near misses matched count as false alarms.
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ PATTERN_DETECTORS: dict[str, tuple[str, ...]] = {
     "fresh_company": ("fresh_company",),
     "dispensa_over_limit": ("dispensa_limit",),
     "single_bidder": ("low_competition",),
+}
+
+
+# planted patterns whose cases a pattern's detectors may legitimately hit: a cartel's winner bids 15-30 % above
+# the fair price and a single bidder's price is checked by nobody, so an overpricing finding there (a price far
+# above what other buyers pay, and an outlier within its class) is a true sobrepreço, not a false alarm
+RELATED_PATTERNS: dict[str, tuple[str, ...]] = {
+    "overpricing": ("cover_bidding", "bid_rotation", "single_bidder"),
 }
 
 
@@ -71,11 +80,8 @@ def evaluate_findings(truth: dict[str, Any], findings: pd.DataFrame) -> dict[str
         found = sum(any(matches(f, c) for _, f in pf.iterrows()) for c in pcases)
         pnear = [c for c in near if c.get("pattern") == pat]
         alarms = sum(any(matches(f, c) for _, f in pf.iterrows()) for c in pnear)
-        all_cases = [
-            c
-            for c in cases
-            if c.get("pattern") in {p for p, ds in PATTERN_DETECTORS.items() if set(ds) & set(dets)}
-        ]
+        own = {p for p, ds in PATTERN_DETECTORS.items() if set(ds) & set(dets)}
+        all_cases = [c for c in cases if c.get("pattern") in own | set(RELATED_PATTERNS.get(str(pat), ()))]
         tp = sum(any(matches(f, c) for c in all_cases) for _, f in pf.iterrows())
         out_patterns.append(
             {
