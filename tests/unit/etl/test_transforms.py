@@ -235,6 +235,7 @@ def test_combine_last_source_wins_without_erasing(spark: Any) -> None:
         "id string, cnpj string, name string, sphere string, source string, source_file string, _ord string",
     )
     row = combine([old, new], table("Agency")).first()
+    assert row is not None
     assert (row["name"], row["sphere"], row["source"], row["source_file"]) == ("NEW NAME", "E", "pncp", "f1")
 
     bids = spark.createDataFrame(
