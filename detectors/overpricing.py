@@ -50,17 +50,7 @@ class Overpricing(Detector[OverpricingConfig]):
         for _key, g in a.groupby("key"):
             if g["tender_id"].nunique() <= config.min_references:
                 continue
-            prices = g["unit_value"].to_numpy(dtype=float)
-            logs = np.log(prices)
-            tids = g["tender_id"].to_numpy()
-            for idx, lv, tid in zip(g.index, logs, tids, strict=True):
-                others = logs[tids != tid]
-                if len(others) < config.min_references:
-                    continue
-                med = float(np.median(others))
-                mad = float(np.median(np.abs(others - med)))
-                z = 0.6745 * (lv - med) / mad if mad > 0 else (math.inf if lv > med else 0.0)
-                rows.append((idx, float(np.median(prices[tids != tid])), len(others), z))
+            rows += _leave_one_tender_out(g, config.min_references)
         if not rows:
             return []
         ref = pd.DataFrame(rows, columns=["idx", "reference", "n_refs", "robust_z"]).set_index("idx")
@@ -150,3 +140,57 @@ class Overpricing(Detector[OverpricingConfig]):
                 )
             )
         return out
+
+
+def _median_without(sorted_vals: np.ndarray, removed: list[int]) -> float:
+    """Median of `sorted_vals` without the elements at the (ascending) positions `removed`, in O(len(removed))."""
+    m = len(sorted_vals) - len(removed)
+
+    def at(rank: int) -> float:
+        idx = rank
+        for p in removed:  # ascending: each removed position at or before the target shifts it right
+            if p <= idx:
+                idx += 1
+        return float(sorted_vals[idx])
+
+    if m % 2:
+        return at(m // 2)
+    return float(np.mean([at(m // 2 - 1), at(m // 2)]))
+
+
+def _leave_one_tender_out(g: pd.DataFrame, min_references: int) -> list[tuple[Any, float, int, float]]:
+    """Per awarded row of one item class and unit: the median unit price of the other tenders' rows, how
+    many they are, and the robust z of the row's log price against their log median and MAD.
+
+    Exact, in O(n log n) per group: the values are sorted once and a tender's rows are left out by their
+    sorted positions; the MAD's deviations are sorted once per distinct leave-out median (a handful)."""
+    prices = g["unit_value"].to_numpy(dtype=float)
+    logs = np.log(prices)
+    n = len(logs)
+    order = np.argsort(logs, kind="stable")
+    inv = np.empty(n, dtype=np.int64)
+    inv[order] = np.arange(n)
+    s_log, s_price = logs[order], prices[order]
+    deviations: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+    out: list[tuple[Any, float, int, float]] = []
+    index = g.index.to_numpy()
+    for _tid, pos in pd.Series(np.arange(n)).groupby(g["tender_id"].to_numpy()).indices.items():
+        k = len(pos)
+        if n - k < min_references:
+            continue
+        removed = sorted(int(p) for p in inv[pos])
+        med = _median_without(s_log, removed)
+        ref = _median_without(s_price, removed)
+        if med not in deviations:
+            d = np.abs(logs - med)
+            d_order = np.argsort(d, kind="stable")
+            d_inv = np.empty(n, dtype=np.int64)
+            d_inv[d_order] = np.arange(n)
+            deviations[med] = (d[d_order], d_inv)
+        d_sorted, d_inv = deviations[med]
+        mad = _median_without(d_sorted, sorted(int(p) for p in d_inv[pos]))
+        for p in pos:
+            lv = logs[p]
+            z = 0.6745 * (lv - med) / mad if mad > 0 else (math.inf if lv > med else 0.0)
+            out.append((index[p], ref, n - k, z))
+    return out
