@@ -99,7 +99,7 @@ def _world_name(tables: Path) -> str:
     return name
 
 
-def _earlier_rows(text: str, columns: list[str], measured: set[tuple[str, str]]) -> pd.DataFrame:
+def _earlier_rows(text: str, columns: list[str], measured: set[tuple[str, str, str]]) -> pd.DataFrame:
     """Rows of the section's current table for worlds not measured now, marked as earlier runs."""
     if START not in text or END not in text:
         return pd.DataFrame(columns=columns)
@@ -112,10 +112,10 @@ def _earlier_rows(text: str, columns: list[str], measured: set[tuple[str, str]])
     for ln in lines[1:]:
         cells = dict(zip(head, (c.strip() for c in ln.strip("|").split("|")), strict=False))
         world = cells.get("world", "").replace(" (earlier run)", "")
-        if (world, cells.get("device", "")) in measured:
+        if (world, cells.get("device", ""), cells.get("threads", "2")) in measured:
             continue
         cells["world"] = world + " (earlier run)"
-        rows.append({c: cells.get(c, "") for c in columns})
+        rows.append({c: cells.get(c, "2" if c == "threads" else "") for c in columns})  # old rows: 2 threads
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -164,6 +164,7 @@ def main() -> None:
                     "nodes": f"{sum(int(g.data[nt].num_nodes) for nt in g.data.node_types):,}",
                     "tenders": f"{g.data[TENDER].num_nodes:,}",
                     "device": dev.type,
+                    "threads": str(args.threads) if dev.type == "cpu" else "-",
                     "build s": f"{build_s:.1f}",
                     "epoch full s": f"{m['epoch_full_s']:.3f}",
                     "epoch sampled s": f"{m['epoch_sampled_s']:.2f}" if "epoch_sampled_s" in m else "-",
@@ -173,7 +174,7 @@ def main() -> None:
             print(rows[-1], flush=True)
     text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
     df = pd.DataFrame(rows)
-    earlier = _earlier_rows(text, list(df.columns), {(r["world"], r["device"]) for r in rows})
+    earlier = _earlier_rows(text, list(df.columns), {(r["world"], r["device"], r["threads"]) for r in rows})
     if len(earlier):
         df = pd.concat([df, earlier], ignore_index=True)
     table = "\n".join(
@@ -188,13 +189,14 @@ def main() -> None:
     section = (
         f"{START}\n`.venv/bin/python bench/gnn.py {' '.join(sys.argv[1:])}`, "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()} "
-        f"({os.cpu_count()} CPUs, shared; load average {load:.1f} at the end), {args.threads} torch threads, "
+        f"({os.cpu_count()} CPUs, shared; load average {load:.1f} at the end), "
         f"{gpu}; hidden 64, 2 layers, default `TrainConfig`. `build s`: reading the tables (or the bids) and "
         "building the graph; `epoch full s`: one full-batch training step (forward, backward, AdamW, label "
         "trick on, loss on half of the tenders), best of 2 after a warm-up; `epoch sampled s`: the same over "
         "sampled mini-batches (1,024 target tenders, fan-out [20, 10]); inference: one full-batch forward, "
         "no gradient, all tenders. `nodes` and `all edges` count every node and edge type (reverse edges "
-        "included).\n\n"
+        "included); `threads`: torch intra-op threads (training uses 1 below 200k edges, `gnn.train."
+        "SMALL_GRAPH_EDGES`). Rows marked (earlier run) come from a previous run of this script.\n\n"
         f"{table}\n{END}"
     )
     print(section)
