@@ -137,7 +137,8 @@ def test_threads_share_one_cache_safely() -> None:
     def work(k: int) -> None:
         try:
             for i in range(500):
-                assert cache.get(("k", (k + i) % 20), lambda: (k + i) % 20) == (k + i) % 20
+                key = (k + i) % 20
+                assert cache.get(("k", key), lambda key=key: key) == key
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
