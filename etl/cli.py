@@ -34,8 +34,18 @@ def synth(
 def etl(
     sources: Annotated[Path, typer.Option("--sources", help="folder with the source files")],
     out: Annotated[Path, typer.Option("--out", help="folder for the graph tables")],
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="rebuild every table from the files now in --sources (drops the rows of removed files)",
+        ),
+    ] = False,
 ) -> None:
-    """Read the sources with Spark and write the graph tables (Parquet), rejects and a run manifest."""
+    """Read the sources with Spark and write the graph tables (Parquet), rejects and a run manifest.
+
+    Incremental: files already loaded unchanged are skipped, new files merge in by id, a changed file
+    rebuilds the tables. Removing a source file keeps its rows until a run with --rebuild."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -59,7 +69,7 @@ def etl(
             bar.update(tasks[stage], completed=done if total else 1, total=max(total, 1))
 
         try:
-            result = run(sources, out, progress=progress)
+            result = run(sources, out, progress=progress, rebuild=rebuild)
         except EtlInputError as exc:
             bar.stop()
             typer.secho(f"error: {exc}", err=True, fg="red")
@@ -83,6 +93,11 @@ def _summary(console: Any, result: Any) -> None:
     for f in result.files:
         files.add_row(f.rel, f.source, f.status, f"{f.read:,}", f"{f.accepted:,}", f"{f.rejected:,}")
     console.print(files)
+    if result.dropped:
+        console.print(
+            f"[yellow]rebuilt without {len(result.dropped)} file(s) no longer in the sources:[/] "
+            + ", ".join(result.dropped[:10])
+        )
     tables = Table(title=f"graph tables in {result.out}")
     tables.add_column("table")
     tables.add_column("rows", justify="right")

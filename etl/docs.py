@@ -37,8 +37,13 @@ How the ETL fills them:
 - `BID.rank` = dense rank of `value` among the item's valid bids (lowest = 1), recomputed after every merge;
   `BID.won` comes from the source (TCE-RJ code 1, generic `vencedor = S`, García `Winner = 1`).
 - Several sources may describe one node: per column, the value of the latest source wins, where "latest" is
-  source priority (registry over sanctions over PNCP over bid exports), then file name, then position, and a
-  later batch beats the tables already written. A source that lacks a property never erases it.
+  source priority first (registry over sanctions over PNCP over bid exports), then batch (a later batch beats
+  the tables already written), then file name, then position. So a bid export loaded after the registry
+  never renames a company, while a newer registry file updates it. A source that lacks a property never
+  erases it. A stored row remembers one source (its `source` column, the highest-priority one that
+  described it), so a property that only a lower-priority source provides (a bid export's porte, say) is
+  not updated by a later lower-priority batch on a node that a higher-priority source also described;
+  a rebuild (`licitagraph etl --rebuild`) recomputes it from all files.
 - Incremental by source file. Each run is a batch (1, 2, ...); the manifest keeps every loaded file's SHA-256
   and batch. A rerun skips unchanged files, so the same input gives identical tables; new files (a new
   month, say) merge into the tables by id without duplicating. A loaded file whose content changed (same
@@ -46,7 +51,9 @@ How the ETL fills them:
   the run rebuilds every table from all the source files, each with its batch (the changed file takes the
   new one), which equals loading them in that order: no stale rows, nothing counted twice. That needs every
   loaded file to be still in the sources folder (the run stops and names the missing ones). Removing a file
-  does not remove its rows.
+  does not remove its rows (sources are publications: an archived month stays loaded) until a run with
+  `--rebuild`, which rebuilds every table from the files now in the folder and drops the others from the
+  manifest.
 - The tables are not partitioned: each is a few files per run (Spark writes one per shuffle partition, sized
   to the data), read whole by the loader, the detectors and the GNN. `Tender.batch` carries the publication
   month for readers that want to filter by it.

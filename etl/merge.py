@@ -2,9 +2,14 @@
 
 `_ord` orders the candidates: for each column the value of the highest-`_ord` row that has one is kept
 (a source that does not know a property never erases it), and the lineage columns come from the
-highest-`_ord` row overall. Rows already in the tables get `_ord = ""`, so a new batch overrides them;
-when one run holds rows of several batches (a rebuild after a loaded file changed), the batch number leads
-`_ord`, with the same effect: a later batch wins whatever its source priority.
+highest-`_ord` row overall. `_ord` is `PP|...`: the source priority (`etl.build.PRIORITY`, two digits)
+always leads, so a bid export never overrides the registry's razão social, however late it comes. Within
+one priority, a later batch wins: rows already in the tables get `PP|` (the priority of their `source`,
+nothing after it), which sorts below every new row of that priority; when one run holds rows of several
+batches (a rebuild after a loaded file changed), the batch number follows the priority in `_ord`.
+A stored row carries one `source` for all its columns, so a property that only a lower-priority source
+provides keeps its stored value against later lower-priority batches when a higher-priority source
+described the same node (docs/graph-tables.md).
 """
 
 from __future__ import annotations
@@ -31,15 +36,32 @@ def batch_number(file: Column, batch_of: Mapping[str, int]) -> Column:
     return F.coalesce(mapping[file], F.lit(0))
 
 
+def priority(source: Column) -> Column:
+    """The two-digit priority prefix (`06|`) of a source name; `00|` for an unknown source."""
+    from etl.build import PRIORITY
+
+    mapping = F.create_map(*[F.lit(x) for kv in sorted(PRIORITY.items()) for x in kv])
+    return F.concat(F.lpad(F.coalesce(mapping[source], F.lit(0)).cast("string"), 2, "0"), F.lit("|"))
+
+
+def stored_ord(df: DataFrame) -> DataFrame:
+    """Rows already in the tables: `_ord` = their source's priority prefix alone (below any new row of it)."""
+    return df.withColumn("_ord", priority(F.col("source")))
+
+
 def align(df: DataFrame, spec: TableSpec, batch_of: Mapping[str, int] | None = None) -> DataFrame:
-    """The spec's columns (typed, in order) plus `_ord`; with `batch_of`, `_ord` is led by the batch of the
-    row's `source_file` (zero-padded), so a later batch wins whatever the source priority."""
+    """The spec's columns (typed, in order) plus `_ord`; with `batch_of`, the batch of the row's
+    `source_file` (zero-padded) follows the priority prefix in `_ord`: the source priority still decides
+    first, then the later batch."""
     if "_ord" not in df.columns:
         df = df.withColumn("_ord", F.lit(""))
     ord_ = F.col("_ord").cast("string")
     if batch_of is not None:
+        has_prio = ord_.rlike(r"^[0-9]{2}[|]")
+        prio = F.when(has_prio, F.substring(ord_, 1, 3)).otherwise(F.lit("00|"))
+        rest = F.when(has_prio, F.expr("substring(_ord, 4)")).otherwise(ord_)
         lead = F.lpad(batch_number(F.col("source_file"), batch_of).cast("string"), 6, "0")
-        ord_ = F.concat(lead, F.lit("/"), ord_)
+        ord_ = F.concat(prio, lead, F.lit("/"), rest)
     return df.select(*[conform_column(df, c) for c in spec.columns], ord_.alias("_ord"))
 
 

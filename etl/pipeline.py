@@ -3,8 +3,8 @@ Parquet tables, the rejects and the manifest (`<out>/manifest.json`).
 
 Incremental by source file: the manifest records each loaded file with its SHA-256 and its batch (the run
 that loaded it). A rerun skips the files it already holds unchanged, so re-running on the same input
-writes nothing new; new files merge into the existing tables by id (a later batch wins node properties,
-`etl.merge`). When a loaded file has changed (same path, new content), its old rows cannot be told apart
+writes nothing new; new files merge into the existing tables by id (per property the higher source
+priority wins, then the later batch: `etl.merge`). When a loaded file has changed (same path, new content), its old rows cannot be told apart
 from the others in the merged tables, so the run rebuilds every table from all the source files (the
 unchanged ones keep their batch, the changed one takes the new batch): the changed file's old rows are
 gone and nothing is counted twice. That needs every loaded file still in the sources folder; if one is
@@ -91,7 +91,10 @@ class RunResult:
     rejects: int = 0
     unplaced: list[str] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
-    rebuilt: bool = False  # a loaded file had changed: every table was rebuilt from all source files
+    rebuilt: bool = (
+        False  # a loaded file had changed (or --rebuild): every table rebuilt from all source files
+    )
+    dropped: list[str] = field(default_factory=list)  # loaded before, gone from the sources: rows removed
 
 
 Progress = Callable[[str, int, int], None]
@@ -163,8 +166,18 @@ def _timed(result: RunResult, stage: str) -> Iterator[None]:
             result.stage_seconds[stage] = result.stage_seconds.get(stage, 0.0) + time.perf_counter() - t0
 
 
-def run(sources: Path, out: Path, *, progress: Progress | None = None, spark: Any = None) -> RunResult:
-    """Run the ETL from `sources` into `out`; returns what was read, accepted, rejected and written."""
+def run(
+    sources: Path,
+    out: Path,
+    *,
+    progress: Progress | None = None,
+    spark: Any = None,
+    rebuild: bool = False,
+) -> RunResult:
+    """Run the ETL from `sources` into `out`; returns what was read, accepted, rejected and written.
+
+    `rebuild` rebuilds every table from the files now in `sources`, as if loaded afresh in their batch
+    order: the way to drop a source file's rows after removing the file (its manifest entry goes too)."""
     from etl.sources.base import EtlInputError
 
     if not sources.is_dir():
@@ -172,7 +185,7 @@ def run(sources: Path, out: Path, *, progress: Progress | None = None, spark: An
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="licitagraph-etl-"))
     try:
-        return _run(sources, out, tmp, progress or (lambda stage, done, total: None), spark)
+        return _run(sources, out, tmp, progress or (lambda stage, done, total: None), spark, rebuild)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(out / ".staging", ignore_errors=True)
@@ -226,7 +239,9 @@ def _shuffle_partitions(read_bytes: int, out: Path, rebuild: bool) -> int:
     return max(2, min(64, -(-total // (64 << 20))))
 
 
-def _run(sources: Path, out: Path, tmp: Path, progress: Progress, spark: Any) -> RunResult:
+def _run(
+    sources: Path, out: Path, tmp: Path, progress: Progress, spark: Any, force: bool = False
+) -> RunResult:
     from etl.spark import get_spark
 
     spark = spark or get_spark("licitagraph-etl")
@@ -234,7 +249,7 @@ def _run(sources: Path, out: Path, tmp: Path, progress: Progress, spark: Any) ->
     try:
         for k, v in RUN_CONF.items():
             spark.conf.set(k, v)
-        return _run_in(sources, out, tmp, progress, spark)
+        return _run_in(sources, out, tmp, progress, spark, force)
     finally:
         for k, v in saved.items():
             if v is None:
@@ -253,7 +268,9 @@ RUN_CONF: dict[str, str] = {
 }
 
 
-def _run_in(sources: Path, out: Path, tmp: Path, progress: Progress, spark: Any) -> RunResult:
+def _run_in(
+    sources: Path, out: Path, tmp: Path, progress: Progress, spark: Any, force: bool = False
+) -> RunResult:
     from pyspark import StorageLevel
 
     from etl import build
@@ -268,10 +285,19 @@ def _run_in(sources: Path, out: Path, tmp: Path, progress: Progress, spark: Any)
     with _timed(result, "discover"):
         plan = _plan(sources, known, result, progress)
         changed = [f.rel for f in plan if f.changed]
-        rebuild = bool(changed)
+        rebuild = bool(changed) or (force and bool(known))
         if rebuild:
             missing = sorted(set(known) - {f.rel for f in plan})
-            if missing:
+            if force:
+                result.dropped = missing
+                if missing:
+                    log.warning(
+                        "rebuild: %d loaded file(s) no longer in %s, their rows are removed: %s",
+                        len(missing),
+                        sources,
+                        ", ".join(missing[:10]),
+                    )
+            elif missing:
                 raise EtlInputError(
                     changed[0],
                     "changed since it was loaded; replacing its rows rebuilds the tables from every loaded "
@@ -309,8 +335,8 @@ def _run_in(sources: Path, out: Path, tmp: Path, progress: Progress, spark: Any)
             batch_of[f.rel] = batch
             todo.setdefault((f.kind, batch), []).append(SourceFile(f.kind, f.rel, read_path, f.sha256))
     spark.conf.set("spark.sql.shuffle.partitions", str(_shuffle_partitions(read_bytes, out, rebuild)))
-    # one batch among the files read: the stored rows (_ord "") lose to all of them; several (a rebuild):
-    # the batch number leads `_ord`, so a later batch still beats an earlier one
+    # one batch among the files read: the stored rows (_ord "PP|") lose to every new row of their source
+    # priority; several (a rebuild): the batch number follows the priority in `_ord` (etl/merge.py)
     multi = batch_of if len(set(batch_of.values())) > 1 else None
 
     rows = build.empty_rows()
@@ -527,9 +553,8 @@ def _write_table(
     batch_of: dict[str, int] | None = None,
 ) -> None:
     """Merge this run's candidate rows (and, unless rebuilding, the stored table) and stage the result."""
-    from pyspark.sql import functions as F
 
-    from etl.merge import combine, finalize
+    from etl.merge import combine, finalize, stored_ord
     from etl.schema import write_empty
 
     existing = out / spec.path
@@ -539,7 +564,7 @@ def _write_table(
         return
     new = combine(frames, spec, batch_of=batch_of)
     if existing.exists() and not rebuild:
-        old = spark.read.parquet(str(existing)).withColumn("_ord", F.lit(""))
+        old = stored_ord(spark.read.parquet(str(existing)))
         new = combine([old, new], spec)
     _write_df(finalize(new, spec), staging / spec.path)
 

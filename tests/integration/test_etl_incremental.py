@@ -250,3 +250,33 @@ def test_a_changed_file_needs_every_loaded_file(runs: dict[str, Any], spark: Any
     (src / MARCH).write_text(_bids(MARCH_V1, "03"), encoding="utf-8")
     with pytest.raises(EtlInputError, match=r"bids-2025-03\.csv.*no longer in.*bids-2025-04\.csv"):
         run(src, out, spark=spark)
+
+
+def test_rebuild_drops_the_rows_of_removed_files(runs: dict[str, Any], spark: Any, tmp_path: Path) -> None:
+    import shutil
+
+    from etl.pipeline import run
+
+    src, out = tmp_path / "sources", tmp_path / "tables"
+    shutil.copytree(runs["src"], src)
+    shutil.copytree(runs["out"], out)
+    (src / APRIL).unlink()
+    (src / "pncp/contratacoes/2025-04.json").unlink()
+    # without --rebuild a removed file keeps its rows
+    kept = run(src, out, spark=spark)
+    assert not kept.rebuilt and _processed(kept) == set()
+    assert _tender(3) in by_id(spark, out, "Tender")
+
+    result = run(src, out, spark=spark, rebuild=True)
+    assert result.rebuilt
+    assert result.dropped == [APRIL, "pncp/contratacoes/2025-04.json"]
+    assert _tender(3) not in by_id(spark, out, "Tender")
+    assert "supplier:33000167000101" not in by_id(spark, out, "Supplier")  # bid only in April
+    assert len(_bid_rows(spark, out)) == len(MARCH_V2)
+    files = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]
+    assert APRIL not in files and MARCH in files
+    assert all(e["read"] == e["accepted"] + e["rejected"] for e in files.values())
+    # the March tables are what a fresh load of the remaining files gives
+    fresh = tmp_path / "fresh"
+    run(src, fresh, spark=spark)
+    assert _props(all_tables(spark, out)) == _props(all_tables(spark, fresh))

@@ -33,7 +33,7 @@ def test_without_batches_priority_decides(spark: Any) -> None:
     assert [(r["id"], r["name"], r["source_file"]) for r in got] == [("agency:1", "FROM PNCP", "pncp/a.json")]
 
 
-def test_a_later_batch_wins_whatever_its_priority(spark: Any) -> None:
+def test_priority_decides_first_then_the_later_batch(spark: Any) -> None:
     from etl.merge import combine
 
     df = _agency_rows(
@@ -41,19 +41,56 @@ def test_a_later_batch_wins_whatever_its_priority(spark: Any) -> None:
         [
             ("agency:1", "FROM PNCP", "pncp", "pncp/a.json", "04|pncp/a.json#0001"),
             ("agency:1", "FROM BIDS", "bids_generic", "bids/generic/b.csv", "03|bids/generic/b.csv#0001"),
-            ("agency:2", "ONLY PNCP", "pncp", "pncp/a.json", "04|pncp/a.json#0002"),
-            ("agency:2", None, "bids_generic", "bids/generic/b.csv", "03|bids/generic/b.csv#0002"),
+            ("agency:2", None, "pncp", "pncp/a.json", "04|pncp/a.json#0002"),
+            ("agency:2", "ONLY BIDS", "bids_generic", "bids/generic/b.csv", "03|bids/generic/b.csv#0002"),
+            ("agency:3", "OLD EXPORT", "bids_generic", "bids/generic/b.csv", "03|bids/generic/b.csv#0003"),
+            ("agency:3", "NEW EXPORT", "bids_generic", "bids/generic/a.csv", "03|bids/generic/a.csv#0001"),
         ],
     )
-    batches = {"pncp/a.json": 1, "bids/generic/b.csv": 2}
+    batches = {"pncp/a.json": 1, "bids/generic/b.csv": 2, "bids/generic/a.csv": 10}
     got = {r["id"]: r for r in combine([df], table("Agency"), batch_of=batches).collect()}
-    assert (got["agency:1"]["name"], got["agency:1"]["source_file"]) == ("FROM BIDS", "bids/generic/b.csv")
-    # a later batch without the property does not erase it; the lineage names the later file
-    assert (got["agency:2"]["name"], got["agency:2"]["source_file"]) == ("ONLY PNCP", "bids/generic/b.csv")
-    # batch 10 sorts after batch 9 (zero-padded)
-    batches = {"pncp/a.json": 10, "bids/generic/b.csv": 9}
+    # a later bid export does not rename what a higher-priority source named; the lineage is the winner's
+    assert (got["agency:1"]["name"], got["agency:1"]["source_file"]) == ("FROM PNCP", "pncp/a.json")
+    # ... but fills a property the higher source lacks
+    assert got["agency:2"]["name"] == "ONLY BIDS"
+    # same priority: the later batch wins (batch 10 sorts after batch 2: zero-padded), not the file name
+    assert got["agency:3"]["name"] == "NEW EXPORT"
+    batches["bids/generic/a.csv"] = 1
     got = {r["id"]: r for r in combine([df], table("Agency"), batch_of=batches).collect()}
-    assert got["agency:1"]["name"] == "FROM PNCP"
+    assert got["agency:3"]["name"] == "OLD EXPORT"
+
+
+def test_stored_rows_keep_their_source_priority(spark: Any) -> None:
+    from etl.merge import combine, stored_ord
+
+    stored = stored_ord(
+        spark.createDataFrame(
+            [
+                ("agency:1", "REGISTRY NAME", "cnpj", "cnpj/Empresas0.zip"),
+                ("agency:2", "OLD EXPORT NAME", "bids_generic", "bids/generic/b.csv"),
+            ],
+            "id string, name string, source string, source_file string",
+        )
+    )
+    new = _agency_rows(
+        spark,
+        [
+            ("agency:1", "EXPORT NAME", "bids_generic", "bids/generic/c.csv", "03|bids/generic/c.csv#0001"),
+            (
+                "agency:2",
+                "NEW EXPORT NAME",
+                "bids_generic",
+                "bids/generic/c.csv",
+                "03|bids/generic/c.csv#0002",
+            ),
+        ],
+    )
+    got = {r["id"]: r for r in combine([stored, combine([new], table("Agency"))], table("Agency")).collect()}
+    assert (got["agency:1"]["name"], got["agency:1"]["source"]) == ("REGISTRY NAME", "cnpj")
+    assert (got["agency:2"]["name"], got["agency:2"]["source_file"]) == (
+        "NEW EXPORT NAME",
+        "bids/generic/c.csv",
+    )
 
 
 @pytest.mark.parametrize("spec", [*ALL_TABLES, REJECTS], ids=lambda s: s.name)
