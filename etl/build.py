@@ -33,10 +33,17 @@ PRIORITY = {
 Rows = dict[str, list[DataFrame]]
 
 
+def priority_prefix(source: Column) -> Column:
+    """The two-digit priority prefix (`06|`) of a source name (`PRIORITY`); `00|` for an unknown source."""
+    prio = F.coalesce(
+        F.create_map(*[F.lit(x) for kv in sorted(PRIORITY.items()) for x in kv])[source], F.lit(0)
+    )
+    return F.concat(F.lpad(prio.cast("string"), 2, "0"), F.lit("|"))
+
+
 def _ord(prio_source: Column | None = None) -> Column:
     src = prio_source if prio_source is not None else F.col("_source")
-    prio = F.coalesce(F.create_map(*[F.lit(x) for kv in sorted(PRIORITY.items()) for x in kv])[src], F.lit(0))
-    return F.concat(F.lpad(prio.cast("string"), 2, "0"), F.lit("|"), F.col("_ord"))
+    return F.concat(priority_prefix(src), F.col("_ord"))
 
 
 def _lineage() -> list[Column]:

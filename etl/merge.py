@@ -21,6 +21,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from core.tables import TableSpec
+from etl.build import priority_prefix
 from etl.schema import conform, conform_column
 
 LINEAGE = ("source", "source_file")
@@ -36,17 +37,9 @@ def batch_number(file: Column, batch_of: Mapping[str, int]) -> Column:
     return F.coalesce(mapping[file], F.lit(0))
 
 
-def priority(source: Column) -> Column:
-    """The two-digit priority prefix (`06|`) of a source name; `00|` for an unknown source."""
-    from etl.build import PRIORITY
-
-    mapping = F.create_map(*[F.lit(x) for kv in sorted(PRIORITY.items()) for x in kv])
-    return F.concat(F.lpad(F.coalesce(mapping[source], F.lit(0)).cast("string"), 2, "0"), F.lit("|"))
-
-
 def stored_ord(df: DataFrame) -> DataFrame:
     """Rows already in the tables: `_ord` = their source's priority prefix alone (below any new row of it)."""
-    return df.withColumn("_ord", priority(F.col("source")))
+    return df.withColumn("_ord", priority_prefix(F.col("source")))
 
 
 def align(df: DataFrame, spec: TableSpec, batch_of: Mapping[str, int] | None = None) -> DataFrame:
@@ -59,7 +52,7 @@ def align(df: DataFrame, spec: TableSpec, batch_of: Mapping[str, int] | None = N
     if batch_of is not None:
         has_prio = ord_.rlike(r"^[0-9]{2}[|]")
         prio = F.when(has_prio, F.substring(ord_, 1, 3)).otherwise(F.lit("00|"))
-        rest = F.when(has_prio, F.expr("substring(_ord, 4)")).otherwise(ord_)
+        rest = F.when(has_prio, ord_.substr(4, 1 << 20)).otherwise(ord_)
         lead = F.lpad(batch_number(F.col("source_file"), batch_of).cast("string"), 6, "0")
         ord_ = F.concat(prio, lead, F.lit("/"), rest)
     return df.select(*[conform_column(df, c) for c in spec.columns], ord_.alias("_ord"))

@@ -4,10 +4,10 @@ Parquet tables, the rejects and the manifest (`<out>/manifest.json`).
 Incremental by source file: the manifest records each loaded file with its SHA-256 and its batch (the run
 that loaded it). A rerun skips the files it already holds unchanged, so re-running on the same input
 writes nothing new; new files merge into the existing tables by id (per property the higher source
-priority wins, then the later batch: `etl.merge`). When a loaded file has changed (same path, new content), its old rows cannot be told apart
-from the others in the merged tables, so the run rebuilds every table from all the source files (the
-unchanged ones keep their batch, the changed one takes the new batch): the changed file's old rows are
-gone and nothing is counted twice. That needs every loaded file still in the sources folder; if one is
+priority wins, then the later batch: `etl.merge`). When a loaded file has changed (same path, new
+content), its old rows cannot be told apart from the others in the merged tables, so the run rebuilds
+every table from all the source files (the unchanged ones keep their batch, the changed one takes the new
+batch): the changed file's old rows are gone and nothing is counted twice. That needs every loaded file still in the sources folder; if one is
 missing the run stops and names it.
 
 One run is a handful of Spark jobs: every group of files is parsed once and cached, one job counts all
@@ -91,9 +91,8 @@ class RunResult:
     rejects: int = 0
     unplaced: list[str] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
-    rebuilt: bool = (
-        False  # a loaded file had changed (or --rebuild): every table rebuilt from all source files
-    )
+    # a loaded file had changed (or --rebuild): every table was rebuilt from all source files
+    rebuilt: bool = False
     dropped: list[str] = field(default_factory=list)  # loaded before, gone from the sources: rows removed
 
 
@@ -553,7 +552,6 @@ def _write_table(
     batch_of: dict[str, int] | None = None,
 ) -> None:
     """Merge this run's candidate rows (and, unless rebuilding, the stored table) and stage the result."""
-
     from etl.merge import combine, finalize, stored_ord
     from etl.schema import write_empty
 
