@@ -41,6 +41,13 @@ def get_spark(
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
+        # The status store keeps every finished query's plan and metrics even with the UI off (1,000 SQL
+        # executions by default). The ETL's plans are large, so a long-lived session (the Celery worker,
+        # the test suite) filled a 1 GB driver heap with them and stalled in full GCs: keep only a few.
+        .config("spark.sql.ui.retainedExecutions", "20")
+        .config("spark.ui.retainedJobs", "100")
+        .config("spark.ui.retainedStages", "100")
+        .config("spark.ui.retainedTasks", "10000")
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         # Parsing is validated explicitly (etl.transforms); never fall back to the lenient legacy parser.

@@ -87,6 +87,6 @@ def spark() -> Iterator[SparkSession]:
     """One local[1] Spark session for the whole test run."""
     from etl.spark import get_spark
 
-    session = get_spark(app_name="licitagraph-tests", master="local[1]", driver_memory="1g", shuffle_partitions=2)
+    session = get_spark(app_name="licitagraph-tests", master="local[1]", driver_memory="2g", shuffle_partitions=2)
     yield session
     session.stop()
