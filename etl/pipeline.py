@@ -406,11 +406,19 @@ def _run_in(
         # Spark runs jobs from several threads side by side: one plans and compiles while another computes
         from concurrent.futures import ThreadPoolExecutor, as_completed
 
-        with ThreadPoolExecutor(max_workers=max(1, WRITE_THREADS)) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, WRITE_THREADS))
+        try:
             futures = [pool.submit(write_one, name) for name in jobs]
             for i, fut in enumerate(as_completed(futures)):
                 fut.result()
                 progress("write tables", i + 1, len(jobs))
+        except BaseException:
+            # A failed write, Ctrl-C or a timeout: start no other table and cancel the Spark jobs still
+            # running, instead of waiting for every queued write as leaving a `with` block would.
+            pool.shutdown(wait=False, cancel_futures=True)
+            spark.sparkContext.cancelAllJobs()
+            raise
+        pool.shutdown()
         _swap(out, staging)
         if rebuild:
             for name in LOOKUPS:

@@ -245,3 +245,40 @@ def test_missing_columns_stop_with_the_file_name(spark: Any, tmp_path: Path) -> 
     )
     with pytest.raises(EtlInputError, match=r"bids/generic/short\.csv.*valor_total"):
         run(src, tmp_path / "out", spark=spark)
+
+
+def test_a_failed_write_starts_no_other_table_and_keeps_the_old_tables(
+    bad: dict[str, Any], spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    import threading
+    import time
+
+    import etl.pipeline as pipeline
+
+    out = tmp_path / "tables"
+    shutil.copytree(bad["first"], out)
+    before = all_tables(spark, out)
+    first = pipeline.ALL_TABLES[0].name
+    started: list[str] = []
+    failed_at: list[float] = []
+    lock = threading.Lock()
+
+    def write_table(_spark: Any, _out: Path, _staging: Path, spec: Any, *_a: Any, **_k: Any) -> None:
+        with lock:
+            started.append(spec.name)
+        if spec.name == first:
+            time.sleep(0.3)
+            failed_at.append(time.monotonic())
+            raise RuntimeError("disk full")
+        time.sleep(1.0)
+
+    monkeypatch.setattr(pipeline, "_write_table", write_table)
+    with pytest.raises(RuntimeError, match="disk full"):
+        pipeline.run(bad["src"], out, spark=spark, rebuild=True)
+    raised_after = time.monotonic() - failed_at[0]
+    # the writes already running when the first failed, and at most one taken by its freed thread; without
+    # cancelling, every queued table would still be written before the error came back
+    assert len(started) <= pipeline.WRITE_THREADS + 1 < len(pipeline.ALL_TABLES), started
+    assert raised_after < 0.9
+    assert all_tables(spark, out) == before
