@@ -39,8 +39,12 @@ echo "== ruff"
 echo "== mypy"
 .venv/bin/mypy core etl graph gnn detectors api alerts services || status=1
 echo "== pytest"
-.venv/bin/python -m pytest "$@"
+# A test that hangs past its own timeout must not run CI into its 90-minute limit with nothing said: after
+# LICITAGRAPH_TEST_WALL seconds pytest gets SIGINT (it prints what ran and where it stood), and is killed a
+# minute later if it still runs. The whole suite takes about 16 minutes here.
+timeout -s INT -k 60 "${LICITAGRAPH_TEST_WALL:-2700}" .venv/bin/python -m pytest "$@"
 rc=$?
+[ $rc -eq 124 ] && echo "pytest stopped after ${LICITAGRAPH_TEST_WALL:-2700} s (LICITAGRAPH_TEST_WALL)"
 # 5 = no tests collected: a suite that ran nothing has not passed.
 [ $rc -eq 0 ] || status=1
 exit $status
