@@ -245,11 +245,14 @@ def _run(
 
     spark = spark or get_spark("licitagraph-etl")
     saved = {k: spark.conf.get(k, None) for k in RUN_CONF}
+    cached: list[Any] = []  # what the run persisted: released also when it fails (the session may live on)
     try:
         for k, v in RUN_CONF.items():
             spark.conf.set(k, v)
-        return _run_in(sources, out, tmp, progress, spark, force)
+        return _run_in(sources, out, tmp, progress, spark, cached, force)
     finally:
+        for df in cached:
+            df.unpersist()
         for k, v in saved.items():
             if v is None:
                 spark.conf.unset(k)
@@ -268,7 +271,7 @@ RUN_CONF: dict[str, str] = {
 
 
 def _run_in(
-    sources: Path, out: Path, tmp: Path, progress: Progress, spark: Any, force: bool = False
+    sources: Path, out: Path, tmp: Path, progress: Progress, spark: Any, cached: list[Any], force: bool = False
 ) -> RunResult:
     from pyspark import StorageLevel
 
@@ -340,7 +343,6 @@ def _run_in(
 
     rows = build.empty_rows()
     reject_frames = []
-    cached = []
     cnpj_new: dict[str, Any] = {}
     groups = sorted(todo, key=lambda kb: (KINDS.index(kb[0]), kb[1]))
     with _timed(result, "read"):
@@ -424,8 +426,6 @@ def _run_in(
             for name in LOOKUPS:
                 if name not in staged_lookups:
                     shutil.rmtree(out / "lookups" / name, ignore_errors=True)
-        for df in cached:
-            df.unpersist()
 
     with _timed(result, "manifest"):
         for spec in specs:

@@ -274,6 +274,7 @@ def test_a_failed_write_starts_no_other_table_and_keeps_the_old_tables(
         time.sleep(1.0)
 
     monkeypatch.setattr(pipeline, "_write_table", write_table)
+    persisted = spark.sparkContext._jsc.getPersistentRDDs().size()
     with pytest.raises(RuntimeError, match="disk full"):
         pipeline.run(bad["src"], out, spark=spark, rebuild=True)
     raised_after = time.monotonic() - failed_at[0]
@@ -282,3 +283,5 @@ def test_a_failed_write_starts_no_other_table_and_keeps_the_old_tables(
     assert len(started) <= pipeline.WRITE_THREADS + 1 < len(pipeline.ALL_TABLES), started
     assert raised_after < 0.9
     assert all_tables(spark, out) == before
+    # what the failed run cached is released (a worker's session lives on)
+    assert spark.sparkContext._jsc.getPersistentRDDs().size() == persisted
