@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     spark_driver_memory: str = "4g"
     spark_packages: str = ""
     spark_shuffle_partitions: int = 8
+    # log4j2 file for the driver JVM's logging; empty: etl/log4j2.properties (quiet start-up and codegen notes)
+    spark_log_config: str = ""
 
     # API
     api_host: str = "127.0.0.1"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.settings import get_settings
@@ -31,6 +32,7 @@ def get_spark(
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     wanted = list(packages or [])
+    log_config = Path(settings.spark_log_config or Path(__file__).with_name("log4j2.properties")).resolve()
     if settings.spark_packages:
         wanted += [p.strip() for p in settings.spark_packages.split(",") if p.strip()]
     builder = (
@@ -53,7 +55,10 @@ def get_spark(
         # Parsing is validated explicitly (etl.transforms); never fall back to the lenient legacy parser.
         .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
         .config("spark.sql.ansi.enabled", "false")
-        .config("spark.driver.extraJavaOptions", "-Dderby.system.home=" + str(settings.var_dir / "derby"))
+        .config(
+            "spark.driver.extraJavaOptions",
+            f"-Dderby.system.home={settings.var_dir / 'derby'} -Dlog4j2.configurationFile={log_config.as_uri()}",
+        )
         .config("spark.sql.warehouse.dir", str(settings.var_dir / "spark-warehouse"))
         .config("spark.local.dir", str(settings.var_dir / "spark-tmp"))
     )

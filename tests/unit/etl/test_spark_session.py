@@ -16,3 +16,16 @@ def test_finished_queries_are_not_all_kept(spark: Any) -> None:
     store = spark._jsparkSession.sharedState().statusStore()
     kept = store.executionsCount()
     assert 0 < kept <= 20
+
+
+def test_the_driver_reads_the_projects_log_config(spark: Any) -> None:
+    # etl/log4j2.properties silences Spark's compile errors for too-large generated code (it falls back by
+    # itself) and its local-mode start-up notes; anything else at WARN and above still reaches stderr
+    manager = spark._jvm.org.apache.logging.log4j.LogManager
+
+    def level(name: str) -> str:
+        return str(manager.getLogger(name).getLevel())
+
+    assert level("org.apache.spark.sql.catalyst.expressions.codegen.CodeGenerator") == "OFF"
+    assert level("org.apache.spark.util.Utils") == "ERROR"
+    assert level("org.apache.spark.scheduler.DAGScheduler") in {"WARN", "ERROR"}
