@@ -21,8 +21,9 @@ import logging
 import shutil
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -252,7 +253,8 @@ def _run(
         return _run_in(sources, out, tmp, progress, spark, cached, force)
     finally:
         for df in cached:
-            df.unpersist()
+            with suppress(Exception):  # as above; a cache not released is no reason to fail a run
+                df.unpersist()
         for k, v in saved.items():
             if v is None:
                 spark.conf.unset(k)
@@ -392,7 +394,13 @@ def _run_in(
     specs: list[TableSpec] = list(ALL_TABLES)
     reprocessed = sorted({s.rel for s in result.files if s.status == "processed"})
 
+    group = f"licitagraph-etl-write-{uuid.uuid4().hex}"  # this run's write jobs, to cancel them together
+    stop = threading.Event()
+
     def write_one(name: str) -> None:
+        if stop.is_set():  # taken by a freed thread after another write failed
+            return
+        spark.sparkContext.setJobGroup(group, f"etl: write {name}", interruptOnCancel=True)
         with _timed(result, f"write:{name}"):
             if name == "rejects":
                 _write_rejects(spark, out, staging, reject_frames, reprocessed, rebuild=rebuild)
@@ -417,8 +425,10 @@ def _run_in(
         except BaseException:
             # A failed write, Ctrl-C or a timeout: start no other table and cancel the Spark jobs still
             # running, instead of waiting for every queued write as leaving a `with` block would.
+            stop.set()
             pool.shutdown(wait=False, cancel_futures=True)
-            spark.sparkContext.cancelAllJobs()
+            with suppress(Exception):  # a dead JVM must not hide the error that brought us here
+                spark.sparkContext.cancelJobGroup(group)
             raise
         pool.shutdown()
         _swap(out, staging)

@@ -247,7 +247,7 @@ def test_missing_columns_stop_with_the_file_name(spark: Any, tmp_path: Path) -> 
         run(src, tmp_path / "out", spark=spark)
 
 
-def test_a_failed_write_starts_no_other_table_and_keeps_the_old_tables(
+def test_a_failed_write_cancels_the_other_writes_and_keeps_the_old_tables(
     bad: dict[str, Any], spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import shutil
@@ -261,6 +261,8 @@ def test_a_failed_write_starts_no_other_table_and_keeps_the_old_tables(
     before = all_tables(spark, out)
     first = pipeline.ALL_TABLES[0].name
     started: list[str] = []
+    outcomes: list[str] = []
+    failed = threading.Event()
     failed_at: list[float] = []
     lock = threading.Lock()
 
@@ -268,20 +270,36 @@ def test_a_failed_write_starts_no_other_table_and_keeps_the_old_tables(
         with lock:
             started.append(spec.name)
         if spec.name == first:
-            time.sleep(0.3)
+            time.sleep(3)  # the other writers have their Spark jobs running by now
             failed_at.append(time.monotonic())
+            failed.set()
             raise RuntimeError("disk full")
-        time.sleep(1.0)
+        if failed.is_set():
+            return
+        try:  # a job that would run for hours on one core
+            spark.range(0, 1 << 40, 1, 2).selectExpr("sum(id)").collect()
+            outcome = "finished"
+        except Exception as e:
+            outcome = "cancelled" if "cancel" in str(e).lower() else f"failed: {e}"
+        with lock:
+            outcomes.append(outcome)
 
     monkeypatch.setattr(pipeline, "_write_table", write_table)
     persisted = spark.sparkContext._jsc.getPersistentRDDs().size()
-    with pytest.raises(RuntimeError, match="disk full"):
-        pipeline.run(bad["src"], out, spark=spark, rebuild=True)
-    raised_after = time.monotonic() - failed_at[0]
-    # the writes already running when the first failed, and at most one taken by its freed thread; without
-    # cancelling, every queued table would still be written before the error came back
+    try:
+        with pytest.raises(RuntimeError, match="disk full"):
+            pipeline.run(bad["src"], out, spark=spark, rebuild=True)
+        raised_after = time.monotonic() - failed_at[0]
+        deadline = time.monotonic() + 60
+        while len(outcomes) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        spark.sparkContext.cancelAllJobs()  # never leave a runaway job to the rest of the suite
+    # the error comes back at once: no queued table is written first (at most the freed thread's next one is
+    # taken, and it starts nothing), and the two writes that were running have their Spark jobs cancelled
+    assert raised_after < 2.0
     assert len(started) <= pipeline.WRITE_THREADS + 1 < len(pipeline.ALL_TABLES), started
-    assert raised_after < 0.9
+    assert outcomes == ["cancelled", "cancelled"], outcomes
     assert all_tables(spark, out) == before
     # what the failed run cached is released (a worker's session lives on)
     assert spark.sparkContext._jsc.getPersistentRDDs().size() == persisted
