@@ -20,7 +20,7 @@ def test_finished_queries_are_not_all_kept(spark: Any) -> None:
 
 def test_the_driver_reads_the_projects_log_config(spark: Any) -> None:
     # etl/log4j2.properties silences Spark's compile errors for too-large generated code (it falls back by
-    # itself) and its local-mode start-up notes; anything else at WARN and above still reaches stderr
+    # itself) and its local-mode start-up notes; anything else at the session's level still reaches stderr
     manager = spark._jvm.org.apache.logging.log4j.LogManager
 
     def level(name: str) -> str:
