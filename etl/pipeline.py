@@ -253,7 +253,7 @@ def _run(
         return _run_in(sources, out, tmp, progress, spark, cached, force)
     finally:
         for df in cached:
-            with suppress(Exception):  # as above; a cache not released is no reason to fail a run
+            with suppress(Exception):  # a dead JVM must not hide the run's error; nor fail a run that succeeded
                 df.unpersist()
         for k, v in saved.items():
             if v is None:
