@@ -8,13 +8,18 @@ RUN apt-get update \
 WORKDIR /app
 COPY pyproject.toml requirements.lock README.md ./
 COPY core core
+COPY services services
+COPY synth synth
 COPY etl etl
 COPY graph graph
-COPY gnn gnn
 COPY detectors detectors
-COPY api api
+COPY gnn gnn
+COPY reporting reporting
+COPY evaluation evaluation
 COPY alerts alerts
-COPY services services
+COPY pipeline pipeline
+COPY api api
+COPY licitagraph licitagraph
 COPY cypher cypher
 # CPU-only torch keeps the image small; PyPI's default Linux wheel carries the CUDA libraries.
 RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu -c requirements.lock . \

@@ -13,7 +13,7 @@ setup:           ## only the set-up (venv, Neo4j from Maven Central, redis-serve
 
 lint:
 	.venv/bin/ruff check .
-	.venv/bin/mypy core etl graph gnn detectors api alerts services
+	.venv/bin/mypy
 
 services-up:
 	.venv/bin/licitagraph services up

@@ -127,7 +127,7 @@ def _env() -> Any:
 
 
 def _view(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    from api.masking import guard
+    from reporting.masking import guard
 
     f = row["finding"]
     kind = f.get("subject_kind") or "item"
@@ -157,7 +157,7 @@ def build_email(recipient: str, rows: list[dict[str, Any]], settings: Settings, 
     views = [_view(r, settings) for r in rows]
     pictures: list[tuple[str, bytes]] = []
     if runner is not None:
-        from api.render import network_png
+        from reporting.pictures import network_png
 
         seen: set[str] = set()
         for v in views:

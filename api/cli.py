@@ -31,14 +31,14 @@ keys_app = typer.Typer(help="API keys: create (shown once), list, revoke. Stored
 
 
 def _store() -> Any:
-    from api.store import ApiStore, init_store_schema
     from core.settings import get_settings
     from graph.runner import Neo4jRunner
+    from reporting.store import RecordsStore, init_store_schema
 
     s = get_settings()
     runner = Neo4jRunner(s)
     init_store_schema(runner)
-    return runner, ApiStore(runner, s.key_hash_secret)
+    return runner, RecordsStore(runner, s.key_hash_secret)
 
 
 def _guard(fn: Callable[[], None]) -> None:
@@ -58,7 +58,7 @@ def create_key(
     json_out: Annotated[bool, typer.Option("--json", help="print the key record as JSON")] = False,
 ) -> None:
     """Create an API key; the key itself is printed once and only its keyed hash is stored."""
-    from api.security import Role
+    from reporting.keys import Role
 
     if role not in Role.__members__:
         typer.secho(f"--role must be one of {', '.join(Role.__members__)}", err=True, fg="red")

@@ -21,9 +21,9 @@ from api.metrics import Metrics
 from api.ratelimit import RateLimiter
 from api.reader import GraphReader
 from api.schemas import MAX_PAGE_SIZE
-from api.security import Principal, Role
-from api.store import ApiStore, init_store_schema
 from core.settings import Settings
+from reporting.keys import Principal, Role
+from reporting.store import RecordsStore, init_store_schema
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class AppContext:
     settings: Settings
     runner: Any
     reader: GraphReader
-    store: ApiStore
+    store: RecordsStore
     redis: Any
     limiter: RateLimiter
     metrics: Metrics
@@ -51,9 +51,9 @@ class AppContext:
     @property
     def celery(self) -> Any:
         if self._celery is None:
-            from alerts.celery_app import make_celery
+            from pipeline.enqueue import queue_client
 
-            self._celery = make_celery(self.settings)
+            self._celery = queue_client(self.settings)
         return self._celery
 
     def close(self) -> None:
@@ -78,7 +78,7 @@ def build_context(settings: Settings, metrics: Metrics) -> AppContext:
     from graph.version import data_version
 
     runner = Neo4jRunner(settings)
-    store = ApiStore(runner, settings.key_hash_secret)
+    store = RecordsStore(runner, settings.key_hash_secret)
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
     cache = VersionedCache(lambda: data_version(runner), ttl_s=settings.api_cache_ttl_s,
                            check_s=settings.api_cache_check_s, max_entries=settings.api_cache_max_entries)
@@ -118,12 +118,12 @@ async def get_reader(request: Request) -> GraphReader:
     return (await get_context(request)).reader
 
 
-async def get_store(ctx: ContextDep) -> ApiStore:
+async def get_store(ctx: ContextDep) -> RecordsStore:
     return ctx.store
 
 
 ReaderDep = Annotated[GraphReader, Depends(get_reader)]
-StoreDep = Annotated[ApiStore, Depends(get_store)]
+StoreDep = Annotated[RecordsStore, Depends(get_store)]
 
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key")
 _bearer = HTTPBearer(auto_error=False, description="API key as a bearer token")

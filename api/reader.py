@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 from starlette.concurrency import run_in_threadpool
 
 from api.cache import MISSING, VersionedCache
-from api.masking import guard
 from graph.runner import QueryRunner
+from reporting.masking import guard
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

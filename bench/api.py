@@ -5,7 +5,7 @@ FastAPI route, under a local load generator on 127.0.0.1 (wrk when installed, el
     .venv/bin/python bench/api.py --concurrency 4 --seconds 5 --rounds 3 --no-seed --tender ID
 
 It uses the test instance of the services (tests/test.env: Neo4j bolt 17687, Redis 16379) and, unless
---no-seed, wipes that database and loads the fixture world (tests/fixtures/graph_world.py) with `--filler`
+--no-seed, wipes that database and loads the fixture world (synth/table_world.py) with `--filler`
 honest tenders plus the planted findings. Servers are uvicorn, one process each, access log off:
 `licitagraph serve` (rate limit raised out of the way, auth, metrics and the read cache on), the same with
 the read cache off (the `cache off` rows), and a one-route FastAPI app. Routes and concurrency levels are
@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> None:
     api_port, triv_port, raw_port = free_port(), free_port(), free_port()
 
     def serve(port: int, server_env: dict[str, str]) -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port), "--no-access-log",
+        return subprocess.Popen([sys.executable, "-m", "licitagraph", "serve", "--port", str(port), "--no-access-log",
                                  "--log-level", "warning"], cwd=REPO, env=server_env)
 
     procs = [

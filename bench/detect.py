@@ -1,6 +1,6 @@
 """Benchmark of `licitagraph detect`: time per detector on worlds of growing size, networkx vs GraphFrames.
 
-Worlds come from the shared table fixture (tests/fixtures/graph_world.py: the planted cases plus honest
+Worlds come from the shared table fixture (synth/table_world.py: the planted cases plus honest
 filler tenders of 3 items x 4 bids), written as Parquet graph tables. Each detector runs alone on the
 same tables; the graph detectors (cobidding, loser_winner) run once per engine. The table is printed and
 saved to docs/benchmarks.md between `<!-- detect:start -->` and `<!-- detect:end -->`.
@@ -21,7 +21,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
 
 BIDS_PER_FILLER_TENDER = 12
 START, END = "<!-- detect:start -->", "<!-- detect:end -->"
@@ -44,7 +43,7 @@ def parse_size(text: str) -> int:
 
 
 def build(bids: int, root: Path) -> tuple[Path, int, int]:
-    from fixtures.graph_world import write_world
+    from synth.table_world import write_world
 
     tables = root / f"world-{bids}"
     if not (tables / "nodes" / "Tender").exists():
@@ -96,7 +95,7 @@ def run(sizes: list[int], engines: list[str], root: Path, whole: bool = True) ->
 def run_whole(tables_dir: Path, n_bids: int, n_tenders: int) -> dict[str, object]:
     """What `licitagraph detect` does (networkx, the default): every detector in one process, the tables
     read once, then the risk combination and the findings and risk tables written."""
-    from detectors.runner import run_detectors
+    from detectors.run import run_detectors
 
     t0 = time.perf_counter()
     res = run_detectors(tables_dir, engine="networkx", write=True)
@@ -154,7 +153,7 @@ def main() -> None:
         header = (
             f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({os.cpu_count()} CPUs, shared; load "
             f"average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after), "
-            "worlds of tests/fixtures/graph_world.py (planted cases + honest filler). Each detector alone, "
+            "worlds of synth/table_world.py (planted cases + honest filler). Each detector alone, "
             "reading its tables from Parquet; graph detectors once per engine (`spark-dataframes` = the "
             "GraphFrames engine without the GraphFrames jar, which the Maven mirror here does not serve)."
         )

@@ -1,6 +1,6 @@
 """Benchmark of `licitagraph etl` on synthetic worlds (10k, 100k, 1M bids), next to an I/O floor.
 
-For each size the synthetic generator (`etl.synth.generate`) writes a sources folder (cached under
+For each size the synthetic generator (`synth.generate`) writes a sources folder (cached under
 --root); the ETL then runs on it with Spark. Per stage: wall time, records/s (source records read / stage
 time) and peak memory (RSS of this process and its children, the Spark JVM included, sampled every 0.2 s).
 The floor is one plain single-pass read of the same files with pyarrow and a Parquet write of each
@@ -80,7 +80,7 @@ class PeakMemory:
 
 def world(bids: int, root: Path, seed: int) -> tuple[Path, dict[str, int]]:
     """A synthetic sources folder with about `bids` bids (tenders calibrated on a small world)."""
-    from etl.synth import generate  # type: ignore[attr-defined]
+    from synth import generate  # type: ignore[attr-defined]
 
     calib = root / "calibration"
     meta = calib / "counts.json"
@@ -155,7 +155,7 @@ def io_floor(sources: Path, scratch: Path) -> tuple[float, int]:
 
 
 def run(sizes: list[int], root: Path, seed: int, master: str, driver_memory: str) -> list[dict[str, Any]]:
-    from etl.pipeline import run as etl_run
+    from etl.run import run as etl_run
     from etl.spark import get_spark
 
     spark = get_spark("licitagraph-bench-etl", master=master, driver_memory=driver_memory)
@@ -239,7 +239,7 @@ def render(rows: list[dict[str, Any]], master: str, driver_memory: str) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"Run {when} on {platform.node()} ({os.cpu_count()} CPUs, shared), Spark {master}, driver memory {driver_memory}; "
-        "synthetic worlds of `etl.synth` (tenders chosen for the bid count). records/s = source records read / stage "
+        "synthetic worlds of `synth` (tenders chosen for the bid count). records/s = source records read / stage "
         "seconds; peak = RSS of the Python process and the Spark JVM while the stage ran (`build` is lazy: its work "
         "is counted in `write`). floor = one pyarrow read of every source file + a Parquet write, no validation.",
         "",

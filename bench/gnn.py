@@ -34,7 +34,7 @@ def _sync(dev: torch.device) -> None:
 
 def measure(graph, labels: pd.Series, dev: torch.device, sampled_epoch: bool) -> dict[str, float]:  # type: ignore[no-untyped-def]
     from gnn.data import TENDER
-    from gnn.models import CollusionGNN
+    from gnn.model import CollusionGNN
     from gnn.sampling import NeighborSampler
     from gnn.train import TrainConfig, _edge_dims, _forward
 

@@ -70,7 +70,7 @@ def main() -> None:
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
-    from gnn.evaluate import oof_scores
+    from evaluation.gnn_oof import oof_scores
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=3)
@@ -81,7 +81,7 @@ def main() -> None:
     ap.add_argument(
         "--harness-screens",
         action="store_true",
-        help="compare with detectors.models.screens_oof_scores (the harness's screens classifier) instead of the RF",
+        help="compare with evaluation.classifiers.screens_oof_scores (the harness's screens classifier) instead of the RF",
     )
     args = ap.parse_args()
     import torch
@@ -101,7 +101,7 @@ def main() -> None:
                 folds.iloc[te] = k
             g = oof_scores(bids, folds, seed=r).reindex(tenders.index)
             if args.harness_screens:
-                from detectors.models import screens_oof_scores
+                from evaluation.classifiers import screens_oof_scores
 
                 s = screens_oof_scores(bids, folds, r).reindex(tenders.index)
             else:

@@ -213,7 +213,7 @@ def run_incremental(settings: Settings, tables: Path, size: str, base_tenders: i
     from graph.loader import Loader
     from graph.reconcile import reconcile
     from graph.runner import Neo4jRunner
-    from tests.fixtures.graph_world import build_increment, build_world
+    from synth.table_world import build_increment, build_world
 
     base = build_world(base_tenders)
     inc = build_increment(base, max(1, base_tenders // 100))
@@ -332,7 +332,7 @@ def render(results: list[Result], started: str, previous: list[str] | None = Non
         "",
         f"Run {started} on {platform.node()} ({os.cpu_count()} CPUs, shared), Neo4j 5.26 Community, heap "
         f"{os.environ.get('BENCH_NEO4J_HEAP', '1g')}, page cache {os.environ.get('BENCH_NEO4J_PAGECACHE', '512m')}; "
-        "fixture-generator worlds (tests/fixtures/graph_world.py). Each path starts from an empty database; "
+        "fixture-generator worlds (synth/table_world.py). Each path starts from an empty database; "
         "`ok` = exact reconciliation afterwards. nodes/s and rels/s use the node and relationship phases where "
         "the path has them, else the whole time. The machine is shared and overloaded (load average far above "
         "its CPU count), so wall times vary run to run; `CPU s` (CPU seconds of the loader, its child "
@@ -392,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("neo4j", "py4j"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    from tests.fixtures.graph_world import write_world
+    from synth.table_world import write_world
 
     paths = [p.strip() for p in args.paths.split(",") if p.strip()]
     settings = bench_settings()

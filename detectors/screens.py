@@ -32,7 +32,7 @@ from detectors.base import (
     make_finding,
     upper_fence,
 )
-from detectors.bidscreens import screens_matrix, tender_features
+from detectors.screen_stats import screens_matrix, tender_features
 
 log = logging.getLogger(__name__)
 
@@ -273,8 +273,8 @@ class Screens(Detector[ScreensConfig]):
         """Per-item probabilities of the screens classifier trained on `garcia_files` (None when unset)."""
         if not config.garcia_files:
             return None
-        from detectors.evaluation import eligible_labels, load_garcia
-        from detectors.models import make_screens_classifier
+        from core.labelled import eligible_labels, load_garcia
+        from detectors.screen_stats import make_screens_classifier
 
         bids = bids_with_tender(tables)
         bids = bids[bids["value"].notna() & (bids["value"] > 0)]

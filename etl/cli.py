@@ -1,4 +1,4 @@
-"""CLI commands of the ETL: `licitagraph synth` and `licitagraph etl`. Heavy imports stay inside."""
+"""CLI command of the ETL: `licitagraph etl`. Heavy imports stay inside."""
 
 from __future__ import annotations
 
@@ -6,29 +6,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-
-
-def synth(
-    out: Annotated[Path, typer.Option("--out", help="folder to write the source files into")],
-    seed: Annotated[int, typer.Option("--seed", help="random seed; the same seed gives the same files")] = 42,
-    tenders: Annotated[int, typer.Option("--tenders", help="number of tenders to generate")] = 500,
-) -> None:
-    """Generate a synthetic Goiás procurement world in the real source formats, with planted fraud."""
-    from rich.console import Console
-    from rich.table import Table
-
-    try:
-        from etl.synth import generate  # type: ignore[attr-defined]
-    except ImportError as exc:
-        typer.secho(f"the synthetic-world generator is not available: {exc}", err=True, fg="red")
-        raise typer.Exit(2) from exc
-    counts: dict[str, int] = generate(out=out, seed=seed, tenders=tenders)
-    table = Table(title=f"synthetic world in {out} (seed {seed})")
-    table.add_column("what")
-    table.add_column("count", justify="right")
-    for name, n in counts.items():
-        table.add_row(str(name), f"{int(n):,}")
-    Console().print(table)
 
 
 def etl(
@@ -49,7 +26,7 @@ def etl(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from etl.pipeline import run
+    from etl.run import run
     from etl.sources.base import EtlInputError
 
     console = Console()

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 from torch import Tensor, nn
 
 from gnn.data import FIRM, TENDER, BidGraph
-from gnn.models import CollusionGNN
+from gnn.model import CollusionGNN
 from gnn.sampling import NeighborSampler
 
 log = logging.getLogger(__name__)
@@ -425,18 +425,3 @@ def load_checkpoint(path: Path) -> Trained:
         known_labels=ckpt["known_labels"],
         firm_head_trained=meta["firm_head_trained"],
     )
-
-
-def main(argv: list[str] | None = None) -> None:
-    """`python -m gnn.train --tables DIR [--ground-truth FILE] ...` (same options as `licitagraph train`)."""
-    import typer
-
-    from gnn.cli import train
-
-    app = typer.Typer(add_completion=False)
-    app.command()(train)
-    app(args=argv)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

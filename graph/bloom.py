@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from core.tables import NODE_TABLES, REL_TABLES
-from graph.model import ABOUT, FINDING_LABEL, INVOLVES
 from graph.runner import CYPHER_ROOT, get_query
+from graph.schema import ABOUT, FINDING_LABEL, INVOLVES
 
 PERSPECTIVE_PATH = CYPHER_ROOT / "bloom" / "perspective.json"
 BLOOM_VERSION = "2.15.0"

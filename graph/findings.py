@@ -17,8 +17,8 @@ from typing import Any
 
 from core.settings import Settings
 from core.tables import FINDINGS, RISK
-from graph.model import ABOUT, FINDING_LABEL, INVOLVES, SUBJECT_LABEL_BY_KIND, ident, label_for_id
 from graph.runner import Neo4jRunner, QueryRunner, Statement
+from graph.schema import ABOUT, FINDING_LABEL, INVOLVES, SUBJECT_LABEL_BY_KIND, ident, label_for_id
 from graph.tables_io import iter_rows, table_files
 from graph.version import bump_data_version
 

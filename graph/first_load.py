@@ -28,8 +28,8 @@ from pathlib import Path
 from core.settings import Settings
 from core.tables import NODE_TABLES, REL_TABLES
 from graph.loader import CHECKPOINT_FILE, LoadReport, TableLoad, count_rows, init_schema
-from graph.model import VERSION_LABEL, ident
 from graph.runner import Neo4jRunner, Statement
+from graph.schema import VERSION_LABEL, ident
 from graph.tables_io import TableFile, table_files
 from graph.version import bump_data_version
 

@@ -10,7 +10,7 @@
   ignores the checkpoints and merges everything again.
 - Ends with a reconciliation (graph.reconcile): rows in the tables vs entities in Neo4j.
 
-Labels and relationship types in the statements come from core/tables.py only (graph.model.ident).
+Labels and relationship types in the statements come from core/tables.py only (graph.schema.ident).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from core.tables import NODE_TABLES, REL_TABLES, TableSpec
-from graph.model import CHECKPOINT_LABEL, ident, schema_statements
 from graph.runner import QueryRunner, Statement
+from graph.schema import CHECKPOINT_LABEL, ident, schema_statements
 from graph.tables_io import TableFile, iter_rows, read_columns, table_files
 from graph.version import bump_data_version
 

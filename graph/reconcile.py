@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.tables import FINDINGS, NODE_TABLES, REL_TABLES, TableSpec
-from graph.model import FINDING_LABEL, ident
 from graph.runner import QueryRunner, Statement
+from graph.schema import FINDING_LABEL, ident
 from graph.tables_io import read_columns, table_files
 
 LOOKUP_CHUNK = 20000

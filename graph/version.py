@@ -9,8 +9,8 @@ node (a database never loaded by licitagraph, or just built by `neo4j-admin data
 
 from __future__ import annotations
 
-from graph.model import VERSION_LABEL
 from graph.runner import QueryRunner, Statement
+from graph.schema import VERSION_LABEL
 
 VERSION_ID = "graph"
 

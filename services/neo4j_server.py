@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from core.settings import REPO_ROOT, Settings
 from services.process import ManagedProcess, ServiceError, dir_size, human_bytes, port_in_use, port_owner
 
@@ -251,24 +253,47 @@ class Neo4jServer:
         self.wait_ready()
         return True
 
-    def _answers(self) -> bool:
-        from graph.connection import Neo4jUnavailable, ping
+    def _cypher(self, *statements: str) -> list[dict[str, Any]]:
+        """Run read-only statements over Neo4j's HTTP transaction endpoint; one result per statement.
 
+        The local servers are watched over HTTP, not Bolt, so that `services` needs no driver and stays
+        below `graph` (docs/architecture.md). A 401 is a wrong password: that raises at once."""
+        s = self.settings
+        url = f"http://{s.neo4j_bolt_host}:{s.neo4j_http_port}/db/{s.neo4j_database}/tx/commit"
+        body = {"statements": [{"statement": q} for q in statements]}
+        resp = httpx.post(url, json=body, auth=(s.neo4j_user, s.neo4j_secret), timeout=5.0)
+        if resp.status_code == 401:
+            raise ServiceError(
+                f"Neo4j at {url} refused user {s.neo4j_user!r} with the configured password "
+                "(LICITAGRAPH_NEO4J_PASSWORD). The database keeps the password it was first started with; "
+                "set the same one, or remove var/neo4j/data to start over."
+            )
+        resp.raise_for_status()
+        payload = resp.json()
+        if payload.get("errors"):
+            raise ServiceError(f"Neo4j answered with errors: {[e.get('code') for e in payload['errors']]}")
+        out: list[dict[str, Any]] = []
+        for res in payload.get("results", []):
+            rows = res.get("data", [])
+            out.append(dict(zip(res.get("columns", []), rows[0]["row"], strict=False)) if rows else {})
+        return out
+
+    def _answers(self) -> bool:
+        s = self.settings
+        if not port_in_use(s.neo4j_bolt_host, s.neo4j_bolt_port):
+            return False
         try:
-            ping(self.settings)
-            return True
-        except Neo4jUnavailable:
+            return self._cypher("RETURN 1 AS ok") == [{"ok": 1}]
+        except (httpx.HTTPError, ValueError):
             return False
 
     def wait_ready(self) -> None:
-        self.proc.wait_until(self._answers, self.settings.neo4j_start_timeout_s, "RETURN 1 over Bolt")
+        self.proc.wait_until(self._answers, self.settings.neo4j_start_timeout_s, "Bolt port open and RETURN 1 over HTTP")
 
     def stop(self) -> bool:
         return self.proc.stop(timeout_s=90)
 
     def status(self) -> dict[str, Any]:
-        from graph.connection import server_info
-
         s = self.settings
         pid = self.proc.read_pid()
         info: dict[str, Any] = {
@@ -281,6 +306,24 @@ class Neo4jServer:
         }
         if pid is not None:
             started = time.monotonic()
-            info.update(server_info(s))
+            info.update(self.server_info())
             info["latency_ms"] = round((time.monotonic() - started) * 1000, 1)
+        return info
+
+    def server_info(self) -> dict[str, Any]:
+        """Neo4j, APOC and GDS versions, and node and relationship counts, for `services status`."""
+        info: dict[str, Any] = {}
+        (comp,) = self._cypher(
+            "CALL dbms.components() YIELD name, versions, edition RETURN versions[0] AS version, edition"
+        )
+        info["version"] = f"{comp['version']} {comp['edition']}"
+        for key, query in (("apoc", "RETURN apoc.version() AS v"), ("gds", "RETURN gds.version() AS v")):
+            try:
+                (row,) = self._cypher(query)
+                info[key] = row["v"]
+            except (ServiceError, ValueError) as exc:
+                info[key] = f"missing ({exc})"
+        (counts,) = self._cypher("CALL apoc.meta.stats() YIELD nodeCount, relCount RETURN nodeCount, relCount")
+        info["nodes"] = counts["nodeCount"]
+        info["relationships"] = counts["relCount"]
         return info

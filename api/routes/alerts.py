@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from api.deps import AUTH_RESPONSES, InvestigatorKey, PagingDep, StoreDep
-from api.routes.subjects import page
 from api.schemas import EMAIL_PATTERN, FINDING_ID_PATTERN, RUN_ID_PATTERN, AlertDelivery, Page
+from api.subjects import page
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"], responses=AUTH_RESPONSES)
 

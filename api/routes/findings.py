@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from api.deps import AUTH_RESPONSES, PagingDep, ReaderDep, ReaderKey
-from api.routes.subjects import check_period, check_range, page
 from api.schemas import DETECTOR_PATTERN, FINDING_ID_PATTERN, ID_PATTERN, Finding, Page
+from api.subjects import check_period, check_range, page
 
 router = APIRouter(prefix="/v1/findings", tags=["findings"], responses=AUTH_RESPONSES)
 

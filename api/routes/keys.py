@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, status
 
 from api.deps import AUTH_RESPONSES, AdminKey, StoreDep
 from api.schemas import KEY_ID_PATTERN, ApiKey, ApiKeyCreated, ApiKeyIn
-from api.security import ADMIN_KEY_ID, Role
+from reporting.keys import ADMIN_KEY_ID, Role
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=AUTH_RESPONSES)
 

@@ -9,8 +9,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, status
 
 from api.deps import AUTH_RESPONSES, AdminKey, ContextDep, InvestigatorKey, PagingDep, StoreDep
-from api.routes.subjects import page
 from api.schemas import RUN_ID_PATTERN, Page, PipelineRun, PipelineRunIn
+from api.subjects import page
+from pipeline.enqueue import EnqueueError, enqueue_run
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/pipeline/runs", tags=["pipeline"], responses=AUTH_RESPONSES)
@@ -27,15 +28,9 @@ def run_out(r: dict[str, Any]) -> dict[str, Any]:
              responses={503: {"description": "the task queue (Redis) does not answer"}})
 def start_run(ctx: ContextDep, store: StoreDep, principal: AdminKey, body: PipelineRunIn) -> dict[str, Any]:
     """Record a run as `queued` and hand it to the Celery worker; poll `GET /v1/pipeline/runs/{id}`."""
-    from alerts.pipeline import new_run_id
-
-    run_id = new_run_id()
-    run = store.create_run(run_id, list(body.steps), {}, principal.key_id)
     try:
-        ctx.celery.send_task("licitagraph.run_pipeline", args=[run_id])
-    except Exception as exc:  # kombu OperationalError, redis ConnectionError
-        log.error("cannot enqueue pipeline run %s: %s", run_id, exc)
-        store.update_run(run_id, "failed", error=f"could not enqueue: {exc}")
+        run = enqueue_run(store, ctx.celery, list(body.steps), principal.key_id)
+    except EnqueueError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the task queue does not answer") from exc
     return run_out(run)
 

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Response, status
 
 from api.deps import AUTH_RESPONSES, InvestigatorKey, PagingDep, StoreDep
-from api.routes.subjects import invalid, page
 from api.schemas import UUID_PATTERN, Page, Subscription, SubscriptionIn
-from api.security import Principal, Role
+from api.subjects import invalid, page
+from reporting.keys import Principal, Role
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], responses=AUTH_RESPONSES)
 

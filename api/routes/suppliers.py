@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from api.deps import AUTH_RESPONSES, PagingDep, ReaderDep, ReaderKey
-from api.routes.subjects import (
+from api.schemas import DETECTOR_PATTERN, ID_PATTERN, Network, Page, SubjectDetail, SupplierSummary
+from api.subjects import (
     PNG_RESPONSES,
     PNGResponse,
     check_period,
@@ -18,7 +19,6 @@ from api.routes.subjects import (
     network_picture,
     page,
 )
-from api.schemas import DETECTOR_PATTERN, ID_PATTERN, Network, Page, SubjectDetail, SupplierSummary
 
 router = APIRouter(prefix="/v1/suppliers", tags=["suppliers"], responses=AUTH_RESPONSES)
 

@@ -29,11 +29,11 @@ from typing import Any
 import pytest
 import redis as redis_lib
 
-from alerts.celery_app import MATCH_TASK, make_celery
-from api.store import ApiStore, init_store_schema
 from core.settings import Settings
 from graph.connection import driver_session
 from graph.runner import Neo4jRunner
+from pipeline.celery_app import MATCH_TASK, make_celery
+from reporting.store import RecordsStore, init_store_schema
 from tests.integration.test_api_world import seed
 
 pytestmark = pytest.mark.integration
@@ -96,7 +96,7 @@ class Worker:
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.log = log
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "core.cli", "worker", "--pool", "solo", "--concurrency", "1",
+            [sys.executable, "-m", "licitagraph", "worker", "--pool", "solo", "--concurrency", "1",
              "--hostname", f"test-{uuid.uuid4().hex[:6]}@%h"],
             cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
         wait_for(lambda: "ready." in log.read_text(errors="replace") or self.proc.poll() is not None, 60,
@@ -143,7 +143,7 @@ def alert_env(services: Any, settings: Settings, tmp_path: Path) -> Iterator[dic
 def subscribe(settings: Settings, email: str, **fields: Any) -> dict[str, Any]:
     with Neo4jRunner(settings) as runner:
         init_store_schema(runner)
-        return ApiStore(runner, settings.admin_api_key).create_subscription("test", {
+        return RecordsStore(runner, settings.admin_api_key).create_subscription("test", {
             "email": email, "agency_ids": [], "detectors": [], "supplier_ids": [], "min_risk": 0.75, "active": True,
             **fields})
 
@@ -270,7 +270,7 @@ def test_worker_killed_during_send_loses_and_duplicates_nothing(alert_env: dict[
 
 
 def test_demo_sends_through_the_sink(alert_env: dict[str, Any], settings: Settings) -> None:
-    from alerts.demo import DEMO_RECIPIENT, send_demo_alerts
+    from pipeline.demo_alerts import DEMO_RECIPIENT, send_demo_alerts
 
     before = set(settings.mail_dir.glob("*.eml"))
     paths = send_demo_alerts(settings)
@@ -293,7 +293,7 @@ def test_beat_schedules_the_pipeline_and_the_worker_records_the_run(alert_env: d
            "LICITAGRAPH_VAR_DIR": str(alert_env["tmp"] / "var")}  # no sources there: the etl step fails fast
     alert_env["start_worker"](**env)
     log = alert_env["tmp"] / "beat.log"
-    beat = subprocess.Popen([sys.executable, "-m", "core.cli", "beat"], cwd=REPO,
+    beat = subprocess.Popen([sys.executable, "-m", "licitagraph", "beat"], cwd=REPO,
                             env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
@@ -312,21 +312,21 @@ def test_beat_schedules_the_pipeline_and_the_worker_records_the_run(alert_env: d
 
 
 def test_pipeline_run_loads_detects_scores_and_alerts(alert_env: dict[str, Any], settings: Settings) -> None:
-    from alerts.celery_app import PIPELINE_TASK
+    from pipeline.celery_app import PIPELINE_TASK
 
     email = f"pipeline-{uuid.uuid4().hex[:8]}@cge.go.gov.br"
     subscribe(settings, email, min_risk=0.0, detectors=["sanctioned_winner"])
     tables = alert_env["tmp"] / "tables"
     run_id = f"test-{uuid.uuid4().hex[:8]}"
     with Neo4jRunner(settings) as runner:
-        ApiStore(runner, settings.admin_api_key).create_run(run_id, ["load", "detect", "gnn", "alerts"],
+        RecordsStore(runner, settings.admin_api_key).create_run(run_id, ["load", "detect", "gnn", "alerts"],
                                                            {"tables": str(tables)}, "test")
     alert_env["start_worker"](LICITAGRAPH_VAR_DIR=str(alert_env["tmp"] / "var"))  # no GNN checkpoint there
     make_celery(settings).send_task(PIPELINE_TASK, args=[run_id])
 
     def finished() -> dict[str, Any] | None:
         with Neo4jRunner(settings) as runner:
-            run = ApiStore(runner, settings.admin_api_key).get_run(run_id)
+            run = RecordsStore(runner, settings.admin_api_key).get_run(run_id)
         return run if run and run["status"] in ("succeeded", "failed") else None
 
     run = wait_for(finished, 240, "the pipeline run", every=1.0)

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from core.settings import Settings
 from graph.connection import driver_session
-from tests.fixtures.graph_world import World
+from synth.table_world import World
 from tests.integration.test_api_world import LEAKED_CPF, graph_fingerprint, seed
 
 pytestmark = pytest.mark.integration
@@ -433,7 +433,7 @@ def test_keys_cli_creates_a_working_key_lists_and_revokes_it(client: TestClient,
     repo = Path(__file__).resolve().parents[2]
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "core.cli", "keys", *args], cwd=repo, env={**os.environ},
+        return subprocess.run([sys.executable, "-m", "licitagraph", "keys", *args], cwd=repo, env={**os.environ},
                               capture_output=True, text=True, timeout=120)
 
     made = cli("create", "--name", "painel de teste", "--role", "investigator", "--json")

@@ -27,7 +27,7 @@ def test_serve_answers_over_http(services: Any, settings: Settings, tmp_path: Pa
     # Earlier tests in the same minute spend the admin key's rate-limit window in the shared Redis;
     # this test is about serving, not limiting (test_api.py tests the limit).
     env = {**os.environ, "LICITAGRAPH_API_RATE_LIMIT_PER_MINUTE": "1000000"}
-    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port), "--no-access-log"],
+    proc = subprocess.Popen([sys.executable, "-m", "licitagraph", "serve", "--port", str(port), "--no-access-log"],
                             cwd=REPO, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:

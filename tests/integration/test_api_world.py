@@ -1,6 +1,6 @@
 """The small world the API and alert tests share (a helper module, no tests of its own).
 
-The graph is the graph tests' hand-written world (tests/fixtures/graph_world.py) loaded with graph's own
+The graph is the graph tests' hand-written world (synth/table_world.py) loaded with graph's own
 loader; findings and risk scores are written as the detectors write them (FINDINGS/RISK tables) and
 loaded by graph.findings.write_findings, so the API reads exactly what a real run leaves in Neo4j.
 """
@@ -19,7 +19,7 @@ from graph.connection import driver_session
 from graph.findings import write_findings
 from graph.loader import Loader, init_schema
 from graph.runner import Neo4jRunner
-from tests.fixtures.graph_world import World, build_world, write_table
+from synth.table_world import World, build_world, write_table
 
 LEAKED_CPF = "12345678901"  # a full CPF planted in Person data and in evidence: must never come out
 

@@ -1,5 +1,5 @@
 """Every `cypher/**/*.cypher` file against the real test Neo4j: EXPLAIN, then the planted cases of the
-fixture world (tests/fixtures/graph_world.py) found by the query meant to find them."""
+fixture world (synth/table_world.py) found by the query meant to find them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from graph.bloom import PERSPECTIVE_PATH
 from graph.loader import Loader, init_schema
 from graph.runner import Neo4jRunner, library
 from tests.fixtures.graph_db import wipe
-from tests.fixtures.graph_world import World, write_world
+from synth.table_world import World, write_world
 
 pytestmark = pytest.mark.integration
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from detectors import models
-from detectors.evaluation import eligible_labels, evaluate_bids, load_garcia
+from detectors import screen_stats
+from evaluation.harness import eligible_labels, evaluate_bids, load_garcia
 
 pytestmark = [pytest.mark.slow]
 
@@ -38,7 +38,7 @@ def test_garcia_files_normalize(
 def test_screens_beat_the_random_forest_floor_on_brazil(
     shared_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(models, "N_ESTIMATORS", 100)  # lighter than the CLI's 300, same design
+    monkeypatch.setattr(screen_stats, "N_ESTIMATORS", 100)  # lighter than the CLI's 300, same design
     bids = load_garcia(shared_data / "collusion" / "garcia2022" / FILES["Brazil"])
     table, metrics = evaluate_bids(bids, model="screens", n_repeats=1)
     assert len(table) == 100

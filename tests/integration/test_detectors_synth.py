@@ -23,15 +23,15 @@ MIN_RECALL = 0.9
 
 @pytest.fixture(scope="module")
 def metrics(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    from core.cli import build_app
-    from detectors.runner import run_detectors
-    from etl import pipeline
-    from etl.synth import generate
+    from detectors.run import run_detectors
+    from etl import run as etl_run
+    from licitagraph.cli import build_app
+    from synth import generate
 
     root = tmp_path_factory.mktemp("synth_world")
     sources, tables, out = root / "sources", root / "tables", root / "eval"
     generate(sources, seed=SEED, tenders=TENDERS)
-    pipeline.run(sources, tables, spark=spark)
+    etl_run.run(sources, tables, spark=spark)
     run_detectors(tables, run_id="synth-eval")
     res = CliRunner().invoke(
         build_app(),

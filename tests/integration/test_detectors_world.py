@@ -1,4 +1,4 @@
-"""`detect` on the shared hand-written world (tests/fixtures/graph_world.py): every planted case it holds
+"""`detect` on the shared hand-written world (synth/table_world.py): every planted case it holds
 is found by the detector meant for it (the rotation only with cobidding's cover gate off: its prices look
 competitive), and the honest filler raises few findings."""
 
@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fixtures.graph_world import write_world
+from synth.table_world import write_world
 
-from detectors.runner import run_detectors
+from detectors.run import run_detectors
 
 
 @pytest.fixture(scope="module")

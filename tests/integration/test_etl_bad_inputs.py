@@ -138,7 +138,7 @@ EXPECTED_REJECTS = {
 
 @pytest.fixture(scope="module")
 def bad(shared_data: Path, spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    from etl.pipeline import run
+    from etl.run import run
 
     root = tmp_path_factory.mktemp("etl_bad")
     src = _write_sources(root, shared_data)
@@ -199,7 +199,7 @@ def test_two_runs_give_identical_tables(bad: dict[str, Any], spark: Any) -> None
 
 
 def test_a_new_batch_merges_without_duplicates(bad: dict[str, Any], spark: Any) -> None:
-    from etl.pipeline import run
+    from etl.run import run
 
     out = bad["second"]
     before = all_tables(spark, out)
@@ -235,7 +235,7 @@ def test_a_new_batch_merges_without_duplicates(bad: dict[str, Any], spark: Any) 
 
 
 def test_missing_columns_stop_with_the_file_name(spark: Any, tmp_path: Path) -> None:
-    from etl.pipeline import run
+    from etl.run import run
     from etl.sources.base import EtlInputError
 
     src = tmp_path / "sources"
@@ -254,7 +254,7 @@ def test_a_failed_write_cancels_the_other_writes_and_keeps_the_old_tables(
     import threading
     import time
 
-    import etl.pipeline as pipeline
+    import etl.run as pipeline
 
     out = tmp_path / "tables"
     shutil.copytree(bad["first"], out)

@@ -97,7 +97,7 @@ def _props(tables: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any
 
 @pytest.fixture(scope="module")
 def runs(shared_data: Path, spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    from etl.pipeline import run
+    from etl.run import run
 
     real = json.loads(
         (shared_data / "formats/pncp/real_responses/vitoria_cnpj_27142058000126_contratacoes.json").read_text(
@@ -240,7 +240,7 @@ def test_a_rebuild_equals_a_fresh_load_up_to_lineage(runs: dict[str, Any]) -> No
 def test_a_changed_file_needs_every_loaded_file(runs: dict[str, Any], spark: Any, tmp_path: Path) -> None:
     import shutil
 
-    from etl.pipeline import run
+    from etl.run import run
     from etl.sources.base import EtlInputError
 
     src, out = tmp_path / "sources", tmp_path / "tables"
@@ -255,7 +255,7 @@ def test_a_changed_file_needs_every_loaded_file(runs: dict[str, Any], spark: Any
 def test_rebuild_drops_the_rows_of_removed_files(runs: dict[str, Any], spark: Any, tmp_path: Path) -> None:
     import shutil
 
-    from etl.pipeline import run
+    from etl.run import run
 
     src, out = tmp_path / "sources", tmp_path / "tables"
     shutil.copytree(runs["src"], src)

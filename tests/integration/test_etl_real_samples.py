@@ -37,7 +37,7 @@ def _link(src: Path, dst: Path) -> None:
 
 @pytest.fixture(scope="module")
 def real(shared_data: Path, spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    from etl.pipeline import run
+    from etl.run import run
 
     root = tmp_path_factory.mktemp("etl_real")
     src = root / "sources"
@@ -189,7 +189,7 @@ def test_known_values_come_through(real: dict[str, Any], spark: Any) -> None:
 
 
 def test_rerun_on_the_same_input_changes_nothing(real: dict[str, Any], spark: Any) -> None:
-    from etl.pipeline import run
+    from etl.run import run
 
     out: Path = real["out"]
     before = all_tables(spark, out)

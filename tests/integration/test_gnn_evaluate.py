@@ -17,8 +17,8 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from core.cli import build_app
-from detectors import models
+from detectors import screen_stats
+from licitagraph.cli import build_app
 
 pytestmark = [pytest.mark.slow]
 
@@ -34,7 +34,7 @@ def _one_torch_thread() -> Iterator[None]:
 def test_evaluate_ensemble_on_a_brazil_slice(
     shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(models, "N_ESTIMATORS", 50)  # lighter forests than the CLI's 300, same design
+    monkeypatch.setattr(screen_stats, "N_ESTIMATORS", 50)  # lighter forests than the CLI's 300, same design
     raw = pd.read_csv(shared_data / "collusion" / "garcia2022" / "DB_Collusion_Brazil_processed.csv")
     tenders = sorted(raw["Tender"].unique())[::2]
     part = raw[raw["Tender"].isin(tenders)]

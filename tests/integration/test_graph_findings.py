@@ -16,7 +16,7 @@ from graph.findings import write_findings
 from graph.loader import Loader, init_schema
 from graph.runner import Neo4jRunner
 from tests.fixtures.graph_db import query, wipe
-from tests.fixtures.graph_world import World, write_table, write_world
+from synth.table_world import World, write_table, write_world
 
 pytestmark = pytest.mark.integration
 
@@ -104,7 +104,7 @@ def test_load_command_loads_and_reconciles_findings(services: object, settings: 
     world, _ = write_world(tables)
     findings = _findings(world, "run-1", with_phone=True)
     _write(tables, findings)
-    res = subprocess.run([sys.executable, "-m", "core.cli", "load", "--tables", str(tables)],
+    res = subprocess.run([sys.executable, "-m", "licitagraph", "load", "--tables", str(tables)],
                          env={**os.environ, "COLUMNS": "200"}, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "findings: findings 2" in res.stdout

@@ -15,14 +15,14 @@ from graph.first_load import choose
 from graph.reconcile import reconcile
 from graph.runner import Neo4jRunner
 from tests.fixtures.graph_db import db_counts, query, wipe
-from tests.fixtures.graph_world import write_world
+from synth.table_world import write_world
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "core.cli", *args], cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "licitagraph", *args], cwd=REPO,
                           env={**os.environ, "COLUMNS": "200", **(env or {})},
                           capture_output=True, text=True, timeout=600)
 

@@ -17,7 +17,7 @@ from graph.loader import Loader, init_schema
 from graph.reconcile import reconcile
 from graph.runner import Neo4jRunner
 from tests.fixtures.graph_db import db_counts, query, wipe
-from tests.fixtures.graph_world import write_world
+from synth.table_world import write_world
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -28,7 +28,7 @@ def _env() -> dict[str, str]:
 
 
 def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "core.cli", *args], cwd=REPO, env=_env(),
+    return subprocess.run([sys.executable, "-m", "licitagraph", *args], cwd=REPO, env=_env(),
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -100,7 +100,7 @@ def test_reconciliation_fails_on_dangling_relationship(clean: Settings, tmp_path
 def test_killed_load_resumes_without_duplicates(clean: Settings, tmp_path: Path) -> None:
     tables = tmp_path / "tables"
     _, expected = write_world(tables, filler_tenders=300, rows_per_file=400)
-    argv = [sys.executable, "-m", "core.cli", "load", "--tables", str(tables), "--batch-size", "25"]
+    argv = [sys.executable, "-m", "licitagraph", "load", "--tables", str(tables), "--batch-size", "25"]
     proc = subprocess.Popen(argv, cwd=REPO, env=_env(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:

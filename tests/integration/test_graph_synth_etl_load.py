@@ -20,10 +20,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.spark, pytest.mark.slow, pyte
 
 
 def test_synth_etl_load_reconciles(services: object, settings: Settings, spark: Any, tmp_path: Path) -> None:
-    synth = pytest.importorskip("etl.synth")
-    pipeline = pytest.importorskip("etl.pipeline")
+    synth = pytest.importorskip("synth")
+    pipeline = pytest.importorskip("etl.run")
     if not hasattr(pipeline, "run"):
-        pytest.skip("etl.pipeline.run is not there yet")
+        pytest.skip("etl.run.run is not there yet")
     sources, tables = tmp_path / "sources", tmp_path / "tables"
     synth.generate(sources, seed=3, tenders=20)
     pipeline.run(sources, tables, spark=spark)

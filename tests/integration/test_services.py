@@ -167,7 +167,7 @@ def test_email_arrives_in_the_sink_as_a_file(services: ServiceManager) -> None:
 def test_services_cli_status_reports_versions(services: ServiceManager) -> None:
     env = {**os.environ}
     out = subprocess.run(
-        [sys.executable, "-m", "core.cli", "services", "status", "--json"],
+        [sys.executable, "-m", "licitagraph", "services", "status", "--json"],
         capture_output=True, text=True, env=env, check=True, cwd=Path(__file__).resolve().parents[2],
     )
     report = {entry["service"]: entry for entry in json.loads(out.stdout)}

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.masking import guard, mask_cpf_text
 from api.ratelimit import RateLimiter
 from api.reader import GraphReader
-from api.security import Principal, Role, key_hash, new_key
 from graph.runner import QueryError, RecordingRunner
+from reporting.keys import Principal, Role, key_hash, new_key
+from reporting.masking import guard, mask_cpf_text
 
 
 def test_mask_cpf_text_masks_bare_and_formatted_cpfs_only() -> None:

@@ -108,7 +108,7 @@ def test_parquet_rows_counts_from_footers(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from etl.pipeline import parquet_rows
+    from etl.run import parquet_rows
 
     d = tmp_path / "t"
     d.mkdir()
@@ -121,7 +121,7 @@ def test_parquet_rows_counts_from_footers(tmp_path: Path) -> None:
 
 
 def test_shuffle_partitions_follow_the_data(tmp_path: Path) -> None:
-    from etl.pipeline import _shuffle_partitions
+    from etl.run import _shuffle_partitions
 
     assert _shuffle_partitions(0, tmp_path, rebuild=False) == 2
     assert _shuffle_partitions(10 << 20, tmp_path, rebuild=False) == 2

@@ -10,7 +10,7 @@ import pytest
 import torch
 from sklearn.metrics import roc_auc_score
 
-import gnn.evaluate as ev
+import evaluation.gnn_oof as ev
 from core.domain import Finding, SubjectKind
 from gnn.data import TENDER, from_bids
 from gnn.predict import findings, score, write_findings

@@ -10,9 +10,9 @@ import pytest
 
 from core.tables import NODE_TABLES, REL_TABLES, table
 from graph.loader import CHECKPOINT_KEYS, Loader, node_statement, rel_statement
-from graph.model import ident, label_for_id, schema_statements
 from graph.runner import RecordingRunner
-from tests.fixtures.graph_world import write_world
+from graph.schema import ident, label_for_id, schema_statements
+from synth.table_world import write_world
 
 
 def test_schema_is_idempotent_with_a_unique_id_per_label_and_fulltext_indexes() -> None:
@@ -130,7 +130,7 @@ def test_first_load_of_empty_labels_creates_and_anything_else_merges(tmp_path: P
 def test_keys_unique_sees_duplicates_across_files(tmp_path: Path) -> None:
     from graph.loader import keys_unique
     from graph.tables_io import table_files
-    from tests.fixtures.graph_world import write_table
+    from synth.table_world import write_table
 
     write_world(tmp_path)
     spec = table("Supplier")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from etl.synth import generate
+from synth import generate
 
 
 @dataclass

@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from etl.synth import PATTERNS, generate, ids, law
-from etl.synth.params import SynthParams
-from etl.synth.reference import CATALOG, MUNICIPALITIES
-from etl.synth.world import build_world
-from etl.synth.writers import CEIS_HEADER, CNEP_HEADER, GENERIC_BID_HEADER
+from synth import PATTERNS, generate, ids, law
+from synth.params import SynthParams
+from synth.reference import CATALOG, MUNICIPALITIES
+from synth.world import build_world
+from synth.writers import CEIS_HEADER, CNEP_HEADER, GENERIC_BID_HEADER
 
 Loaded = Any  # the synth_world fixture (conftest.py) returns a conftest.Loaded
 
@@ -415,6 +415,6 @@ def test_determinism_does_not_depend_on_hash_randomization(tmp_path: Path) -> No
     import sys
 
     for h in ("1", "2"):
-        code = f"from pathlib import Path; from etl.synth import generate; generate(Path({str(tmp_path / h)!r}), seed=5, tenders=60)"
+        code = f"from pathlib import Path; from synth import generate; generate(Path({str(tmp_path / h)!r}), seed=5, tenders=60)"
         subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONHASHSEED": h})
     assert _tree(tmp_path / "1") == _tree(tmp_path / "2")

@@ -1,0 +1,1 @@
+"""The `licitagraph` command line (`licitagraph.cli`), the top layer of the project."""

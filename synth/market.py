@@ -1,0 +1,1059 @@
+"""The tender plan and the per-tender generation of items, bids and results, with planted fraud."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from synth import ids, law
+from synth.params import SynthParams
+from synth.reference import CATALOG, MUNICIPALITIES, OBJECT_BY_SEGMENT, UF_NAME, CatalogItem
+from synth.world import FRESH, SANCTION_NM, SANCTIONED, YOUNG_NM, World
+
+# tender kinds of the plan
+(
+    HONEST,
+    CARTEL,
+    SH_PARTNER,
+    SH_ADDRESS,
+    SH_PHONE,
+    SH_EMAIL,
+    FRAC,
+    SHORT,
+    SANCT,
+    FRESH_T,
+    DISP_OVER,
+    SINGLE,
+    NM_SHORT,
+    NM_DISP,
+    NM_FRAC,
+    NM_SANCT,
+    NM_YOUNG,
+    NM_TWO,
+    NM_CLUB,
+    NM_GAP,
+) = range(20)
+LINK_KIND = {
+    SH_PARTNER: "shared_partner",
+    SH_ADDRESS: "shared_address",
+    SH_PHONE: "shared_phone",
+    SH_EMAIL: "shared_email",
+}
+
+PREGAO_E, PREGAO_P, CONCORRENCIA_E, DISPENSA, INEXIGIBILIDADE = 6, 7, 4, 8, 9
+COMPETITIVE = (PREGAO_E, PREGAO_P, CONCORRENCIA_E)
+MODALIDADE_NOME = {
+    4: "Concorrência - Eletrônica",
+    6: "Pregão - Eletrônico",
+    7: "Pregão - Presencial",
+    8: "Dispensa de Licitação",
+    9: "Inexigibilidade",
+}
+MODO_DISPUTA = {
+    4: (1, "Aberto"),
+    6: (3, "Aberto-Fechado"),
+    7: (1, "Aberto"),
+    8: (4, "Dispensa Com Disputa"),
+    9: (5, "Não se aplica"),
+}
+AMPARO = {
+    1: (
+        "Lei 14.133/2021, Art. 28, I",
+        "pregão: modalidade de licitação obrigatória para aquisição de bens e serviços comuns",
+    ),
+    2: (
+        "Lei 14.133/2021, Art. 28, II",
+        "concorrência: modalidade de licitação para contratação de bens e serviços especiais e de obras e "
+        "serviços comuns e especiais de engenharia",
+    ),
+    6: (
+        "Lei 14.133/2021, Art. 74, I",
+        "Inexigibilidade de Licitação: aquisição de materiais, de equipamentos ou de gêneros ou contratação de "
+        "serviços que só possam ser fornecidos por produtor, empresa ou representante comercial exclusivos",
+    ),
+    18: (
+        "Lei 14.133/2021, Art. 75, I",
+        "Dispensa de Licitação: contratação que envolva valores inferiores a R$ 100.000,00 (cem mil reais), no caso "
+        "de obras e serviços de engenharia ou de serviços de manutenção de veículos automotores",
+    ),
+    19: (
+        "Lei 14.133/2021, Art. 75, II",
+        "Dispensa de Licitação: contratação que envolva valores inferiores a R$ 50.000,00 (cinquenta mil reais), "
+        "no caso de outros serviços e compras",
+    ),
+}
+CRITERIO_NOME = {1: "Menor preço", 4: "Técnica e preço", 7: "Não se aplica"}
+ITEM_SITUACAO = {2: "Homologado", 4: "Deserto", 5: "Fracassado"}
+PORTE_PNCP = {"01": (1, "ME"), "03": (2, "EPP"), "05": (3, "Demais")}
+
+_SEG_ITEMS: dict[str, list[int]] = {}
+for _i, _c in enumerate(CATALOG):
+    _SEG_ITEMS.setdefault(_c.segment, []).append(_i)
+
+
+def inciso_nature(segment: str) -> str:
+    """The art. 75 nature group of a segment's dispensas: engineering and vehicles are inciso I."""
+    return {"engineering": "engineering", "vehicles": "vehicle_maintenance"}.get(segment, "goods")
+
+
+@dataclass
+class Spec:
+    pub: date
+    agency: int
+    unit: int
+    segment: str
+    modality: int
+    kind: int = HONEST
+    ref: int = -1  # cartel / link / reserved company / group index
+    target: float = 0.0  # dispensa total value to reach
+    order: int = 0
+    force_over: int = 0  # 1: plant overpricing on the first item, -1: an overpricing near miss there
+
+
+@dataclass
+class Truth:
+    cases: list[dict[str, Any]] = field(default_factory=list)
+    near_misses: list[dict[str, Any]] = field(default_factory=list)
+
+    def case(self, pattern: str, **kw: Any) -> None:
+        self.cases.append({"pattern": pattern, **kw})
+
+    def near(self, pattern: str, why: str, **kw: Any) -> None:
+        self.near_misses.append({"pattern": pattern, "why_not": why, **kw})
+
+
+def _business_day(rng: np.random.Generator, lo: date, span_days: int) -> date:
+    d = lo + timedelta(days=int(rng.integers(0, span_days)))
+    while not law.is_business_day(d):
+        d += timedelta(days=1)
+    return d
+
+
+def build_plan(rng: np.random.Generator, p: SynthParams, w: World) -> tuple[list[Spec], dict[str, Any]]:
+    """Decide every tender's date, buyer, segment, modality and planted role before generating any of them."""
+    start = date(p.start_year, 1, 2)
+    span = (date(p.start_year + p.years - 1, 12, 15) - start).days
+    n = p.tenders
+    specs: list[Spec] = []
+    meta: dict[str, Any] = {"frac_groups": [], "nm_frac_groups": []}
+
+    def unit_of(agency: int) -> int:
+        us = w.agencies[agency].units
+        return us[int(rng.integers(len(us)))]
+
+    def agency_for(segment: str) -> int:
+        cands = [a for a, ag in enumerate(w.agencies) if segment in ag.areas]
+        return cands[int(rng.integers(len(cands)))] if cands else int(rng.integers(len(w.agencies)))
+
+    def competitive_modality(segment: str) -> int:
+        if segment == "engineering":
+            return CONCORRENCIA_E if rng.random() < 0.6 else PREGAO_E
+        return PREGAO_P if rng.random() < 0.04 else PREGAO_E
+
+    def count(share: float) -> int:
+        return max(1, round(n * share)) if share > 0 and n >= 60 else (1 if share > 0 and n >= 20 else 0)
+
+    def add(
+        kind: int,
+        segment: str | None = None,
+        modality: int | None = None,
+        ref: int = -1,
+        agency: int | None = None,
+        pub: date | None = None,
+        unit: int | None = None,
+        target: float = 0.0,
+    ) -> Spec:
+        seg = segment or [s for s in w.pools if s != "fuel"][int(rng.integers(len(w.pools) - 1))]
+        a = agency if agency is not None else agency_for(seg)
+        s = Spec(
+            pub or _business_day(rng, start, span),
+            a,
+            unit if unit is not None else unit_of(a),
+            seg,
+            modality or competitive_modality(seg),
+            kind,
+            ref,
+            target,
+        )
+        specs.append(s)
+        return s
+
+    # cartels: about 12 tenders each, taking turns
+    n_cartel = count(p.cartel_share)
+    for k in range(n_cartel):
+        if not w.cartels:
+            break
+        c = w.cartels[k % len(w.cartels)]
+        ags = c.agencies
+        add(CARTEL, c.segment, None, k % len(w.cartels), agency=ags[int(rng.integers(len(ags)))])
+    for k in range(round(n_cartel * p.near_miss_ratio) if w.clubs else 0):
+        c = w.clubs[k % len(w.clubs)]
+        add(NM_CLUB, c.segment, PREGAO_E, k % len(w.clubs), agency=c.agencies[0])
+    for _ in range(round(n_cartel * p.near_miss_ratio / 2)):
+        add(NM_GAP, None, PREGAO_E)
+    planted_links = [i for i, lk in enumerate(w.links) if lk.planted]
+    for kind, share in (
+        (SH_PARTNER, p.shared_partner_share),
+        (SH_ADDRESS, p.shared_address_share),
+        (SH_PHONE, p.shared_phone_share),
+        (SH_EMAIL, p.shared_email_share),
+    ):
+        mine = [i for i in planted_links if w.links[i].kind == LINK_KIND[kind]]
+        for k in range(count(share) if mine else 0):
+            li = mine[k % len(mine)]
+            add(kind, w.companies[w.links[li].members[0]].segment, PREGAO_E, li)
+    for kind, nm_kind, share in (
+        (SHORT, NM_SHORT, p.short_deadline_share),
+        (SINGLE, NM_TWO, p.single_bidder_share),
+    ):
+        c_ = count(share)
+        for _ in range(c_):
+            add(kind)
+        for _ in range(round(c_ * p.near_miss_ratio)):
+            add(nm_kind)
+    for kind, role in ((SANCT, SANCTIONED), (NM_SANCT, SANCTION_NM), (FRESH_T, FRESH), (NM_YOUNG, YOUNG_NM)):
+        for c_idx in w.reserved.get(role, []):
+            add(kind, w.companies[c_idx].segment, PREGAO_E, c_idx)
+
+    # dispensas: art. 75 sums per (unit, year, inciso) are tracked so that honest ones stay under the limit
+    spent: dict[tuple[int, int, str], float] = {}
+    closed: set[tuple[int, int, str]] = set()
+    n_frac_tenders = count(p.fracionamento_share)
+    g = 0
+    while n_frac_tenders > 0:
+        k = max(3, min(int(rng.integers(3, 6)), n_frac_tenders))
+        seg = ["office", "cleaning", "food", "vehicles", "it_goods", "furniture"][g % 6]
+        a = agency_for(seg)
+        u = unit_of(a)
+        year = p.start_year + int(rng.integers(p.years))
+        nat = inciso_nature(seg)
+        limit = law.dispensa_limit(year, nat)
+        shares = rng.uniform(0.45, 0.85, size=k)
+        first = date(year, int(rng.integers(1, 8)), int(rng.integers(1, 28)))
+        group = []
+        for j in range(k):
+            pub = _business_day(rng, first + timedelta(days=int(j * rng.integers(12, 40))), 5)
+            pub = pub if pub.year == year else _business_day(rng, date(year, 12, 1), 10)
+            group.append(
+                add(FRAC, seg, DISPENSA, g, agency=a, unit=u, pub=pub, target=float(shares[j] * limit))
+            )
+        closed.add((u, year, nat))
+        meta["frac_groups"].append(group)
+        n_frac_tenders -= k
+        g += 1
+    for j in range(round(g * p.near_miss_ratio)):
+        seg = ["office", "cleaning", "food", "vehicles"][j % 4]
+        a = agency_for(seg)
+        u = unit_of(a)
+        year = p.start_year + int(rng.integers(p.years))
+        nat = inciso_nature(seg)
+        if (u, year, nat) in closed:
+            continue
+        limit = law.dispensa_limit(year, nat)
+        total = float(rng.uniform(0.7, 0.95)) * limit
+        first_share = float(rng.uniform(0.35, 0.65))
+        group = []
+        for k2, share in enumerate((first_share, 1 - first_share)):
+            pub = _business_day(rng, date(year, 2 + 4 * k2, 3), 60)
+            group.append(add(NM_FRAC, seg, DISPENSA, j, agency=a, unit=u, pub=pub, target=total * share))
+        spent[(u, year, nat)] = spent.get((u, year, nat), 0.0) + total
+        meta["nm_frac_groups"].append(group)
+    n_over = count(p.dispensa_over_limit_share)
+    for kind, c_ in ((DISP_OVER, n_over), (NM_DISP, round(n_over * p.near_miss_ratio))):
+        for _ in range(c_):
+            seg = ["office", "cleaning", "vehicles", "engineering", "it_goods"][int(rng.integers(5))]
+            s = add(kind, seg, DISPENSA)
+            year, nat = s.pub.year, inciso_nature(seg)
+            key = (s.unit, year, nat)
+            limit = law.dispensa_limit(year, nat)
+            if kind == DISP_OVER:
+                if key in spent or key in closed:
+                    specs.pop()
+                    continue
+                s.target = float(rng.uniform(1.15, 2.2)) * limit
+                closed.add(key)
+            elif key in closed or spent.get(key, 0.0) > 0:
+                specs.pop()
+            else:
+                s.target = float(rng.uniform(0.93, 0.995)) * limit
+                spent[key] = s.target
+
+    # honest tenders fill the rest
+    while len(specs) < n:
+        seg_keys = list(w.pools)
+        a = int(rng.integers(len(w.agencies)))
+        areas = w.agencies[a].areas
+        seg = (
+            areas[int(rng.integers(len(areas)))]
+            if rng.random() < 0.9
+            else seg_keys[int(rng.integers(len(seg_keys)))]
+        )
+        r = rng.random()
+        if r < 0.25:
+            modality = DISPENSA
+        elif r < 0.30 and seg in ("it_services", "health", "it_goods"):
+            modality = INEXIGIBILIDADE
+        else:
+            modality = competitive_modality(seg)
+        add(HONEST, seg, modality, agency=a)
+    specs = specs[:n] if len(specs) > n else specs
+    order = sorted(range(len(specs)), key=lambda i: (specs[i].pub, i))
+    specs = [specs[i] for i in order]
+    for i, s in enumerate(specs):
+        s.order = i
+        # honest dispensas: decide the value now, and convert to a pregão when the yearly sum would pass the limit
+        if s.modality == DISPENSA and s.kind == HONEST:
+            nat = inciso_nature(s.segment)
+            key = (s.unit, s.pub.year, nat)
+            limit = law.dispensa_limit(s.pub.year, nat)
+            target = float(rng.uniform(0.02, 0.30)) * limit
+            if key in closed or spent.get(key, 0.0) + target > limit * 0.999:
+                s.modality = competitive_modality(s.segment)
+            else:
+                spent[key] = spent.get(key, 0.0) + target
+                s.target = target
+    # small worlds still get one overpriced item and one near miss
+    comp = [s for s in specs if s.kind == HONEST and s.modality in COMPETITIVE]
+    if comp and p.overpricing_share > 0:
+        comp[len(comp) // 3].force_over = 1
+        if len(comp) > 1 and p.near_miss_ratio > 0:
+            comp[2 * len(comp) // 3].force_over = -1
+    meta["spent"] = spent
+    return specs, meta
+
+
+# --------------------------------------------------------------------------------------------------
+@dataclass
+class Generated:
+    record: dict[str, Any]  # PNCP contratação
+    items: list[dict[str, Any]]  # PNCP itens response
+    results: list[dict[str, Any]]  # envelopes, one per homologated item
+    bid_rows: list[tuple[str, ...]]  # generic CSV rows
+    n_bids: int
+    control: str
+    tcerj_rows: list[tuple[str, ...]] = field(default_factory=list)
+
+
+class Market:
+    """Generates tenders one by one from the plan (date order), keeping cross-tender state."""
+
+    def __init__(self, rng: np.random.Generator, p: SynthParams, w: World, meta: dict[str, Any]) -> None:
+        self.rng, self.p, self.w, self.meta = rng, p, w, meta
+        self.truth = Truth()
+        self.seq: dict[tuple[int, int], int] = {}
+        self.cartel_turn = [0] * len(w.cartels)
+        self.club_log: list[list[str]] = [[] for _ in w.clubs]
+        self.club_items: list[list[str]] = [[] for _ in w.clubs]
+        self.cartel_log: list[dict[str, list[str]]] = [
+            {"tender_ids": [], "item_ids": [], "winner_ids": []} for _ in w.cartels
+        ]
+        self.frac_log: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.sanction_dates: dict[int, tuple[date, date, str]] = {}  # company -> (start, end, category)
+        self.fresh_founded: dict[int, date] = {}
+        self.participants: set[int] = set()
+
+    # ---- helpers ----
+    def _honest_bidders(self, segment: str, k: int, exclude: set[int]) -> list[int]:
+        pool = self.w.pools[segment]
+        k = int(min(k, len(pool)))
+        picked = [int(x) for x in self.rng.choice(pool, size=min(len(pool), k + 3), replace=False)]
+        out: list[int] = []
+        for c in picked:
+            if c in exclude or any(o in self.w.link_partner.get(c, ()) for o in out):
+                continue
+            out.append(c)
+            if len(out) == k:
+                break
+        return out
+
+    def _items(self, s: Spec) -> list[int]:
+        cands = _SEG_ITEMS[s.segment]
+        if s.segment == "engineering":
+            want = "works" if s.modality == CONCORRENCIA_E else "engineering"
+            cands = [i for i in cands if CATALOG[i].nature == want] or cands
+        if s.modality == CONCORRENCIA_E:
+            m = int(self.rng.integers(1, 3))
+        elif s.modality == DISPENSA:
+            m = int(self.rng.integers(1, 4))
+        elif s.modality == INEXIGIBILIDADE:
+            m = 1
+        else:
+            m = int(min(1 + self.rng.geometric(0.3) - 1 + int(self.rng.integers(0, 3)), 14))
+        m = max(1, m)
+        if s.modality == DISPENSA and s.target > 0:
+            # a dispensa buys quantities of affordable items; its value comes from the quantities, never from
+            # bending unit prices (which would corrupt the price references of the catalog)
+            fits = [i for i in cands if CATALOG[i].price * 10 <= s.target / m]
+            cands = fits or [min(cands, key=lambda i: CATALOG[i].price)]
+        return [cands[int(x)] for x in self.rng.integers(0, len(cands), size=m)]
+
+    def _art55(self, s: Spec, classes: list[CatalogItem], criterion: int) -> tuple[str, int]:
+        if any(c.nature == "works" for c in classes):
+            kind = "works"
+        elif all(c.kind == "M" for c in classes):
+            kind = "goods"
+        else:
+            kind = "services"
+        return kind, law.art55_min_days(kind, criterion)
+
+    # ---- one tender ----
+    def generate(self, s: Spec) -> Generated:
+        rng, w = self.rng, self.w
+        ag = w.agencies[s.agency]
+        unit = w.units[s.unit]
+        year = s.pub.year
+        seq = self.seq[(s.agency, year)] = self.seq.get((s.agency, year), 0) + 1
+        control = f"{ag.cnpj}-1-{seq:06d}/{year}"
+        t_id = ids.tender_id(control)
+        cls_idx = self._items(s)
+        classes = [CATALOG[i] for i in cls_idx]
+        m = len(classes)
+        sig = np.array([min(c.sigma, 0.3) for c in classes])
+        fair = np.array([c.price for c in classes]) * np.exp(rng.normal(0, 1, size=m) * sig)
+        qty = np.array(
+            [float(round(np.exp(rng.uniform(np.log(c.qty[0]), np.log(c.qty[1] + 1))))) for c in classes]
+        )
+        qty = np.maximum(qty, 1.0)
+        criterion = 4 if s.modality == CONCORRENCIA_E and rng.random() < 0.2 else 1
+        if s.modality == INEXIGIBILIDADE:
+            criterion = 7
+        art55_kind, min_days = self._art55(s, classes, criterion)
+
+        # overpricing: the buyer's estimate and every bid follow an inflated price
+        over = np.zeros(m)
+        if s.kind == HONEST and s.modality in COMPETITIVE:
+            r = rng.random(m)
+            over[r < self.p.overpricing_share] = 1
+            over[
+                (r >= self.p.overpricing_share)
+                & (r < self.p.overpricing_share * (1 + self.p.near_miss_ratio))
+            ] = -1
+            if s.force_over:
+                over[0] = s.force_over
+        factor = np.ones(m)
+        for j in np.flatnonzero(over == 1):
+            factor[j] = max(3.0, float(np.exp(4.5 * sig[j]))) * rng.uniform(1.0, 1.5)
+        for j in np.flatnonzero(over == -1):
+            factor[j] = rng.uniform(1.3, 1.6)
+        # anchored on the catalog median (not on this buyer's own draw), so "far above other buyers" holds
+        base_price = np.array([c.price for c in classes])
+        fair = np.where(over != 0, base_price * factor, fair)
+
+        if s.modality == DISPENSA and s.target > 0:
+            # scale quantities so that the dispensa's total reaches (planted over-limit) or stays under its value
+            est_unit = np.maximum(0.01, np.round(fair * np.exp(rng.normal(0.06, 0.05, size=m)), 2))
+            scale = s.target / float((est_unit * qty).sum())
+            qty = np.maximum(1.0, (np.ceil if s.kind == DISP_OVER else np.floor)(qty * scale))
+            while s.kind != DISP_OVER and float((est_unit * qty).sum()) > s.target:
+                j = int(np.argmax(est_unit * qty))
+                if qty[j] <= 1:
+                    break
+                qty[j] = max(1.0, float(np.floor(qty[j] * 0.9)))
+            total = float((est_unit * qty).sum())
+            if s.kind != DISP_OVER and total > s.target:  # only when even one unit of each is too dear
+                est_unit = np.maximum(0.01, np.floor(est_unit * (s.target / total) * 100) / 100)
+        else:
+            # buyers' price research runs above the market: honest pregões end 10-25% under the estimate
+            est_unit = np.maximum(0.01, np.round(fair * np.exp(rng.normal(0.22, 0.07, size=m)), 2))
+
+        # ---- bidders ----
+        exclude: set[int] = set()
+        forced: int | None = None
+        if s.kind == CARTEL:
+            cartel = w.cartels[s.ref]
+            members = list(cartel.members)
+            bidders = members
+            turn = self.cartel_turn[s.ref]
+            self.cartel_turn[s.ref] += 1
+            forced = members[turn % len(members)]
+        elif s.kind == NM_CLUB:
+            bidders = list(w.clubs[s.ref].members)
+        elif s.modality == INEXIGIBILIDADE:
+            bidders = self._honest_bidders(s.segment, 1, exclude)
+        elif s.modality == DISPENSA:
+            bidders = self._honest_bidders(s.segment, int(rng.integers(1, 4)), exclude)
+        elif s.kind == SINGLE:
+            bidders = self._honest_bidders(s.segment, 1, exclude)
+        elif s.kind == NM_TWO:
+            bidders = self._honest_bidders(s.segment, 2, exclude)
+        else:
+            k = 3 + int(rng.poisson(2.5 if s.modality != CONCORRENCIA_E else 1.5))
+            if s.kind in LINK_KIND:
+                pair = list(w.links[s.ref].members)
+                exclude = set(pair)
+                bidders = pair + self._honest_bidders(s.segment, max(1, k - 2), exclude)
+            elif s.kind in (SANCT, NM_SANCT, FRESH_T, NM_YOUNG):
+                forced = s.ref
+                bidders = [s.ref, *self._honest_bidders(s.segment, k - 1, {s.ref})]
+            else:
+                bidders = self._honest_bidders(s.segment, k, exclude)
+        if s.kind == FRAC and s.ref >= 0:
+            # the same supplier often wins every piece of a split purchase
+            key = ("frac", s.ref)
+            first = self.frac_log.get(key)
+            if first and rng.random() < 0.7:
+                forced = first[0]["winner"]
+                # the pieces' other bidders were drawn apart from each other, not from the forced winner:
+                # keep its linked companies out too, so that no unlabelled tender holds a linked pair
+                rivals = [b for b in bidders if b != forced and b not in w.link_partner.get(forced, ())]
+                bidders = [forced, *rivals[: max(0, len(bidders) - 1)]]
+        nb = len(bidders)
+
+        # participation matrix (bidders x items)
+        if s.modality in COMPETITIVE and s.kind not in (SINGLE, NM_TWO, CARTEL, NM_CLUB):
+            part = rng.random((nb, m)) < 0.8
+            if s.kind in LINK_KIND or forced is not None:
+                part[0, :] = True
+                if s.kind in LINK_KIND:
+                    part[1, :] = True
+            for j in range(m):  # honest competition: at least two bids per item
+                if part[:, j].sum() < 2:
+                    part[rng.choice(nb, size=min(2, nb), replace=False), j] = True
+        else:
+            part = np.ones((nb, m), dtype=bool)
+
+        # ---- prices ----
+        cost = fair[None, :] * np.exp(rng.normal(0, 0.06, size=(nb, m)))
+        price = cost * (1 + rng.uniform(0.02, 0.30, size=(nb, m)))
+        status = np.full((nb, m), "VALIDA", dtype=object)
+        if s.kind == CARTEL:
+            w_i = bidders.index(forced) if forced is not None else 0
+            win_p = fair * rng.uniform(1.15, 1.30, size=m)
+            est_unit = np.maximum(est_unit, np.round(win_p / rng.uniform(0.93, 0.99, size=m), 2))
+            b2 = win_p * (1 + rng.uniform(0.06, 0.12, size=m))
+            price = b2[None, :] * (1 + rng.uniform(0.0, 0.02, size=(nb, m)))
+            price[w_i, :] = win_p
+        elif s.kind == NM_GAP:  # an efficient firm undercuts everyone; the other bids stay independent
+            part[0, :] = True
+            others = np.where(part[1:], price[1:], np.inf).min(axis=0)
+            others = np.where(np.isfinite(others), others, fair * 1.1)
+            price[0, :] = others * rng.uniform(0.85, 0.91, size=m)
+        elif forced is not None and s.modality in COMPETITIVE:
+            f_i = bidders.index(forced)
+            others = np.where(part, price, np.inf)
+            others[f_i, :] = np.inf
+            best_other = others.min(axis=0)
+            best_other = np.where(np.isfinite(best_other), best_other, fair * 1.1)
+            price[f_i, :] = best_other * rng.uniform(0.95, 0.99, size=m)
+        elif forced is not None:  # fracionamento: the same winner quotes lowest
+            f_i = bidders.index(forced)
+            price[f_i, :] = price.min(axis=0) * 0.98
+        if s.modality == DISPENSA:
+            # a dispensa is paid at or under its estimate; its planned total is what the law checks
+            price = np.minimum(price, est_unit[None, :] * rng.uniform(0.9, 1.0, size=(nb, m)))
+        price = np.maximum(0.01, np.round(price, 2))
+        if s.modality in COMPETITIVE and s.kind == HONEST:
+            valid_n = part.sum(axis=0)
+            dq = (rng.random((nb, m)) < 0.03) & part & (valid_n[None, :] >= 3)
+            first_dq = dq & (np.cumsum(dq, axis=0) == 1)
+            status[first_dq] = "DESCLASSIFICADA"
+        nq = ~part
+        valid = part & (status == "VALIDA")
+        # deserted items (nobody quoted) in honest pregões
+        deserted: np.ndarray = np.zeros(m, dtype=bool)
+        if s.kind == HONEST and s.modality == PREGAO_E:
+            deserted = np.asarray(rng.random(m) < 0.01)
+            valid[:, deserted] = False
+            part[:, deserted] = False
+        masked_price = np.where(valid, price, np.inf)
+        winner_row = masked_price.argmin(axis=0)
+        has_winner = np.isfinite(masked_price.min(axis=0))
+
+        # ---- dates ----
+        pub_dt = datetime(
+            s.pub.year,
+            s.pub.month,
+            s.pub.day,
+            int(rng.integers(8, 18)),
+            int(rng.integers(0, 60)),
+            int(rng.integers(0, 60)),
+        )
+        opens: datetime | None
+        closes: datetime | None
+        if s.modality in COMPETITIVE:
+            if s.kind == SHORT:
+                # short under any reading of the law (common or special works), so that the label is certain
+                lenient = law.art55_min_days_any_reading(art55_kind, criterion)
+                days = int(rng.integers(max(1, lenient // 3), max(2, lenient - 1)))
+                close_d = law.add_weekdays(s.pub, days)
+            elif s.kind == NM_SHORT:
+                close_d = law.add_business_days(s.pub, min_days)
+            else:
+                extra = int(rng.choice([0, 0, 1, 2, 3, 5, 8, 12]))
+                close_d = law.add_business_days(s.pub, min_days + extra)
+            opens = datetime(s.pub.year, s.pub.month, s.pub.day, 8, 0) + timedelta(days=1)
+            closes = datetime(close_d.year, close_d.month, close_d.day, 9, 0)
+        elif s.modality == DISPENSA:
+            close_d = law.add_business_days(s.pub, 3)
+            opens = datetime(s.pub.year, s.pub.month, s.pub.day, 8, 0) + timedelta(days=1)
+            closes = datetime(close_d.year, close_d.month, close_d.day, 9, 0)
+        else:
+            opens = closes = None
+        result_day = (closes.date() if closes else s.pub) + timedelta(days=int(rng.integers(2, 25)))
+        updated = datetime(result_day.year, result_day.month, result_day.day, 16, 30)
+
+        # ---- planted companies' dates (decided now that the result date is known) ----
+        if s.kind == SANCT:
+            start = s.pub - timedelta(days=int(rng.integers(10, 300)))  # in force from before the edital
+            self.sanction_dates[s.ref] = (
+                start,
+                start + timedelta(days=int(rng.integers(2, 6)) * 365),
+                "Impedimento/proibição de contratar com prazo determinado",
+            )
+        elif s.kind == NM_SANCT:
+            if rng.random() < 0.5:  # ended before the proposal period
+                end = s.pub - timedelta(days=int(rng.integers(15, 200)))
+                self.sanction_dates[s.ref] = (end - timedelta(days=365), end, "Suspensão")
+            else:  # starts after the result
+                begins = result_day + timedelta(days=int(rng.integers(15, 200)))
+                self.sanction_dates[s.ref] = (begins, begins + timedelta(days=730), "Suspensão")
+        elif s.kind == FRESH_T:
+            self.fresh_founded[s.ref] = s.pub - timedelta(
+                days=int(rng.integers(1, 16))
+            )  # days before the edital
+            self.w.companies[s.ref].founded = self.fresh_founded[s.ref]
+            self.w.companies[s.ref].status_date = self.fresh_founded[s.ref]
+        elif s.kind == NM_YOUNG:
+            self.w.companies[s.ref].founded = result_day - timedelta(days=int(rng.integers(400, 1100)))
+            self.w.companies[s.ref].status_date = self.w.companies[s.ref].founded
+
+        # ---- PNCP record ----
+        if s.modality in (PREGAO_E, PREGAO_P):
+            amparo = 1
+        elif s.modality == CONCORRENCIA_E:
+            amparo = 2
+        elif s.modality == DISPENSA:
+            amparo = law.dispensa_amparo(inciso_nature(s.segment))
+        else:
+            amparo = 6
+        est_total = est_unit * qty
+        win_unit = np.where(has_winner, price[winner_row, np.arange(m)], 0.0)
+        win_total = np.round(win_unit * qty, 2)
+        homologated = float(np.round(win_total[has_winner].sum(), 2))
+        mun = MUNICIPALITIES[unit.mun]
+        modo = MODO_DISPUTA[s.modality]
+        instr = (
+            (1, "Edital")
+            if s.modality in COMPETITIVE
+            else (
+                (2, "Aviso de Contratação Direta")
+                if s.modality == DISPENSA
+                else (3, "Ato que autoriza a Contratação Direta")
+            )
+        )
+        objeto = OBJECT_BY_SEGMENT[s.segment]
+        if s.segment == "engineering":
+            objeto = (
+                "CONTRATACAO DE EMPRESA PARA EXECUCAO DE OBRA DE ENGENHARIA"
+                if art55_kind == "works"
+                else "CONTRATACAO DE SERVICOS COMUNS DE ENGENHARIA"
+            )
+        objeto = f"{objeto}, PARA ATENDER AS NECESSIDADES DA {unit.name}"
+        iso = "%Y-%m-%dT%H:%M:%S"
+        rec = {
+            "amparoLegal": {"codigo": amparo, "descricao": AMPARO[amparo][1], "nome": AMPARO[amparo][0]},
+            "anoCompra": year,
+            "dataAberturaProposta": opens.strftime(iso) if opens else None,
+            "dataAtualizacao": pub_dt.strftime(iso),
+            "dataAtualizacaoGlobal": updated.strftime(iso),
+            "dataEncerramentoProposta": closes.strftime(iso) if closes else None,
+            "dataInclusao": pub_dt.strftime(iso),
+            "dataPublicacaoPncp": pub_dt.strftime(iso),
+            "emendaParlamentar": None,
+            "fontesOrcamentarias": [],
+            "informacaoComplementar": None,
+            "justificativaPresencial": (
+                "Pregão presencial justificado por inviabilidade técnica da forma eletrônica"
+                if s.modality == PREGAO_P
+                else None
+            ),
+            "linkProcessoEletronico": None,
+            "linkSistemaOrigem": None,
+            "modalidadeId": s.modality,
+            "modalidadeNome": MODALIDADE_NOME[s.modality],
+            "modoDisputaId": modo[0],
+            "modoDisputaNome": modo[1],
+            "numeroCompra": f"{seq}",
+            "numeroControlePNCP": control,
+            "objetoCompra": objeto,
+            "orgaoEntidade": {"cnpj": ag.cnpj, "esferaId": "E", "poderId": ag.poder, "razaoSocial": ag.name},
+            "orgaoSubRogado": None,
+            "processo": f"{year}{s.agency + 1:05d}{seq:06d}",
+            "sequencialCompra": seq,
+            "situacaoCompraId": 1,
+            "situacaoCompraNome": "Divulgada no PNCP",
+            "srp": bool(s.modality in (PREGAO_E, PREGAO_P) and rng.random() < 0.4),
+            "tipoInstrumentoConvocatorioCodigo": instr[0],
+            "tipoInstrumentoConvocatorioNome": instr[1],
+            "unidadeOrgao": {
+                "codigoIbge": mun.ibge,
+                "codigoUnidade": unit.code,
+                "municipioNome": mun.name,
+                "nomeUnidade": unit.name,
+                "ufNome": UF_NAME,
+                "ufSigla": "GO",
+            },
+            "unidadeSubRogada": None,
+            "usuarioNome": "Compras.gov.br",
+            "valorTotalEstimado": float(np.round(est_total.sum(), 2)),
+            "valorTotalHomologado": homologated,
+        }
+
+        # ---- items, results, bids ----
+        items: list[dict[str, Any]] = []
+        results: list[dict[str, Any]] = []
+        rows: list[tuple[str, ...]] = []
+        item_ids: list[str] = []
+        env = {"cnpj": ag.cnpj, "ano": year, "sequencial": seq}
+        open_d = (opens or pub_dt).date()
+        close_span = max(1, ((closes or pub_dt).date() - open_d).days)
+        prop_days = rng.integers(0, close_span, size=(nb, m))
+        for j, c in enumerate(classes):
+            num = j + 1
+            i_id = ids.item_id(control, num)
+            item_ids.append(i_id)
+            sit = 2 if has_winner[j] else (4 if not part[:, j].any() else 5)
+            items.append(
+                {
+                    "numeroItem": num,
+                    "descricao": c.description,
+                    "materialOuServico": c.kind,
+                    "materialOuServicoNome": "Material" if c.kind == "M" else "Serviço",
+                    "valorUnitarioEstimado": float(est_unit[j]),
+                    "valorTotal": float(round(est_total[j], 2)),
+                    "quantidade": float(qty[j]),
+                    "unidadeMedida": c.unit,
+                    "orcamentoSigiloso": False,
+                    "itemCategoriaId": 3,
+                    "itemCategoriaNome": "Não se aplica",
+                    "criterioJulgamentoId": criterion,
+                    "criterioJulgamentoNome": CRITERIO_NOME[criterion],
+                    "situacaoCompraItem": sit,
+                    "situacaoCompraItemId": sit,
+                    "situacaoCompraItemNome": ITEM_SITUACAO[sit],
+                    "tipoBeneficio": 4,
+                    "tipoBeneficioNome": "Sem benefício",
+                    "incentivoProdutivoBasico": False,
+                    "dataInclusao": pub_dt.strftime(iso),
+                    "dataAtualizacao": updated.strftime(iso),
+                    "temResultado": bool(has_winner[j]),
+                    "imagem": 0,
+                    "ncmNbsCodigo": c.ncm,
+                    "ncmNbsDescricao": None,
+                    "catalogo": "CATMAT" if c.kind == "M" else "CATSER",
+                    "categoriaItemCatalogo": None,
+                    "catalogoCodigoItem": c.code,
+                    "informacaoComplementar": None,
+                }
+            )
+            if has_winner[j]:
+                wc = w.companies[bidders[int(winner_row[j])]]
+                porte = PORTE_PNCP[wc.porte]
+                disc = float(round((1 - win_unit[j] / est_unit[j]) * 100, 2)) if est_unit[j] > 0 else 0.0
+                results.append(
+                    {
+                        **env,
+                        "numeroItem": num,
+                        "response": [
+                            {
+                                "numeroItem": num,
+                                "niFornecedor": wc.cnpj,
+                                "tipoPessoa": "PJ",
+                                "nomeRazaoSocialFornecedor": wc.name,
+                                "codigoPais": "BRA",
+                                "porteFornecedorId": porte[0],
+                                "porteFornecedorNome": porte[1],
+                                "quantidadeHomologada": float(qty[j]),
+                                "valorUnitarioHomologado": float(win_unit[j]),
+                                "valorTotalHomologado": float(win_total[j]),
+                                "percentualDesconto": disc,
+                                "ordemClassificacaoSrp": 1,
+                                "dataResultado": result_day.isoformat(),
+                                "situacaoCompraItemResultadoId": 1,
+                                "situacaoCompraItemResultadoNome": "Informado",
+                                "sequencialResultado": 1,
+                                "indicadorSubcontratacao": False,
+                                "aplicacaoMargemPreferencia": False,
+                                "numeroControlePNCPCompra": control,
+                            }
+                        ],
+                    }
+                )
+            qty_s = f"{qty[j]:.0f}"
+            for b in range(nb):
+                if not part[b, j] and s.modality in COMPETITIVE and not (nq[b, j] and rng.random() < 0.1):
+                    continue
+                bc = w.companies[bidders[b]]
+                self.participants.add(bidders[b])
+                if part[b, j]:
+                    st, up = str(status[b, j]), float(price[b, j])
+                else:
+                    st, up = "NAO_COTOU", 0.0
+                won = has_winner[j] and int(winner_row[j]) == b
+                pd_ = open_d + timedelta(days=int(prop_days[b, j]))
+                rows.append(
+                    (
+                        control,
+                        ag.cnpj,
+                        str(year),
+                        str(seq),
+                        str(num),
+                        bc.cnpj,
+                        bc.name,
+                        "PJ",
+                        f"{up:.2f}".replace(".", ","),
+                        qty_s,
+                        f"{up * qty[j]:.2f}".replace(".", ","),
+                        st,
+                        "S" if won else "N",
+                        pd_.isoformat(),
+                    )
+                )
+
+        # ---- ground truth ----
+        winners = sorted(
+            {w.companies[bidders[int(winner_row[j])]].graph_id for j in range(m) if has_winner[j]}
+        )
+        sup_ids = [w.companies[b].graph_id for b in bidders]
+        base = {
+            "tender_ids": [t_id],
+            "item_ids": item_ids,
+            "agency_ids": [ids.agency_id(ag.cnpj)],
+            "unit_ids": [ids.unit_id(ag.cnpj, unit.code)],
+        }
+        tr = self.truth
+        if s.kind == CARTEL:
+            log = self.cartel_log[s.ref]
+            log["tender_ids"].append(t_id)
+            log["item_ids"].extend(item_ids)
+            log["winner_ids"].append(w.companies[forced].graph_id if forced is not None else "")
+            tr.case(
+                "cover_bidding",
+                **base,
+                supplier_ids=sup_ids,
+                details={
+                    "cartel": s.ref,
+                    "winner_id": w.companies[forced].graph_id if forced is not None else None,
+                    "cover_ids": [x for x in sup_ids if forced is None or x != w.companies[forced].graph_id],
+                    "winner_markup_over_fair": "15-30%",
+                    "cover_gap": "6-12% over the winner, covers within 2%",
+                },
+            )
+        elif s.kind in LINK_KIND:
+            lk = w.links[s.ref]
+            tr.case(
+                lk.kind,
+                **base,
+                supplier_ids=[w.companies[x].graph_id for x in lk.members],
+                person_ids=lk.person_ids,
+                contact_ids=lk.contact_ids,
+                # only the linked pair is labelled: the other bidders of the tender are honest
+                details={"n_bidders": len(sup_ids)},
+            )
+        elif s.kind == SHORT:
+            tr.case(
+                "short_deadline",
+                **base,
+                supplier_ids=[],  # the buyer broke the rule, not the bidders
+                details={
+                    "published": s.pub.isoformat(),
+                    "proposals_close": closes.date().isoformat() if closes else None,
+                    "business_days": law.business_days_between(s.pub, closes.date()) if closes else None,
+                    "weekdays": law.business_days_between(s.pub, closes.date(), holidays=False)
+                    if closes
+                    else None,
+                    "min_business_days": min_days,
+                    "min_business_days_any_reading": law.art55_min_days_any_reading(art55_kind, criterion),
+                    "object_kind": art55_kind,
+                    "criterion": criterion,
+                },
+            )
+        elif s.kind == NM_CLUB:
+            self.club_log[s.ref].append(t_id)
+            self.club_items[s.ref].extend(item_ids)
+        elif s.kind == NM_GAP:
+            tr.near(
+                "cover_bidding",
+                "an efficient firm wins by 9-15 %; the losing bids are independent and spread as usual",
+                **base,
+                supplier_ids=winners,
+            )
+        elif s.kind == NM_SHORT:
+            tr.near(
+                "short_deadline",
+                "exactly the art. 55 minimum of dias úteis",
+                **base,
+                details={"min_business_days": min_days, "object_kind": art55_kind},
+            )
+        elif s.kind == SINGLE:
+            tr.case("single_bidder", **base, supplier_ids=sup_ids, details={"modality": s.modality})
+        elif s.kind == NM_TWO:
+            tr.near("single_bidder", "two bidders in every item", **base, supplier_ids=sup_ids)
+        elif s.kind == SANCT:
+            st_, en_, _cat = self.sanction_dates[s.ref]
+            tr.case(
+                "sanctioned_winner",
+                **base,
+                supplier_ids=[w.companies[s.ref].graph_id],
+                details={
+                    "result_date": result_day.isoformat(),
+                    "sanction_start": st_.isoformat(),
+                    "sanction_end": en_.isoformat(),
+                    "registry": "CEIS",
+                },
+            )
+        elif s.kind == NM_SANCT:
+            st_, en_, _cat = self.sanction_dates[s.ref]
+            tr.near(
+                "sanctioned_winner",
+                "the winner's sanction is not in force on the result date",
+                **base,
+                supplier_ids=[w.companies[s.ref].graph_id],
+                details={
+                    "result_date": result_day.isoformat(),
+                    "sanction_start": st_.isoformat(),
+                    "sanction_end": en_.isoformat(),
+                },
+            )
+        elif s.kind == FRESH_T:
+            tr.case(
+                "fresh_company",
+                **base,
+                supplier_ids=[w.companies[s.ref].graph_id],
+                details={
+                    "founded": self.fresh_founded[s.ref].isoformat(),
+                    "result_date": result_day.isoformat(),
+                    "days_before_result": (result_day - self.fresh_founded[s.ref]).days,
+                    "published": s.pub.isoformat(),
+                },
+            )
+        elif s.kind == NM_YOUNG:
+            fnd = w.companies[s.ref].founded
+            tr.near(
+                "fresh_company",
+                "founded more than a year before winning",
+                **base,
+                supplier_ids=[w.companies[s.ref].graph_id],
+                details={"founded": fnd.isoformat(), "days_before_result": (result_day - fnd).days},
+            )
+        elif s.kind == DISP_OVER:
+            tr.case(
+                "dispensa_over_limit",
+                **base,
+                supplier_ids=winners,
+                details={
+                    "year": year,
+                    "amparo_legal": amparo,
+                    "value": rec["valorTotalHomologado"],
+                    "estimated": rec["valorTotalEstimado"],
+                    "limit": law.dispensa_limit(year, inciso_nature(s.segment)),
+                },
+            )
+        elif s.kind == NM_DISP:
+            tr.near(
+                "dispensa_over_limit",
+                "value just under the limit of its year",
+                **base,
+                supplier_ids=winners,
+                details={
+                    "value": rec["valorTotalEstimado"],
+                    "limit": law.dispensa_limit(year, inciso_nature(s.segment)),
+                },
+            )
+        if s.kind in (FRAC, NM_FRAC):
+            self.frac_log.setdefault(("frac" if s.kind == FRAC else "nm", s.ref), []).append(
+                {
+                    "tender_id": t_id,
+                    "item_ids": item_ids,
+                    "value": rec["valorTotalEstimado"],
+                    "homologated": rec["valorTotalHomologado"],
+                    "winner": bidders[int(winner_row[0])],
+                    "agency_id": base["agency_ids"][0],
+                    "unit_id": base["unit_ids"][0],
+                    "year": year,
+                    "nature": inciso_nature(s.segment),
+                    "segment": s.segment,
+                }
+            )
+        for j in np.flatnonzero(over != 0):
+            if not has_winner[j]:
+                continue
+            c = classes[j]
+            entry = dict(
+                tender_ids=[t_id],
+                item_ids=[item_ids[j]],
+                agency_ids=base["agency_ids"],
+                supplier_ids=[w.companies[bidders[int(winner_row[j])]].graph_id],
+                details={
+                    "catalog_code": c.code,
+                    "unit": c.unit,
+                    "unit_price": float(win_unit[j]),
+                    "reference_median_price": c.price,
+                    "factor_over_fair": round(float(factor[j]), 3),
+                },
+            )
+            if over[j] == 1:
+                tr.case("overpricing", **entry)
+            else:
+                tr.near("overpricing", "30-60% above the median, within the spread between buyers", **entry)
+        return Generated(rec, items, [dict(r) for r in results], rows, len(rows), control)
+
+    def finish(self) -> None:
+        """Cases that span tenders: cartels (bid rotation) and split purchases (fracionamento)."""
+        w, tr = self.w, self.truth
+        for k, log in enumerate(self.cartel_log):
+            if len(log["tender_ids"]) < 2:
+                continue
+            c = w.cartels[k]
+            tr.case(
+                "bid_rotation",
+                tender_ids=log["tender_ids"],
+                item_ids=log["item_ids"],
+                supplier_ids=[w.companies[x].graph_id for x in c.members],
+                details={
+                    "segment": c.segment,
+                    "winners_in_order": log["winner_ids"],
+                    "agency_ids": [ids.agency_id(w.agencies[a].cnpj) for a in c.agencies],
+                },
+            )
+        for k, t_ids in enumerate(self.club_log):
+            if len(t_ids) >= 2:
+                tr.near(
+                    "bid_rotation",
+                    "a stable group of honest firms that bid together; prices are competitive "
+                    "and the cheapest wins",
+                    tender_ids=t_ids,
+                    item_ids=self.club_items[k],
+                    supplier_ids=[w.companies[x].graph_id for x in w.clubs[k].members],
+                )
+        for (tag, _g), parts in sorted(self.frac_log.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            first = parts[0]
+            total = round(sum(x["value"] for x in parts), 2)
+            limit = law.dispensa_limit(first["year"], first["nature"])
+            entry = dict(
+                tender_ids=[x["tender_id"] for x in parts],
+                item_ids=[i for x in parts for i in x["item_ids"]],
+                agency_ids=[first["agency_id"]],
+                unit_ids=[first["unit_id"]],
+                supplier_ids=sorted({w.companies[x["winner"]].graph_id for x in parts}),
+                details={
+                    "year": first["year"],
+                    "nature": first["nature"],
+                    "segment": first["segment"],
+                    "sum_estimated": total,
+                    "limit": limit,
+                    "values": [x["value"] for x in parts],
+                },
+            )
+            if tag == "frac":
+                if len(parts) >= 2 and total > limit:  # a group cut short in a tiny world is not a case
+                    tr.case("fracionamento", **entry)
+            else:
+                tr.near(
+                    "fracionamento",
+                    "several dispensas of one unit and nature whose yearly sum stays under the limit",
+                    **entry,
+                )
