@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.labelled import (
-    MIN_BIDS,
-    LabelledInputError,
-    eligible_labels,
-    load_garcia,
-)
+from core.labelled import GARCIA_REQUIRED as GARCIA_REQUIRED
+from core.labelled import MIN_BIDS as MIN_BIDS
+from core.labelled import LabelledInputError
+from core.labelled import eligible_labels as eligible_labels
+from core.labelled import load_garcia as load_garcia
+from core.labelled import normalize_garcia as normalize_garcia
 from evaluation.classifiers import DETAILED, OofDetailed, OofResult, get_model
 
 log = logging.getLogger(__name__)
