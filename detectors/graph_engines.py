@@ -6,7 +6,7 @@ component), so the two engines give identical answers on the same graph.
 
 The GraphFrames engine gets its session only through `etl.spark.get_spark`, asking Spark to resolve the
 GraphFrames jar from Maven Central (`GRAPHFRAMES_PACKAGE`). Where the jar cannot be resolved (see
-docs/research-maven.md: the mirror here serves no GraphFrames jar), it runs the same algorithms written
+docs/spark-packages.md: the mirror here serves no GraphFrames jar), it runs the same algorithms written
 in plain Spark DataFrames, and says so in the log and in `engine.backend`.
 """
 
