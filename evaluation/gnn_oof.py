@@ -1,6 +1,6 @@
 """The `gnn` model of `licitagraph evaluate`: out-of-fold tender scores under the harness's folds.
 
-Contract with detectors/ (the evaluation harness): `oof_scores(bids, folds, seed)`, and `oof_result`,
+Contract with the evaluation harness (evaluation/harness.py): `oof_scores(bids, folds, seed)`, and `oof_result`,
 which also returns, per held-out fold, the calibrated scores of that fold's model on its own validation
 split (training tenders kept out of the loss) so the harness can pick the fold's F1 threshold without
 training a nested cross-validation. The graph is built once from every bid (bids and firms of test tenders

@@ -1,4 +1,4 @@
-"""CLI commands of the alerts: `licitagraph worker` and `licitagraph beat`."""
+"""CLI commands of the pipeline's Celery processes: `licitagraph worker` and `licitagraph beat`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Celery tasks: thin wrappers that take ids and call the plain functions of pipeline.run/notify.
+"""Celery tasks: thin wrappers that take ids and call the plain functions of pipeline.run and alerts.notify.
 
 All are idempotent and acknowledged late (a killed worker's task is redelivered); retries are declared.
 """

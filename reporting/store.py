@@ -1,4 +1,4 @@
-"""The API's own records in Neo4j (one store): API keys, subscriptions, alert deliveries, pipeline runs.
+"""The records in Neo4j that the API and the alerts share (one store): API keys, subscriptions, alert deliveries, pipeline runs.
 
 Every query is a parameterized library file `cypher/api/v1_*.cypher` run through graph/runner.py. The
 constraints below are constant text (no input ever reaches them) and run once at start.
