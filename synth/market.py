@@ -11,7 +11,7 @@ import numpy as np
 from synth import ids, law
 from synth.params import SynthParams
 from synth.reference import CATALOG, MUNICIPALITIES, OBJECT_BY_SEGMENT, UF_NAME, CatalogItem
-from synth.world import FRESH, SANCTION_NM, SANCTIONED, YOUNG_NM, World
+from synth.world import FRESH, SANCTION_NM, SANCTIONED, YOUNG_NM, Agency, Unit, World
 
 # tender kinds of the plan
 (
@@ -88,6 +88,7 @@ AMPARO = {
 CRITERIO_NOME = {1: "Menor preço", 4: "Técnica e preço", 7: "Não se aplica"}
 ITEM_SITUACAO = {2: "Homologado", 4: "Deserto", 5: "Fracassado"}
 PORTE_PNCP = {"01": (1, "ME"), "03": (2, "EPP"), "05": (3, "Demais")}
+_ISO = "%Y-%m-%dT%H:%M:%S"
 
 _SEG_ITEMS: dict[str, list[int]] = {}
 for _i, _c in enumerate(CATALOG):
@@ -337,6 +338,118 @@ class Generated:
     tcerj_rows: list[tuple[str, ...]] = field(default_factory=list)
 
 
+@dataclass
+class _Lines:
+    """A tender's item lines: catalog classes, prices, quantities, and the legal deadline they imply."""
+
+    classes: list[CatalogItem]
+    fair: np.ndarray  # this buyer's fair unit price of each line
+    qty: np.ndarray
+    est_unit: np.ndarray  # the buyer's estimated unit price
+    over: np.ndarray  # 1: overpricing planted, -1: an overpricing near miss, 0: neither
+    factor: np.ndarray  # the overpriced lines' factor over the catalog median
+    criterion: int
+    art55_kind: str
+    min_days: int
+
+    @property
+    def m(self) -> int:
+        """The number of lines."""
+        return len(self.classes)
+
+
+@dataclass
+class _Bids:
+    """Who quoted which line (bidders x lines), at what price and status, and who won each line."""
+
+    bidders: list[int]
+    forced: int | None  # the planted winner, if any
+    part: np.ndarray  # quoted (deserted lines blanked)
+    nq: np.ndarray  # did not quote, taken before the deserted lines were blanked
+    price: np.ndarray
+    status: np.ndarray
+    winner_row: np.ndarray
+    has_winner: np.ndarray
+    win_unit: np.ndarray
+    win_total: np.ndarray
+
+
+@dataclass
+class _Dates:
+    """A tender's timeline: publication, proposal window, result."""
+
+    pub_dt: datetime
+    opens: datetime | None
+    closes: datetime | None
+    result_day: date
+    updated: datetime
+
+
+@dataclass
+class _Tender:
+    """One tender once drawn: its spec, numbering, lines, bids and dates, ready to be written and labelled."""
+
+    s: Spec
+    agency: Agency
+    unit: Unit
+    seq: int
+    control: str
+    lines: _Lines
+    bids: _Bids
+    dates: _Dates
+
+    @property
+    def year(self) -> int:
+        return self.s.pub.year
+
+    @property
+    def est_total(self) -> np.ndarray:
+        """Each line's estimated total."""
+        return self.lines.est_unit * self.lines.qty
+
+    @property
+    def estimated(self) -> float:
+        """The tender's estimated value (valorTotalEstimado)."""
+        return float(np.round(self.est_total.sum(), 2))
+
+    @property
+    def homologated(self) -> float:
+        """The tender's homologated value (valorTotalHomologado): its winning bids."""
+        return float(np.round(self.bids.win_total[self.bids.has_winner].sum(), 2))
+
+
+def _amparo(s: Spec) -> int:
+    """The AMPARO code of the tender's basis: art. 28 modality, art. 75 dispensa, art. 74 inexigibilidade"""
+    if s.modality in (PREGAO_E, PREGAO_P):
+        return 1
+    if s.modality == CONCORRENCIA_E:
+        return 2
+    if s.modality == DISPENSA:
+        return law.dispensa_amparo(inciso_nature(s.segment))
+    return 6
+
+
+def _instrument(modality: int) -> tuple[int, str]:
+    """The PNCP instrumento convocatório: an edital when competitive, else an aviso or an ato."""
+    if modality in COMPETITIVE:
+        return (1, "Edital")
+    if modality == DISPENSA:
+        return (2, "Aviso de Contratação Direta")
+    return (3, "Ato que autoriza a Contratação Direta")
+
+
+def _objeto(s: Spec, unit: Unit, art55_kind: str) -> str:
+    """The objetoCompra text: the segment's object (works or engineering services) for the buying unit."""
+    objeto = OBJECT_BY_SEGMENT[s.segment]
+    if s.segment == "engineering":
+        objeto = (
+            "CONTRATACAO DE EMPRESA PARA EXECUCAO DE OBRA DE ENGENHARIA"
+            if art55_kind == "works"
+            else "CONTRATACAO DE SERVICOS COMUNS DE ENGENHARIA"
+        )
+    return f"{objeto}, PARA ATENDER AS NECESSIDADES DA {unit.name}"
+
+
 class Market:
     """Generates tenders one by one from the plan (date order), keeping cross-tender state."""
 
@@ -401,15 +514,33 @@ class Market:
 
     # ---- one tender ----
     def generate(self, s: Spec) -> Generated:
-        rng, w = self.rng, self.w
-        ag = w.agencies[s.agency]
-        unit = w.units[s.unit]
+        """Draw one tender of the plan and return its PNCP record, items, results and bid rows; label it."""
+        seq, control = self._number(s)
+        lines = self._draw_lines(s)
+        bidders, forced = self._pick_bidders(s)
+        part = self._participation(s, len(bidders), lines.m, forced)
+        price = self._price_bids(s, lines, bidders, forced, part)
+        bids = self._award(s, lines, bidders, forced, part, price)
+        dates = self._schedule(s, lines)
+        self._date_planted_companies(s, dates.result_day)
+        t = _Tender(s, self.w.agencies[s.agency], self.w.units[s.unit], seq, control, lines, bids, dates)
+        rec = self._record(t)
+        items, results = self._item_lines(t)
+        rows = self._bid_rows(t)
+        self._label(t)
+        return Generated(rec, items, [dict(r) for r in results], rows, len(rows), control)
+
+    def _number(self, s: Spec) -> tuple[int, str]:
+        """The tender's yearly sequence number at its agency and its PNCP control number."""
+        ag = self.w.agencies[s.agency]
         year = s.pub.year
         seq = self.seq[(s.agency, year)] = self.seq.get((s.agency, year), 0) + 1
-        control = f"{ag.cnpj}-1-{seq:06d}/{year}"
-        t_id = ids.tender_id(control)
-        cls_idx = self._items(s)
-        classes = [CATALOG[i] for i in cls_idx]
+        return seq, f"{ag.cnpj}-1-{seq:06d}/{year}"
+
+    def _draw_lines(self, s: Spec) -> _Lines:
+        """Draw the item lines: classes, fair prices, quantities, criterion, planted overpricing, estimate."""
+        rng = self.rng
+        classes = [CATALOG[i] for i in self._items(s)]
         m = len(classes)
         sig = np.array([min(c.sigma, 0.3) for c in classes])
         fair = np.array([c.price for c in classes]) * np.exp(rng.normal(0, 1, size=m) * sig)
@@ -421,8 +552,20 @@ class Market:
         if s.modality == INEXIGIBILIDADE:
             criterion = 7
         art55_kind, min_days = self._art55(s, classes, criterion)
+        over, factor = self._plant_overpricing(s, sig)
+        # anchored on the catalog median (not on this buyer's own draw), so "far above other buyers" holds
+        base_price = np.array([c.price for c in classes])
+        fair = np.where(over != 0, base_price * factor, fair)
+        est_unit, qty = self._estimate(s, fair, qty)
+        return _Lines(classes, fair, qty, est_unit, over, factor, criterion, art55_kind, min_days)
 
-        # overpricing: the buyer's estimate and every bid follow an inflated price
+    def _plant_overpricing(self, s: Spec, sig: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mark an honest competitive tender's overpriced lines (1) and near misses (-1), with their factors.
+
+        The buyer's estimate and every bid then follow the inflated price.
+        """
+        rng = self.rng
+        m = len(sig)
         over = np.zeros(m)
         if s.kind == HONEST and s.modality in COMPETITIVE:
             r = rng.random(m)
@@ -438,10 +581,12 @@ class Market:
             factor[j] = max(3.0, float(np.exp(4.5 * sig[j]))) * rng.uniform(1.0, 1.5)
         for j in np.flatnonzero(over == -1):
             factor[j] = rng.uniform(1.3, 1.6)
-        # anchored on the catalog median (not on this buyer's own draw), so "far above other buyers" holds
-        base_price = np.array([c.price for c in classes])
-        fair = np.where(over != 0, base_price * factor, fair)
+        return over, factor
 
+    def _estimate(self, s: Spec, fair: np.ndarray, qty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The buyer's estimated unit prices, and the quantities (rescaled to a dispensa's planned value)."""
+        rng = self.rng
+        m = len(fair)
         if s.modality == DISPENSA and s.target > 0:
             # scale quantities so that the dispensa's total reaches (planted over-limit) or stays under its value
             est_unit = np.maximum(0.01, np.round(fair * np.exp(rng.normal(0.06, 0.05, size=m)), 2))
@@ -458,8 +603,11 @@ class Market:
         else:
             # buyers' price research runs above the market: honest pregões end 10-25% under the estimate
             est_unit = np.maximum(0.01, np.round(fair * np.exp(rng.normal(0.22, 0.07, size=m)), 2))
+        return est_unit, qty
 
-        # ---- bidders ----
+    def _pick_bidders(self, s: Spec) -> tuple[list[int], int | None]:
+        """The tender's bidders and its planted winner: a cartel's turn, a planted firm, a split's."""
+        rng, w = self.rng, self.w
         exclude: set[int] = set()
         forced: int | None = None
         if s.kind == CARTEL:
@@ -491,18 +639,27 @@ class Market:
             else:
                 bidders = self._honest_bidders(s.segment, k, exclude)
         if s.kind == FRAC and s.ref >= 0:
-            # the same supplier often wins every piece of a split purchase
-            key = ("frac", s.ref)
-            first = self.frac_log.get(key)
-            if first and rng.random() < 0.7:
-                forced = first[0]["winner"]
-                # the pieces' other bidders were drawn apart from each other, not from the forced winner:
-                # keep its linked companies out too, so that no unlabelled tender holds a linked pair
-                rivals = [b for b in bidders if b != forced and b not in w.link_partner.get(forced, ())]
-                bidders = [forced, *rivals[: max(0, len(bidders) - 1)]]
-        nb = len(bidders)
+            bidders, forced = self._repeat_split_winner(s, bidders, forced)
+        return bidders, forced
 
-        # participation matrix (bidders x items)
+    def _repeat_split_winner(
+        self, s: Spec, bidders: list[int], forced: int | None
+    ) -> tuple[list[int], int | None]:
+        """The same supplier often wins every piece of a split purchase: force the first piece's winner."""
+        w = self.w
+        key = ("frac", s.ref)
+        first = self.frac_log.get(key)
+        if first and self.rng.random() < 0.7:
+            forced = first[0]["winner"]
+            # the pieces' other bidders were drawn apart from each other, not from the forced winner:
+            # keep its linked companies out too, so that no unlabelled tender holds a linked pair
+            rivals = [b for b in bidders if b != forced and b not in w.link_partner.get(forced, ())]
+            bidders = [forced, *rivals[: max(0, len(bidders) - 1)]]
+        return bidders, forced
+
+    def _participation(self, s: Spec, nb: int, m: int, forced: int | None) -> np.ndarray:
+        """Which bidder quotes which line (bidders x lines): honest gaps, but two bids per line at least."""
+        rng = self.rng
         if s.modality in COMPETITIVE and s.kind not in (SINGLE, NM_TWO, CARTEL, NM_CLUB):
             part = rng.random((nb, m)) < 0.8
             if s.kind in LINK_KIND or forced is not None:
@@ -514,15 +671,24 @@ class Market:
                     part[rng.choice(nb, size=min(2, nb), replace=False), j] = True
         else:
             part = np.ones((nb, m), dtype=bool)
+        return part
 
-        # ---- prices ----
+    def _price_bids(
+        self, s: Spec, lines: _Lines, bidders: list[int], forced: int | None, part: np.ndarray
+    ) -> np.ndarray:
+        """The unit price of every bid (bidders x lines), with the planted winners' and covers' prices.
+
+        A cartel also lifts the buyer's estimate over its winning price, and an undercutting near miss
+        makes its first bidder quote every line (both in place).
+        """
+        rng = self.rng
+        fair, m, nb = lines.fair, lines.m, len(bidders)
         cost = fair[None, :] * np.exp(rng.normal(0, 0.06, size=(nb, m)))
         price = cost * (1 + rng.uniform(0.02, 0.30, size=(nb, m)))
-        status = np.full((nb, m), "VALIDA", dtype=object)
         if s.kind == CARTEL:
             w_i = bidders.index(forced) if forced is not None else 0
             win_p = fair * rng.uniform(1.15, 1.30, size=m)
-            est_unit = np.maximum(est_unit, np.round(win_p / rng.uniform(0.93, 0.99, size=m), 2))
+            lines.est_unit = np.maximum(lines.est_unit, np.round(win_p / rng.uniform(0.93, 0.99, size=m), 2))
             b2 = win_p * (1 + rng.uniform(0.06, 0.12, size=m))
             price = b2[None, :] * (1 + rng.uniform(0.0, 0.02, size=(nb, m)))
             price[w_i, :] = win_p
@@ -543,8 +709,21 @@ class Market:
             price[f_i, :] = price.min(axis=0) * 0.98
         if s.modality == DISPENSA:
             # a dispensa is paid at or under its estimate; its planned total is what the law checks
-            price = np.minimum(price, est_unit[None, :] * rng.uniform(0.9, 1.0, size=(nb, m)))
-        price = np.maximum(0.01, np.round(price, 2))
+            price = np.minimum(price, lines.est_unit[None, :] * rng.uniform(0.9, 1.0, size=(nb, m)))
+        return np.maximum(0.01, np.round(price, 2))
+
+    def _award(
+        self,
+        s: Spec,
+        lines: _Lines,
+        bidders: list[int],
+        forced: int | None,
+        part: np.ndarray,
+        price: np.ndarray,
+    ) -> _Bids:
+        """Judge the bids: a few disqualified, a few lines deserted, the cheapest valid bid wins each line."""
+        rng, m, nb = self.rng, lines.m, len(bidders)
+        status = np.full((nb, m), "VALIDA", dtype=object)
         if s.modality in COMPETITIVE and s.kind == HONEST:
             valid_n = part.sum(axis=0)
             dq = (rng.random((nb, m)) < 0.03) & part & (valid_n[None, :] >= 3)
@@ -561,8 +740,13 @@ class Market:
         masked_price = np.where(valid, price, np.inf)
         winner_row = masked_price.argmin(axis=0)
         has_winner = np.isfinite(masked_price.min(axis=0))
+        win_unit = np.where(has_winner, price[winner_row, np.arange(m)], 0.0)
+        win_total = np.round(win_unit * lines.qty, 2)
+        return _Bids(bidders, forced, part, nq, price, status, winner_row, has_winner, win_unit, win_total)
 
-        # ---- dates ----
+    def _schedule(self, s: Spec, lines: _Lines) -> _Dates:
+        """Publication time, proposal window (short if planted, else the art. 55 minimum or more), result."""
+        rng = self.rng
         pub_dt = datetime(
             s.pub.year,
             s.pub.month,
@@ -576,14 +760,14 @@ class Market:
         if s.modality in COMPETITIVE:
             if s.kind == SHORT:
                 # short under any reading of the law (common or special works), so that the label is certain
-                lenient = law.art55_min_days_any_reading(art55_kind, criterion)
+                lenient = law.art55_min_days_any_reading(lines.art55_kind, lines.criterion)
                 days = int(rng.integers(max(1, lenient // 3), max(2, lenient - 1)))
                 close_d = law.add_weekdays(s.pub, days)
             elif s.kind == NM_SHORT:
-                close_d = law.add_business_days(s.pub, min_days)
+                close_d = law.add_business_days(s.pub, lines.min_days)
             else:
                 extra = int(rng.choice([0, 0, 1, 2, 3, 5, 8, 12]))
-                close_d = law.add_business_days(s.pub, min_days + extra)
+                close_d = law.add_business_days(s.pub, lines.min_days + extra)
             opens = datetime(s.pub.year, s.pub.month, s.pub.day, 8, 0) + timedelta(days=1)
             closes = datetime(close_d.year, close_d.month, close_d.day, 9, 0)
         elif s.modality == DISPENSA:
@@ -594,8 +778,11 @@ class Market:
             opens = closes = None
         result_day = (closes.date() if closes else s.pub) + timedelta(days=int(rng.integers(2, 25)))
         updated = datetime(result_day.year, result_day.month, result_day.day, 16, 30)
+        return _Dates(pub_dt, opens, closes, result_day, updated)
 
-        # ---- planted companies' dates (decided now that the result date is known) ----
+    def _date_planted_companies(self, s: Spec, result_day: date) -> None:
+        """Date the planted companies' sanctions and foundings, decided now that the result date is known."""
+        rng = self.rng
         if s.kind == SANCT:
             start = s.pub - timedelta(days=int(rng.integers(10, 300)))  # in force from before the edital
             self.sanction_dates[s.ref] = (
@@ -620,48 +807,22 @@ class Market:
             self.w.companies[s.ref].founded = result_day - timedelta(days=int(rng.integers(400, 1100)))
             self.w.companies[s.ref].status_date = self.w.companies[s.ref].founded
 
-        # ---- PNCP record ----
-        if s.modality in (PREGAO_E, PREGAO_P):
-            amparo = 1
-        elif s.modality == CONCORRENCIA_E:
-            amparo = 2
-        elif s.modality == DISPENSA:
-            amparo = law.dispensa_amparo(inciso_nature(s.segment))
-        else:
-            amparo = 6
-        est_total = est_unit * qty
-        win_unit = np.where(has_winner, price[winner_row, np.arange(m)], 0.0)
-        win_total = np.round(win_unit * qty, 2)
-        homologated = float(np.round(win_total[has_winner].sum(), 2))
+    def _record(self, t: _Tender) -> dict[str, Any]:
+        """The tender's PNCP contratação record."""
+        s, ag, unit, year, seq, d = t.s, t.agency, t.unit, t.year, t.seq, t.dates
+        amparo = _amparo(s)
         mun = MUNICIPALITIES[unit.mun]
         modo = MODO_DISPUTA[s.modality]
-        instr = (
-            (1, "Edital")
-            if s.modality in COMPETITIVE
-            else (
-                (2, "Aviso de Contratação Direta")
-                if s.modality == DISPENSA
-                else (3, "Ato que autoriza a Contratação Direta")
-            )
-        )
-        objeto = OBJECT_BY_SEGMENT[s.segment]
-        if s.segment == "engineering":
-            objeto = (
-                "CONTRATACAO DE EMPRESA PARA EXECUCAO DE OBRA DE ENGENHARIA"
-                if art55_kind == "works"
-                else "CONTRATACAO DE SERVICOS COMUNS DE ENGENHARIA"
-            )
-        objeto = f"{objeto}, PARA ATENDER AS NECESSIDADES DA {unit.name}"
-        iso = "%Y-%m-%dT%H:%M:%S"
-        rec = {
+        instr = _instrument(s.modality)
+        return {
             "amparoLegal": {"codigo": amparo, "descricao": AMPARO[amparo][1], "nome": AMPARO[amparo][0]},
             "anoCompra": year,
-            "dataAberturaProposta": opens.strftime(iso) if opens else None,
-            "dataAtualizacao": pub_dt.strftime(iso),
-            "dataAtualizacaoGlobal": updated.strftime(iso),
-            "dataEncerramentoProposta": closes.strftime(iso) if closes else None,
-            "dataInclusao": pub_dt.strftime(iso),
-            "dataPublicacaoPncp": pub_dt.strftime(iso),
+            "dataAberturaProposta": d.opens.strftime(_ISO) if d.opens else None,
+            "dataAtualizacao": d.pub_dt.strftime(_ISO),
+            "dataAtualizacaoGlobal": d.updated.strftime(_ISO),
+            "dataEncerramentoProposta": d.closes.strftime(_ISO) if d.closes else None,
+            "dataInclusao": d.pub_dt.strftime(_ISO),
+            "dataPublicacaoPncp": d.pub_dt.strftime(_ISO),
             "emendaParlamentar": None,
             "fontesOrcamentarias": [],
             "informacaoComplementar": None,
@@ -677,15 +838,15 @@ class Market:
             "modoDisputaId": modo[0],
             "modoDisputaNome": modo[1],
             "numeroCompra": f"{seq}",
-            "numeroControlePNCP": control,
-            "objetoCompra": objeto,
+            "numeroControlePNCP": t.control,
+            "objetoCompra": _objeto(s, unit, t.lines.art55_kind),
             "orgaoEntidade": {"cnpj": ag.cnpj, "esferaId": "E", "poderId": ag.poder, "razaoSocial": ag.name},
             "orgaoSubRogado": None,
             "processo": f"{year}{s.agency + 1:05d}{seq:06d}",
             "sequencialCompra": seq,
             "situacaoCompraId": 1,
             "situacaoCompraNome": "Divulgada no PNCP",
-            "srp": bool(s.modality in (PREGAO_E, PREGAO_P) and rng.random() < 0.4),
+            "srp": bool(s.modality in (PREGAO_E, PREGAO_P) and self.rng.random() < 0.4),
             "tipoInstrumentoConvocatorioCodigo": instr[0],
             "tipoInstrumentoConvocatorioNome": instr[1],
             "unidadeOrgao": {
@@ -698,308 +859,392 @@ class Market:
             },
             "unidadeSubRogada": None,
             "usuarioNome": "Compras.gov.br",
-            "valorTotalEstimado": float(np.round(est_total.sum(), 2)),
-            "valorTotalHomologado": homologated,
+            "valorTotalEstimado": t.estimated,
+            "valorTotalHomologado": t.homologated,
         }
 
-        # ---- items, results, bids ----
-        items: list[dict[str, Any]] = []
-        results: list[dict[str, Any]] = []
-        rows: list[tuple[str, ...]] = []
-        item_ids: list[str] = []
-        env = {"cnpj": ag.cnpj, "ano": year, "sequencial": seq}
-        open_d = (opens or pub_dt).date()
-        close_span = max(1, ((closes or pub_dt).date() - open_d).days)
-        prop_days = rng.integers(0, close_span, size=(nb, m))
-        for j, c in enumerate(classes):
-            num = j + 1
-            i_id = ids.item_id(control, num)
-            item_ids.append(i_id)
-            sit = 2 if has_winner[j] else (4 if not part[:, j].any() else 5)
-            items.append(
+    def _item_lines(self, t: _Tender) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The PNCP itens response of the tender and the result envelope of each homologated line."""
+        items = [self._item(t, j) for j in range(t.lines.m)]
+        results = [self._result(t, j) for j in range(t.lines.m) if t.bids.has_winner[j]]
+        return items, results
+
+    def _item(self, t: _Tender, j: int) -> dict[str, Any]:
+        """Line j as a PNCP item: estimate, quantity, criterion, situation (homologated, deserted, failed)."""
+        ln, bd, d = t.lines, t.bids, t.dates
+        c = ln.classes[j]
+        sit = 2 if bd.has_winner[j] else (4 if not bd.part[:, j].any() else 5)
+        return {
+            "numeroItem": j + 1,
+            "descricao": c.description,
+            "materialOuServico": c.kind,
+            "materialOuServicoNome": "Material" if c.kind == "M" else "Serviço",
+            "valorUnitarioEstimado": float(ln.est_unit[j]),
+            "valorTotal": float(round(t.est_total[j], 2)),
+            "quantidade": float(ln.qty[j]),
+            "unidadeMedida": c.unit,
+            "orcamentoSigiloso": False,
+            "itemCategoriaId": 3,
+            "itemCategoriaNome": "Não se aplica",
+            "criterioJulgamentoId": ln.criterion,
+            "criterioJulgamentoNome": CRITERIO_NOME[ln.criterion],
+            "situacaoCompraItem": sit,
+            "situacaoCompraItemId": sit,
+            "situacaoCompraItemNome": ITEM_SITUACAO[sit],
+            "tipoBeneficio": 4,
+            "tipoBeneficioNome": "Sem benefício",
+            "incentivoProdutivoBasico": False,
+            "dataInclusao": d.pub_dt.strftime(_ISO),
+            "dataAtualizacao": d.updated.strftime(_ISO),
+            "temResultado": bool(bd.has_winner[j]),
+            "imagem": 0,
+            "ncmNbsCodigo": c.ncm,
+            "ncmNbsDescricao": None,
+            "catalogo": "CATMAT" if c.kind == "M" else "CATSER",
+            "categoriaItemCatalogo": None,
+            "catalogoCodigoItem": c.code,
+            "informacaoComplementar": None,
+        }
+
+    def _result(self, t: _Tender, j: int) -> dict[str, Any]:
+        """The PNCP result envelope of homologated line j: its winner, price and discount on the estimate."""
+        ln, bd = t.lines, t.bids
+        num = j + 1
+        wc = self.w.companies[bd.bidders[int(bd.winner_row[j])]]
+        porte = PORTE_PNCP[wc.porte]
+        disc = float(round((1 - bd.win_unit[j] / ln.est_unit[j]) * 100, 2)) if ln.est_unit[j] > 0 else 0.0
+        return {
+            "cnpj": t.agency.cnpj,
+            "ano": t.year,
+            "sequencial": t.seq,
+            "numeroItem": num,
+            "response": [
                 {
                     "numeroItem": num,
-                    "descricao": c.description,
-                    "materialOuServico": c.kind,
-                    "materialOuServicoNome": "Material" if c.kind == "M" else "Serviço",
-                    "valorUnitarioEstimado": float(est_unit[j]),
-                    "valorTotal": float(round(est_total[j], 2)),
-                    "quantidade": float(qty[j]),
-                    "unidadeMedida": c.unit,
-                    "orcamentoSigiloso": False,
-                    "itemCategoriaId": 3,
-                    "itemCategoriaNome": "Não se aplica",
-                    "criterioJulgamentoId": criterion,
-                    "criterioJulgamentoNome": CRITERIO_NOME[criterion],
-                    "situacaoCompraItem": sit,
-                    "situacaoCompraItemId": sit,
-                    "situacaoCompraItemNome": ITEM_SITUACAO[sit],
-                    "tipoBeneficio": 4,
-                    "tipoBeneficioNome": "Sem benefício",
-                    "incentivoProdutivoBasico": False,
-                    "dataInclusao": pub_dt.strftime(iso),
-                    "dataAtualizacao": updated.strftime(iso),
-                    "temResultado": bool(has_winner[j]),
-                    "imagem": 0,
-                    "ncmNbsCodigo": c.ncm,
-                    "ncmNbsDescricao": None,
-                    "catalogo": "CATMAT" if c.kind == "M" else "CATSER",
-                    "categoriaItemCatalogo": None,
-                    "catalogoCodigoItem": c.code,
-                    "informacaoComplementar": None,
+                    "niFornecedor": wc.cnpj,
+                    "tipoPessoa": "PJ",
+                    "nomeRazaoSocialFornecedor": wc.name,
+                    "codigoPais": "BRA",
+                    "porteFornecedorId": porte[0],
+                    "porteFornecedorNome": porte[1],
+                    "quantidadeHomologada": float(ln.qty[j]),
+                    "valorUnitarioHomologado": float(bd.win_unit[j]),
+                    "valorTotalHomologado": float(bd.win_total[j]),
+                    "percentualDesconto": disc,
+                    "ordemClassificacaoSrp": 1,
+                    "dataResultado": t.dates.result_day.isoformat(),
+                    "situacaoCompraItemResultadoId": 1,
+                    "situacaoCompraItemResultadoNome": "Informado",
+                    "sequencialResultado": 1,
+                    "indicadorSubcontratacao": False,
+                    "aplicacaoMargemPreferencia": False,
+                    "numeroControlePNCPCompra": t.control,
                 }
-            )
-            if has_winner[j]:
-                wc = w.companies[bidders[int(winner_row[j])]]
-                porte = PORTE_PNCP[wc.porte]
-                disc = float(round((1 - win_unit[j] / est_unit[j]) * 100, 2)) if est_unit[j] > 0 else 0.0
-                results.append(
-                    {
-                        **env,
-                        "numeroItem": num,
-                        "response": [
-                            {
-                                "numeroItem": num,
-                                "niFornecedor": wc.cnpj,
-                                "tipoPessoa": "PJ",
-                                "nomeRazaoSocialFornecedor": wc.name,
-                                "codigoPais": "BRA",
-                                "porteFornecedorId": porte[0],
-                                "porteFornecedorNome": porte[1],
-                                "quantidadeHomologada": float(qty[j]),
-                                "valorUnitarioHomologado": float(win_unit[j]),
-                                "valorTotalHomologado": float(win_total[j]),
-                                "percentualDesconto": disc,
-                                "ordemClassificacaoSrp": 1,
-                                "dataResultado": result_day.isoformat(),
-                                "situacaoCompraItemResultadoId": 1,
-                                "situacaoCompraItemResultadoNome": "Informado",
-                                "sequencialResultado": 1,
-                                "indicadorSubcontratacao": False,
-                                "aplicacaoMargemPreferencia": False,
-                                "numeroControlePNCPCompra": control,
-                            }
-                        ],
-                    }
-                )
-            qty_s = f"{qty[j]:.0f}"
+            ],
+        }
+
+    def _bid_rows(self, t: _Tender) -> list[tuple[str, ...]]:
+        """The generic CSV bid rows: every quote, dated in the proposal window, and a few 'did not quote'."""
+        rng, s, ln, bd = self.rng, t.s, t.lines, t.bids
+        nb = len(bd.bidders)
+        open_d = (t.dates.opens or t.dates.pub_dt).date()
+        close_span = max(1, ((t.dates.closes or t.dates.pub_dt).date() - open_d).days)
+        prop_days = rng.integers(0, close_span, size=(nb, ln.m))
+        rows: list[tuple[str, ...]] = []
+        for j in range(ln.m):
+            qty_s = f"{ln.qty[j]:.0f}"
             for b in range(nb):
-                if not part[b, j] and s.modality in COMPETITIVE and not (nq[b, j] and rng.random() < 0.1):
+                if (
+                    not bd.part[b, j]
+                    and s.modality in COMPETITIVE
+                    and not (bd.nq[b, j] and rng.random() < 0.1)
+                ):
                     continue
-                bc = w.companies[bidders[b]]
-                self.participants.add(bidders[b])
-                if part[b, j]:
-                    st, up = str(status[b, j]), float(price[b, j])
+                bc = self.w.companies[bd.bidders[b]]
+                self.participants.add(bd.bidders[b])
+                if bd.part[b, j]:
+                    st, up = str(bd.status[b, j]), float(bd.price[b, j])
                 else:
                     st, up = "NAO_COTOU", 0.0
-                won = has_winner[j] and int(winner_row[j]) == b
+                won = bd.has_winner[j] and int(bd.winner_row[j]) == b
                 pd_ = open_d + timedelta(days=int(prop_days[b, j]))
                 rows.append(
                     (
-                        control,
-                        ag.cnpj,
-                        str(year),
-                        str(seq),
-                        str(num),
+                        t.control,
+                        t.agency.cnpj,
+                        str(t.year),
+                        str(t.seq),
+                        str(j + 1),
                         bc.cnpj,
                         bc.name,
                         "PJ",
                         f"{up:.2f}".replace(".", ","),
                         qty_s,
-                        f"{up * qty[j]:.2f}".replace(".", ","),
+                        f"{up * ln.qty[j]:.2f}".replace(".", ","),
                         st,
                         "S" if won else "N",
                         pd_.isoformat(),
                     )
                 )
+        return rows
 
-        # ---- ground truth ----
-        winners = sorted(
-            {w.companies[bidders[int(winner_row[j])]].graph_id for j in range(m) if has_winner[j]}
-        )
-        sup_ids = [w.companies[b].graph_id for b in bidders]
+    # ---- ground truth of one tender ----
+    def _label(self, t: _Tender) -> None:
+        """Record the tender's planted case or near miss, its piece of a split purchase, its overpricing."""
+        s = t.s
         base = {
-            "tender_ids": [t_id],
-            "item_ids": item_ids,
-            "agency_ids": [ids.agency_id(ag.cnpj)],
-            "unit_ids": [ids.unit_id(ag.cnpj, unit.code)],
+            "tender_ids": [ids.tender_id(t.control)],
+            "item_ids": [ids.item_id(t.control, j + 1) for j in range(t.lines.m)],
+            "agency_ids": [ids.agency_id(t.agency.cnpj)],
+            "unit_ids": [ids.unit_id(t.agency.cnpj, t.unit.code)],
         }
-        tr = self.truth
-        if s.kind == CARTEL:
-            log = self.cartel_log[s.ref]
-            log["tender_ids"].append(t_id)
-            log["item_ids"].extend(item_ids)
-            log["winner_ids"].append(w.companies[forced].graph_id if forced is not None else "")
-            tr.case(
-                "cover_bidding",
-                **base,
-                supplier_ids=sup_ids,
-                details={
-                    "cartel": s.ref,
-                    "winner_id": w.companies[forced].graph_id if forced is not None else None,
-                    "cover_ids": [x for x in sup_ids if forced is None or x != w.companies[forced].graph_id],
-                    "winner_markup_over_fair": "15-30%",
-                    "cover_gap": "6-12% over the winner, covers within 2%",
-                },
-            )
-        elif s.kind in LINK_KIND:
-            lk = w.links[s.ref]
-            tr.case(
-                lk.kind,
-                **base,
-                supplier_ids=[w.companies[x].graph_id for x in lk.members],
-                person_ids=lk.person_ids,
-                contact_ids=lk.contact_ids,
-                # only the linked pair is labelled: the other bidders of the tender are honest
-                details={"n_bidders": len(sup_ids)},
-            )
-        elif s.kind == SHORT:
-            tr.case(
-                "short_deadline",
-                **base,
-                supplier_ids=[],  # the buyer broke the rule, not the bidders
-                details={
-                    "published": s.pub.isoformat(),
-                    "proposals_close": closes.date().isoformat() if closes else None,
-                    "business_days": law.business_days_between(s.pub, closes.date()) if closes else None,
-                    "weekdays": law.business_days_between(s.pub, closes.date(), holidays=False)
-                    if closes
-                    else None,
-                    "min_business_days": min_days,
-                    "min_business_days_any_reading": law.art55_min_days_any_reading(art55_kind, criterion),
-                    "object_kind": art55_kind,
-                    "criterion": criterion,
-                },
-            )
-        elif s.kind == NM_CLUB:
-            self.club_log[s.ref].append(t_id)
-            self.club_items[s.ref].extend(item_ids)
-        elif s.kind == NM_GAP:
-            tr.near(
+        by_kind = {
+            CARTEL: self._label_cover_bidding,
+            NM_GAP: self._label_cover_bidding,
+            **dict.fromkeys(LINK_KIND, self._label_link),
+            NM_CLUB: self._log_club,
+            SHORT: self._label_short_deadline,
+            NM_SHORT: self._label_short_deadline,
+            SINGLE: self._label_single_bidder,
+            NM_TWO: self._label_single_bidder,
+            SANCT: self._label_sanctioned_winner,
+            NM_SANCT: self._label_sanctioned_winner,
+            FRESH_T: self._label_fresh_company,
+            NM_YOUNG: self._label_fresh_company,
+            DISP_OVER: self._label_dispensa_over_limit,
+            NM_DISP: self._label_dispensa_over_limit,
+        }
+        labeller = by_kind.get(s.kind)
+        if labeller is not None:
+            labeller(t, base)
+        if s.kind in (FRAC, NM_FRAC):
+            self._log_split_purchase(t, base)
+        self._label_overpricing(t, base)
+
+    def _supplier_ids(self, t: _Tender) -> list[str]:
+        """The graph ids of all the tender's bidders."""
+        return [self.w.companies[b].graph_id for b in t.bids.bidders]
+
+    def _winner_ids(self, t: _Tender) -> list[str]:
+        """The graph ids of the tender's winners, sorted."""
+        bd = t.bids
+        return sorted(
+            {
+                self.w.companies[bd.bidders[int(bd.winner_row[j])]].graph_id
+                for j in range(t.lines.m)
+                if bd.has_winner[j]
+            }
+        )
+
+    def _label_cover_bidding(self, t: _Tender, base: dict[str, Any]) -> None:
+        """A cartel's tender (a case, logged for its rotation) or an efficient firm's wide win (near miss)."""
+        s, w = t.s, self.w
+        if s.kind == NM_GAP:
+            self.truth.near(
                 "cover_bidding",
                 "an efficient firm wins by 9-15 %; the losing bids are independent and spread as usual",
                 **base,
-                supplier_ids=winners,
+                supplier_ids=self._winner_ids(t),
             )
-        elif s.kind == NM_SHORT:
-            tr.near(
+            return
+        forced = t.bids.forced
+        sup_ids = self._supplier_ids(t)
+        log = self.cartel_log[s.ref]
+        log["tender_ids"].append(base["tender_ids"][0])
+        log["item_ids"].extend(base["item_ids"])
+        log["winner_ids"].append(w.companies[forced].graph_id if forced is not None else "")
+        self.truth.case(
+            "cover_bidding",
+            **base,
+            supplier_ids=sup_ids,
+            details={
+                "cartel": s.ref,
+                "winner_id": w.companies[forced].graph_id if forced is not None else None,
+                "cover_ids": [x for x in sup_ids if forced is None or x != w.companies[forced].graph_id],
+                "winner_markup_over_fair": "15-30%",
+                "cover_gap": "6-12% over the winner, covers within 2%",
+            },
+        )
+
+    def _label_link(self, t: _Tender, base: dict[str, Any]) -> None:
+        """A planted shared partner, address, phone or email between two co-bidders."""
+        w = self.w
+        lk = w.links[t.s.ref]
+        self.truth.case(
+            lk.kind,
+            **base,
+            supplier_ids=[w.companies[x].graph_id for x in lk.members],
+            person_ids=lk.person_ids,
+            contact_ids=lk.contact_ids,
+            # only the linked pair is labelled: the other bidders of the tender are honest
+            details={"n_bidders": len(t.bids.bidders)},
+        )
+
+    def _log_club(self, t: _Tender, base: dict[str, Any]) -> None:
+        """Log an honest club's tender: `finish` labels the club a near miss of bid rotation."""
+        self.club_log[t.s.ref].append(base["tender_ids"][0])
+        self.club_items[t.s.ref].extend(base["item_ids"])
+
+    def _label_short_deadline(self, t: _Tender, base: dict[str, Any]) -> None:
+        """A proposal window under the art. 55 minimum (a case), or exactly at it (a near miss)."""
+        s, ln, closes = t.s, t.lines, t.dates.closes
+        if s.kind == NM_SHORT:
+            self.truth.near(
                 "short_deadline",
                 "exactly the art. 55 minimum of dias úteis",
                 **base,
-                details={"min_business_days": min_days, "object_kind": art55_kind},
+                details={"min_business_days": ln.min_days, "object_kind": ln.art55_kind},
             )
-        elif s.kind == SINGLE:
-            tr.case("single_bidder", **base, supplier_ids=sup_ids, details={"modality": s.modality})
-        elif s.kind == NM_TWO:
-            tr.near("single_bidder", "two bidders in every item", **base, supplier_ids=sup_ids)
-        elif s.kind == SANCT:
-            st_, en_, _cat = self.sanction_dates[s.ref]
-            tr.case(
-                "sanctioned_winner",
-                **base,
-                supplier_ids=[w.companies[s.ref].graph_id],
-                details={
-                    "result_date": result_day.isoformat(),
-                    "sanction_start": st_.isoformat(),
-                    "sanction_end": en_.isoformat(),
-                    "registry": "CEIS",
-                },
+            return
+        self.truth.case(
+            "short_deadline",
+            **base,
+            supplier_ids=[],  # the buyer broke the rule, not the bidders
+            details={
+                "published": s.pub.isoformat(),
+                "proposals_close": closes.date().isoformat() if closes else None,
+                "business_days": law.business_days_between(s.pub, closes.date()) if closes else None,
+                "weekdays": law.business_days_between(s.pub, closes.date(), holidays=False)
+                if closes
+                else None,
+                "min_business_days": ln.min_days,
+                "min_business_days_any_reading": law.art55_min_days_any_reading(ln.art55_kind, ln.criterion),
+                "object_kind": ln.art55_kind,
+                "criterion": ln.criterion,
+            },
+        )
+
+    def _label_single_bidder(self, t: _Tender, base: dict[str, Any]) -> None:
+        """A competitive tender with one bidder (a case) or with two in every line (a near miss)."""
+        if t.s.kind == NM_TWO:
+            self.truth.near(
+                "single_bidder", "two bidders in every item", **base, supplier_ids=self._supplier_ids(t)
             )
-        elif s.kind == NM_SANCT:
-            st_, en_, _cat = self.sanction_dates[s.ref]
-            tr.near(
+            return
+        self.truth.case(
+            "single_bidder", **base, supplier_ids=self._supplier_ids(t), details={"modality": t.s.modality}
+        )
+
+    def _label_sanctioned_winner(self, t: _Tender, base: dict[str, Any]) -> None:
+        """A winner sanctioned on the result date (a case), or not yet or no longer (near miss)."""
+        s = t.s
+        st_, en_, _cat = self.sanction_dates[s.ref]
+        dates = {
+            "result_date": t.dates.result_day.isoformat(),
+            "sanction_start": st_.isoformat(),
+            "sanction_end": en_.isoformat(),
+        }
+        supplier_ids = [self.w.companies[s.ref].graph_id]
+        if s.kind == NM_SANCT:
+            self.truth.near(
                 "sanctioned_winner",
                 "the winner's sanction is not in force on the result date",
                 **base,
-                supplier_ids=[w.companies[s.ref].graph_id],
-                details={
-                    "result_date": result_day.isoformat(),
-                    "sanction_start": st_.isoformat(),
-                    "sanction_end": en_.isoformat(),
-                },
+                supplier_ids=supplier_ids,
+                details=dates,
             )
-        elif s.kind == FRESH_T:
-            tr.case(
-                "fresh_company",
-                **base,
-                supplier_ids=[w.companies[s.ref].graph_id],
-                details={
-                    "founded": self.fresh_founded[s.ref].isoformat(),
-                    "result_date": result_day.isoformat(),
-                    "days_before_result": (result_day - self.fresh_founded[s.ref]).days,
-                    "published": s.pub.isoformat(),
-                },
-            )
-        elif s.kind == NM_YOUNG:
-            fnd = w.companies[s.ref].founded
-            tr.near(
+            return
+        self.truth.case(
+            "sanctioned_winner", **base, supplier_ids=supplier_ids, details={**dates, "registry": "CEIS"}
+        )
+
+    def _label_fresh_company(self, t: _Tender, base: dict[str, Any]) -> None:
+        """A winner founded days before the edital (a case), or over a year before winning (a near miss)."""
+        s, result_day = t.s, t.dates.result_day
+        supplier_ids = [self.w.companies[s.ref].graph_id]
+        if s.kind == NM_YOUNG:
+            fnd = self.w.companies[s.ref].founded
+            self.truth.near(
                 "fresh_company",
                 "founded more than a year before winning",
                 **base,
-                supplier_ids=[w.companies[s.ref].graph_id],
+                supplier_ids=supplier_ids,
                 details={"founded": fnd.isoformat(), "days_before_result": (result_day - fnd).days},
             )
-        elif s.kind == DISP_OVER:
-            tr.case(
-                "dispensa_over_limit",
-                **base,
-                supplier_ids=winners,
-                details={
-                    "year": year,
-                    "amparo_legal": amparo,
-                    "value": rec["valorTotalHomologado"],
-                    "estimated": rec["valorTotalEstimado"],
-                    "limit": law.dispensa_limit(year, inciso_nature(s.segment)),
-                },
-            )
-        elif s.kind == NM_DISP:
-            tr.near(
+            return
+        founded = self.fresh_founded[s.ref]
+        self.truth.case(
+            "fresh_company",
+            **base,
+            supplier_ids=supplier_ids,
+            details={
+                "founded": founded.isoformat(),
+                "result_date": result_day.isoformat(),
+                "days_before_result": (result_day - founded).days,
+                "published": s.pub.isoformat(),
+            },
+        )
+
+    def _label_dispensa_over_limit(self, t: _Tender, base: dict[str, Any]) -> None:
+        """A dispensa over the art. 75 limit of its year (a case), or just under it (a near miss)."""
+        s = t.s
+        limit = law.dispensa_limit(t.year, inciso_nature(s.segment))
+        if s.kind == NM_DISP:
+            self.truth.near(
                 "dispensa_over_limit",
                 "value just under the limit of its year",
                 **base,
-                supplier_ids=winners,
-                details={
-                    "value": rec["valorTotalEstimado"],
-                    "limit": law.dispensa_limit(year, inciso_nature(s.segment)),
-                },
+                supplier_ids=self._winner_ids(t),
+                details={"value": t.estimated, "limit": limit},
             )
-        if s.kind in (FRAC, NM_FRAC):
-            self.frac_log.setdefault(("frac" if s.kind == FRAC else "nm", s.ref), []).append(
-                {
-                    "tender_id": t_id,
-                    "item_ids": item_ids,
-                    "value": rec["valorTotalEstimado"],
-                    "homologated": rec["valorTotalHomologado"],
-                    "winner": bidders[int(winner_row[0])],
-                    "agency_id": base["agency_ids"][0],
-                    "unit_id": base["unit_ids"][0],
-                    "year": year,
-                    "nature": inciso_nature(s.segment),
-                    "segment": s.segment,
-                }
-            )
-        for j in np.flatnonzero(over != 0):
-            if not has_winner[j]:
+            return
+        self.truth.case(
+            "dispensa_over_limit",
+            **base,
+            supplier_ids=self._winner_ids(t),
+            details={
+                "year": t.year,
+                "amparo_legal": _amparo(s),
+                "value": t.homologated,
+                "estimated": t.estimated,
+                "limit": limit,
+            },
+        )
+
+    def _log_split_purchase(self, t: _Tender, base: dict[str, Any]) -> None:
+        """Log a piece of a split purchase (or of its near miss): `finish` labels the group."""
+        s, bd = t.s, t.bids
+        self.frac_log.setdefault(("frac" if s.kind == FRAC else "nm", s.ref), []).append(
+            {
+                "tender_id": base["tender_ids"][0],
+                "item_ids": base["item_ids"],
+                "value": t.estimated,
+                "homologated": t.homologated,
+                "winner": bd.bidders[int(bd.winner_row[0])],
+                "agency_id": base["agency_ids"][0],
+                "unit_id": base["unit_ids"][0],
+                "year": t.year,
+                "nature": inciso_nature(s.segment),
+                "segment": s.segment,
+            }
+        )
+
+    def _label_overpricing(self, t: _Tender, base: dict[str, Any]) -> None:
+        """Each homologated overpriced line (a case) or overpricing near miss, with its catalog reference."""
+        ln, bd = t.lines, t.bids
+        for j in np.flatnonzero(ln.over != 0):
+            if not bd.has_winner[j]:
                 continue
-            c = classes[j]
+            c = ln.classes[j]
             entry = dict(
-                tender_ids=[t_id],
-                item_ids=[item_ids[j]],
+                tender_ids=[base["tender_ids"][0]],
+                item_ids=[base["item_ids"][j]],
                 agency_ids=base["agency_ids"],
-                supplier_ids=[w.companies[bidders[int(winner_row[j])]].graph_id],
+                supplier_ids=[self.w.companies[bd.bidders[int(bd.winner_row[j])]].graph_id],
                 details={
                     "catalog_code": c.code,
                     "unit": c.unit,
-                    "unit_price": float(win_unit[j]),
+                    "unit_price": float(bd.win_unit[j]),
                     "reference_median_price": c.price,
-                    "factor_over_fair": round(float(factor[j]), 3),
+                    "factor_over_fair": round(float(ln.factor[j]), 3),
                 },
             )
-            if over[j] == 1:
-                tr.case("overpricing", **entry)
+            if ln.over[j] == 1:
+                self.truth.case("overpricing", **entry)
             else:
-                tr.near("overpricing", "30-60% above the median, within the spread between buyers", **entry)
-        return Generated(rec, items, [dict(r) for r in results], rows, len(rows), control)
+                self.truth.near(
+                    "overpricing", "30-60% above the median, within the spread between buyers", **entry
+                )
 
     def finish(self) -> None:
         """Cases that span tenders: cartels (bid rotation) and split purchases (fracionamento)."""
