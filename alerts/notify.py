@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import Settings
+from detectors.registry import DETECTORS
 
 log = logging.getLogger(__name__)
 
@@ -35,27 +36,8 @@ WORSEN_DELTA = 0.1
 KIND_PT = {"tender": "licitação", "supplier": "fornecedor", "agency": "órgão", "item": "item"}
 KIND_ROUTE = {"tender": "tenders", "supplier": "suppliers", "agency": "agencies"}
 
-WHY: dict[str, str] = {
-    "screens": "A dispersão dos lances é típica de conluio: lances de cobertura e diferença atípica entre o "
-               "vencedor e os demais (Imhof 2018; Huber & Imhof 2019).",
-    "cobidding": "Um grupo estável de empresas disputa junto repetidas vezes; é o padrão de rodízio de "
-                 "vencedores e divisão de mercado.",
-    "loser_winner": "Empresas que sempre perdem para o mesmo vencedor sugerem propostas de cobertura.",
-    "shared_contacts": "Concorrentes que compartilham sócio, endereço, telefone ou e-mail não competem de fato "
-                       "(art. 9º e art. 14 da Lei 14.133/2021).",
-    "low_competition": "Pouca competição eleva o preço pago e é sinal de direcionamento.",
-    "overpricing": "O preço unitário está muito acima do que outros órgãos pagam pelo mesmo item (sobrepreço).",
-    "dispensa_limit": "A dispensa por valor ultrapassa o limite do art. 75 da Lei 14.133/2021.",
-    "fracionamento": "A soma das dispensas da mesma unidade no exercício ultrapassa o limite do art. 75 "
-                     "(fracionamento, art. 75 §1º).",
-    "short_deadline": "O prazo entre o edital e a abertura das propostas é menor que o mínimo do art. 55.",
-    "direct_share": "Grande parte das compras do órgão vai para um mesmo fornecedor sem competição.",
-    "sanctioned_winner": "O vencedor estava sancionado (CEIS/CNEP) e impedido de contratar na data.",
-    "fresh_company": "A empresa foi aberta pouco antes da licitação que venceu: indício de empresa de fachada.",
-    "inactive_supplier": "O fornecedor está inativo na Receita Federal (baixada, inapta ou suspensa).",
-    "tiny_capital": "O capital social é ínfimo diante do valor contratado.",
-    "cnae_mismatch": "A atividade econômica (CNAE) da empresa não corresponde ao objeto contratado.",
-}
+# why each detector's finding matters, declared on the detector (DetectorInfo.why)
+WHY: dict[str, str] = {d.code: d.info.why for d in DETECTORS}
 WHY_DEFAULT = "O padrão encontrado é um indício de risco que merece verificação pela auditoria."
 
 

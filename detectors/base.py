@@ -1,7 +1,9 @@
 """What every detector shares: the graph-table reader, the config base, data-driven thresholds, findings.
 
-A detector is one module `detectors/<code>.py` holding one `Detector` subclass with a `code`, a
-`version`, a strict pydantic `Config` (unknown keys rejected; every threshold optional and, when unset,
+A detector is one module `detectors/<code>.py` holding one `Detector` subclass that declares everything
+known about it in one `info = DetectorInfo(...)` (code, version, Portuguese title, weight prior in the
+combined risk, the Portuguese "why it matters" text of the alert email, the synthetic patterns it should
+find; `detectors/registry.py` checks them), a strict pydantic `Config` (unknown keys rejected; every threshold optional and, when unset,
 computed from the data and reported in the evidence) and a `run(tables, config)` that returns
 `core.domain.Finding`s. Detectors read the Parquet graph tables (core/tables.py) with pandas, never Neo4j.
 """
@@ -12,6 +14,7 @@ import logging
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -34,6 +37,36 @@ _PANDAS_TYPES = {
     "timestamp": "datetime64[ns]",
     "array<string>": "object",
 }
+
+
+@dataclass(frozen=True)
+class DetectorInfo:
+    """What one detector declares about itself, in one place (its class's `info`).
+
+    The registry reads the risk weights from here, the alert email its `why` text and the synthetic
+    evaluation its `patterns`; `problems()` lists what is wrong with a declaration."""
+
+    code: str  # the detector's code: its module is `detectors/<code>.py`, its page `docs/detectors/<code>.md`
+    version: str  # semantic version, stored with every finding
+    title: str  # Portuguese title of its findings (pt-BR, shown as is)
+    weight: float  # weight prior of its score in the combined risk (detectors/risk.py), in (0, 1]
+    why: str  # Portuguese "why it matters" paragraph of the alert email (alerts/notify.py)
+    patterns: tuple[str, ...] = ()  # planted synthetic patterns it is expected to find (evaluation/synthetic.py)
+
+    def problems(self) -> list[str]:
+        out = []
+        if not self.code.isidentifier() or self.code != self.code.lower():
+            out.append(f"code {self.code!r} is not a lowercase identifier")
+        parts = self.version.split(".")
+        if len(parts) != 3 or not all(p.isdigit() for p in parts):
+            out.append(f"version {self.version!r} is not MAJOR.MINOR.PATCH")
+        if not 0 < self.weight <= 1:
+            out.append(f"weight {self.weight} is not in (0, 1]")
+        if not self.title.strip() or not self.why.strip():
+            out.append("title and why must not be empty")
+        if len(set(self.patterns)) != len(self.patterns) or not all(self.patterns):
+            out.append(f"patterns {self.patterns} repeat or hold an empty name")
+        return [f"{self.code}: {p}" for p in out]
 
 
 class DetectorConfig(BaseModel):
@@ -159,13 +192,21 @@ C = TypeVar("C", bound=DetectorConfig)
 
 
 class Detector(ABC, Generic[C]):
-    """One red flag. Subclasses set `code`, `version`, `title`, `Config` and implement `run`."""
+    """One red flag. Subclasses set `info` (a `DetectorInfo`), `Config` and implement `run`; `code`,
+    `version` and `title` are read from `info`."""
 
+    info: ClassVar[DetectorInfo]
     code: ClassVar[str]
     version: ClassVar[str]
     title: ClassVar[str]
     Config: ClassVar[type[DetectorConfig]]
     needs_graph_engine: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        info = cls.__dict__.get("info")
+        if isinstance(info, DetectorInfo):
+            cls.code, cls.version, cls.title = info.code, info.version, info.title
 
     def config(self, options: Mapping[str, Any] | None = None) -> C:
         return self.Config.model_validate(dict(options or {}))  # type: ignore[return-value]

@@ -28,9 +28,21 @@ def detect(
     neo4j: Annotated[
         bool, typer.Option("--neo4j/--no-neo4j", help="also write findings into Neo4j (graph.findings)")
     ] = False,
+    fixture: Annotated[
+        Path | None,
+        typer.Option(
+            "--fixture",
+            help="run ONE detector (--only CODE, default: the file's name) on a JSON-lines fixture "
+            "(detectors/fixture.py) and print its findings as JSON lines; writes nothing",
+        ),
+    ] = None,
 ) -> None:
     """Run every detector, score risk and write findings."""
     import json
+
+    if fixture is not None:
+        _detect_fixture(fixture, only, json.loads(config.read_text()) if config else {})
+        return
 
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -93,3 +105,23 @@ def detect(
         console.print(f"findings written to Neo4j: {counts}")
 
 
+
+
+def _detect_fixture(path: Path, only: list[str] | None, configs: dict[str, dict[str, object]]) -> None:
+    import sys
+
+    from detectors.fixture import FixtureError, dumps, run_fixture
+
+    codes = only or [path.stem]
+    if len(codes) != 1:
+        typer.secho("--fixture runs one detector: give a single --only CODE", err=True, fg="red")
+        raise typer.Exit(2)
+    if not path.exists():
+        typer.secho(f"fixture {path} does not exist", err=True, fg="red")
+        raise typer.Exit(2)
+    try:
+        rows = run_fixture(path, codes[0], configs.get(codes[0]))
+    except (FixtureError, KeyError, ValueError) as exc:
+        typer.secho(str(exc), err=True, fg="red")
+        raise typer.Exit(2) from exc
+    sys.stdout.write(dumps(rows))

@@ -3,12 +3,12 @@ item class (a company outside the trade of the object)."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import pandas as pd
 
 from core.domain import Finding, Measure, SubjectKind
-from detectors.base import Detector, DetectorConfig, GraphTables, bids_with_tender, make_finding
+from detectors.base import Detector, DetectorConfig, DetectorInfo, GraphTables, bids_with_tender, make_finding
 
 
 class CnaeMismatchConfig(DetectorConfig):
@@ -17,9 +17,14 @@ class CnaeMismatchConfig(DetectorConfig):
 
 
 class CnaeMismatch(Detector[CnaeMismatchConfig]):
-    code: ClassVar[str] = "cnae_mismatch"
-    version: ClassVar[str] = "1.0.0"
-    title: ClassVar[str] = "Atividade econômica alheia ao objeto"
+    info = DetectorInfo(
+        code="cnae_mismatch",
+        version="1.0.0",
+        title="Atividade econômica alheia ao objeto",
+        weight=0.4,
+        why="A atividade econômica (CNAE) da empresa não corresponde ao objeto contratado.",
+        patterns=(),
+    )
     Config = CnaeMismatchConfig
 
     def run(self, tables: GraphTables, config: CnaeMismatchConfig, engine: Any = None) -> list[Finding]:

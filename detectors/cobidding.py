@@ -13,13 +13,21 @@ from __future__ import annotations
 
 import math
 from itertools import combinations
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from core.domain import Finding, Measure, SubjectKind
-from detectors.base import Detector, DetectorConfig, GraphTables, bids_with_tender, make_finding, upper_fence
+from detectors.base import (
+    Detector,
+    DetectorConfig,
+    DetectorInfo,
+    GraphTables,
+    bids_with_tender,
+    make_finding,
+    upper_fence,
+)
 from detectors.graph_engines import GraphEngine, NetworkxEngine
 from detectors.screens import CoverIndex, cached_cover_index
 
@@ -81,9 +89,17 @@ def communities(
 
 
 class Cobidding(Detector[CobiddingConfig]):
-    code: ClassVar[str] = "cobidding"
-    version: ClassVar[str] = "2.0.0"
-    title: ClassVar[str] = "Grupo estável de licitantes com sinais de cartel"
+    info = DetectorInfo(
+        code="cobidding",
+        version="2.0.0",
+        title="Grupo estável de licitantes com sinais de cartel",
+        weight=0.8,
+        why=(
+            "Um grupo estável de empresas disputa junto repetidas vezes; é o padrão de rodízio de "
+            "vencedores e divisão de mercado."
+        ),
+        patterns=("bid_rotation",),
+    )
     Config = CobiddingConfig
     needs_graph_engine = True
 

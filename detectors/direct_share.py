@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from core.domain import Finding, Measure, SubjectKind
-from detectors.base import Detector, DetectorConfig, GraphTables, excess_score, make_finding, upper_fence
+from detectors.base import (
+    Detector,
+    DetectorConfig,
+    DetectorInfo,
+    GraphTables,
+    excess_score,
+    make_finding,
+    upper_fence,
+)
 from detectors.law import MODALITY_DISPENSA, MODALITY_INEXIGIBILIDADE
 
 
@@ -16,9 +24,14 @@ class DirectShareConfig(DetectorConfig):
 
 
 class DirectShare(Detector[DirectShareConfig]):
-    code: ClassVar[str] = "direct_share"
-    version: ClassVar[str] = "1.0.0"
-    title: ClassVar[str] = "Alta proporção de contratação direta"
+    info = DetectorInfo(
+        code="direct_share",
+        version="1.0.0",
+        title="Alta proporção de contratação direta",
+        weight=0.5,
+        why="Grande parte das compras do órgão vai para um mesmo fornecedor sem competição.",
+        patterns=(),
+    )
     Config = DirectShareConfig
 
     def run(self, tables: GraphTables, config: DirectShareConfig, engine: Any = None) -> list[Finding]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from core.domain import Finding, Measure, SubjectKind
-from detectors.base import Detector, DetectorConfig, GraphTables, excess_score, make_finding
+from detectors.base import Detector, DetectorConfig, DetectorInfo, GraphTables, excess_score, make_finding
 from detectors.law import DISPENSA_BY_VALUE_CODES, MODALITY_DISPENSA, dispensa_limit
 
 
@@ -15,9 +15,14 @@ class DispensaLimitConfig(DetectorConfig):
 
 
 class DispensaLimit(Detector[DispensaLimitConfig]):
-    code: ClassVar[str] = "dispensa_limit"
-    version: ClassVar[str] = "1.0.0"
-    title: ClassVar[str] = "Dispensa acima do limite do art. 75"
+    info = DetectorInfo(
+        code="dispensa_limit",
+        version="1.0.0",
+        title="Dispensa acima do limite do art. 75",
+        weight=0.9,
+        why="A dispensa por valor ultrapassa o limite do art. 75 da Lei 14.133/2021.",
+        patterns=("dispensa_over_limit",),
+    )
     Config = DispensaLimitConfig
 
     def run(self, tables: GraphTables, config: DispensaLimitConfig, engine: Any = None) -> list[Finding]:

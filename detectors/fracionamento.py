@@ -3,10 +3,10 @@ limit (art. 75 §1º), although each one stays below it."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from core.domain import Finding, Measure, SubjectKind
-from detectors.base import Detector, DetectorConfig, GraphTables, excess_score, make_finding
+from detectors.base import Detector, DetectorConfig, DetectorInfo, GraphTables, excess_score, make_finding
 from detectors.law import DISPENSA_BY_VALUE_CODES, ENGINEERING_NATURES, MODALITY_DISPENSA, dispensa_limit
 
 
@@ -18,9 +18,17 @@ class FracionamentoConfig(DetectorConfig):
 
 
 class Fracionamento(Detector[FracionamentoConfig]):
-    code: ClassVar[str] = "fracionamento"
-    version: ClassVar[str] = "1.0.0"
-    title: ClassVar[str] = "Possível fracionamento de despesa"
+    info = DetectorInfo(
+        code="fracionamento",
+        version="1.0.0",
+        title="Possível fracionamento de despesa",
+        weight=0.8,
+        why=(
+            "A soma das dispensas da mesma unidade no exercício ultrapassa o limite do art. 75 "
+            "(fracionamento, art. 75 §1º)."
+        ),
+        patterns=("fracionamento",),
+    )
     Config = FracionamentoConfig
 
     def run(self, tables: GraphTables, config: FracionamentoConfig, engine: Any = None) -> list[Finding]:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from core.domain import Finding, Measure, SubjectKind
-from detectors.base import Detector, DetectorConfig, GraphTables, make_finding, winners_by_tender
+from detectors.base import (
+    Detector,
+    DetectorConfig,
+    DetectorInfo,
+    GraphTables,
+    make_finding,
+    winners_by_tender,
+)
 
 
 class FreshCompanyConfig(DetectorConfig):
@@ -14,9 +21,14 @@ class FreshCompanyConfig(DetectorConfig):
 
 
 class FreshCompany(Detector[FreshCompanyConfig]):
-    code: ClassVar[str] = "fresh_company"
-    version: ClassVar[str] = "1.0.0"
-    title: ClassVar[str] = "Empresa recém-aberta contratada"
+    info = DetectorInfo(
+        code="fresh_company",
+        version="1.0.0",
+        title="Empresa recém-aberta contratada",
+        weight=0.6,
+        why="A empresa foi aberta pouco antes da licitação que venceu: indício de empresa de fachada.",
+        patterns=("fresh_company",),
+    )
     Config = FreshCompanyConfig
 
     def run(self, tables: GraphTables, config: FreshCompanyConfig, engine: Any = None) -> list[Finding]:

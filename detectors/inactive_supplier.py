@@ -3,10 +3,17 @@ and that won a tender after that status began."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from core.domain import Finding, Measure, SubjectKind
-from detectors.base import Detector, DetectorConfig, GraphTables, make_finding, winners_by_tender
+from detectors.base import (
+    Detector,
+    DetectorConfig,
+    DetectorInfo,
+    GraphTables,
+    make_finding,
+    winners_by_tender,
+)
 
 INACTIVE = ("SUSPENSA", "INAPTA", "BAIXADA", "NULA")
 
@@ -16,9 +23,14 @@ class InactiveSupplierConfig(DetectorConfig):
 
 
 class InactiveSupplier(Detector[InactiveSupplierConfig]):
-    code: ClassVar[str] = "inactive_supplier"
-    version: ClassVar[str] = "1.0.0"
-    title: ClassVar[str] = "Fornecedor com CNPJ inativo"
+    info = DetectorInfo(
+        code="inactive_supplier",
+        version="1.0.0",
+        title="Fornecedor com CNPJ inativo",
+        weight=0.8,
+        why="O fornecedor está inativo na Receita Federal (baixada, inapta ou suspensa).",
+        patterns=(),
+    )
     Config = InactiveSupplierConfig
 
     def run(self, tables: GraphTables, config: InactiveSupplierConfig, engine: Any = None) -> list[Finding]:

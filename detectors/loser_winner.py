@@ -10,12 +10,12 @@ against the group to look like cover bidding (the `screens` cover index past its
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import pandas as pd
 
 from core.domain import Finding, Measure, SubjectKind
-from detectors.base import Detector, DetectorConfig, GraphTables, bids_with_tender, make_finding
+from detectors.base import Detector, DetectorConfig, DetectorInfo, GraphTables, bids_with_tender, make_finding
 from detectors.cobidding import communities
 from detectors.graph_engines import NetworkxEngine
 from detectors.screens import cached_cover_index
@@ -46,9 +46,14 @@ def loser_winner_edges(bids: pd.DataFrame) -> pd.DataFrame:
 
 
 class LoserWinner(Detector[LoserWinnerConfig]):
-    code: ClassVar[str] = "loser_winner"
-    version: ClassVar[str] = "2.0.0"
-    title: ClassVar[str] = "Beneficiário recorrente dentro de grupo de licitantes"
+    info = DetectorInfo(
+        code="loser_winner",
+        version="2.0.0",
+        title="Beneficiário recorrente dentro de grupo de licitantes",
+        weight=0.7,
+        why="Empresas que sempre perdem para o mesmo vencedor sugerem propostas de cobertura.",
+        patterns=("bid_rotation",),
+    )
     Config = LoserWinnerConfig
     needs_graph_engine = True
 

@@ -9,12 +9,12 @@ because the market as a whole draws more.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import pandas as pd
 
 from core.domain import Finding, Measure, SubjectKind
-from detectors.base import Detector, DetectorConfig, GraphTables, bids_with_tender, make_finding
+from detectors.base import Detector, DetectorConfig, DetectorInfo, GraphTables, bids_with_tender, make_finding
 
 # Modalities where a single bidder is expected: dispensa, inexigibilidade, credenciamento, inaplicabilidade
 NON_COMPETITIVE_MODALITIES = (8, 9, 12, 14)
@@ -30,9 +30,14 @@ class LowCompetitionConfig(DetectorConfig):
 
 
 class LowCompetition(Detector[LowCompetitionConfig]):
-    code: ClassVar[str] = "low_competition"
-    version: ClassVar[str] = "2.0.0"
-    title: ClassVar[str] = "Licitação com um único licitante"
+    info = DetectorInfo(
+        code="low_competition",
+        version="2.0.0",
+        title="Licitação com um único licitante",
+        weight=0.4,
+        why="Pouca competição eleva o preço pago e é sinal de direcionamento.",
+        patterns=("single_bidder",),
+    )
     Config = LowCompetitionConfig
 
     def run(self, tables: GraphTables, config: LowCompetitionConfig, engine: Any = None) -> list[Finding]:

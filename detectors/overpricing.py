@@ -11,13 +11,21 @@ in tightly priced classes out; the second keeps the ordinary spread of classes w
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from core.domain import Finding, Measure, SubjectKind
-from detectors.base import Detector, DetectorConfig, GraphTables, excess_score, make_finding, upper_fence
+from detectors.base import (
+    Detector,
+    DetectorConfig,
+    DetectorInfo,
+    GraphTables,
+    excess_score,
+    make_finding,
+    upper_fence,
+)
 
 
 class OverpricingConfig(DetectorConfig):
@@ -29,9 +37,14 @@ class OverpricingConfig(DetectorConfig):
 
 
 class Overpricing(Detector[OverpricingConfig]):
-    code: ClassVar[str] = "overpricing"
-    version: ClassVar[str] = "2.0.0"
-    title: ClassVar[str] = "Preço acima da referência"
+    info = DetectorInfo(
+        code="overpricing",
+        version="2.0.0",
+        title="Preço acima da referência",
+        weight=0.8,
+        why="O preço unitário está muito acima do que outros órgãos pagam pelo mesmo item (sobrepreço).",
+        patterns=("overpricing",),
+    )
     Config = OverpricingConfig
 
     def run(self, tables: GraphTables, config: OverpricingConfig, engine: Any = None) -> list[Finding]:

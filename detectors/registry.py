@@ -1,4 +1,6 @@
-"""Every detector, by code. `licitagraph detect` runs them in this order."""
+"""Every detector, in the order `licitagraph detect` runs them. What each one is (code, version, title, risk
+weight, alert text, synthetic patterns) is declared on its class (`info`, detectors/base.py DetectorInfo);
+this module only orders them and checks the declarations at import."""
 
 from __future__ import annotations
 
@@ -38,23 +40,41 @@ DETECTORS: tuple[type[Detector[Any]], ...] = (
     TinyCapital,
     CnaeMismatch,
 )
+
+
+def problems(detectors: tuple[type[Detector[Any]], ...] = DETECTORS) -> list[str]:
+    """What is wrong with the detectors' declarations: each `info` valid, unique codes, and one place per
+    detector (class `info` in module `detectors/<code>.py`)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for d in detectors:
+        info = d.__dict__.get("info")
+        if info is None:
+            out.append(f"{d.__name__}: no `info = DetectorInfo(...)` on the class")
+            continue
+        out += info.problems()
+        if info.code in seen:
+            out.append(f"{info.code}: declared twice")
+        seen.add(info.code)
+        if d.__module__ != f"detectors.{info.code}":
+            out.append(f"{info.code}: declared in {d.__module__}, not detectors.{info.code}")
+    return out
+
+
+_problems = problems()
+if _problems:
+    raise RuntimeError("bad detector declarations: " + "; ".join(_problems))
+
 BY_CODE: dict[str, type[Detector[Any]]] = {d.code: d for d in DETECTORS}
 
 # weight of each detector's score in the combined risk (a hard legal breach weighs more than a screen)
-WEIGHTS: dict[str, float] = {
-    "screens": 0.6,
-    "cobidding": 0.8,
-    "loser_winner": 0.7,
-    "shared_contacts": 0.9,
-    "low_competition": 0.4,
-    "overpricing": 0.8,
-    "dispensa_limit": 0.9,
-    "fracionamento": 0.8,
-    "short_deadline": 0.6,
-    "direct_share": 0.5,
-    "sanctioned_winner": 1.0,
-    "fresh_company": 0.6,
-    "inactive_supplier": 0.8,
-    "tiny_capital": 0.5,
-    "cnae_mismatch": 0.4,
-}
+WEIGHTS: dict[str, float] = {d.code: d.info.weight for d in DETECTORS}
+
+
+def pattern_detectors() -> dict[str, tuple[str, ...]]:
+    """planted synthetic pattern -> codes of the detectors expected to find it, in registry order."""
+    out: dict[str, tuple[str, ...]] = {}
+    for d in DETECTORS:
+        for p in d.info.patterns:
+            out[p] = (*out.get(p, ()), d.code)
+    return out

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import pandas as pd
 
 from core.domain import Finding, Measure, SubjectKind
-from detectors.base import Detector, DetectorConfig, GraphTables, make_finding, winners_by_tender
+from detectors.base import (
+    Detector,
+    DetectorConfig,
+    DetectorInfo,
+    GraphTables,
+    make_finding,
+    winners_by_tender,
+)
 
 
 class SanctionedWinnerConfig(DetectorConfig):
@@ -15,9 +22,14 @@ class SanctionedWinnerConfig(DetectorConfig):
 
 
 class SanctionedWinner(Detector[SanctionedWinnerConfig]):
-    code: ClassVar[str] = "sanctioned_winner"
-    version: ClassVar[str] = "1.0.0"
-    title: ClassVar[str] = "Fornecedor sancionado contratado"
+    info = DetectorInfo(
+        code="sanctioned_winner",
+        version="1.0.0",
+        title="Fornecedor sancionado contratado",
+        weight=1.0,
+        why="O vencedor estava sancionado (CEIS/CNEP) e impedido de contratar na data.",
+        patterns=("sanctioned_winner",),
+    )
     Config = SanctionedWinnerConfig
 
     def run(self, tables: GraphTables, config: SanctionedWinnerConfig, engine: Any = None) -> list[Finding]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,7 @@ from core.domain import Finding, Measure, SubjectKind
 from detectors.base import (
     Detector,
     DetectorConfig,
+    DetectorInfo,
     GraphTables,
     bids_with_tender,
     excess_score,
@@ -173,9 +174,17 @@ def cached_cover_index(tables: GraphTables, min_bids: int = 3) -> CoverIndex:
 
 
 class Screens(Detector[ScreensConfig]):
-    code: ClassVar[str] = "screens"
-    version: ClassVar[str] = "2.0.0"
-    title: ClassVar[str] = "Lances com padrão estatístico de conluio"
+    info = DetectorInfo(
+        code="screens",
+        version="2.0.0",
+        title="Lances com padrão estatístico de conluio",
+        weight=0.6,
+        why=(
+            "A dispersão dos lances é típica de conluio: lances de cobertura e diferença atípica entre o "
+            "vencedor e os demais (Imhof 2018; Huber & Imhof 2019)."
+        ),
+        patterns=("cover_bidding",),
+    )
     Config = ScreensConfig
 
     def run(self, tables: GraphTables, config: ScreensConfig, engine: Any = None) -> list[Finding]:

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from itertools import combinations
-from typing import Any, ClassVar
+from typing import Any
 
 import pandas as pd
 
 from core.domain import Finding, Measure, SubjectKind
-from detectors.base import Detector, DetectorConfig, GraphTables, bids_with_tender, make_finding, upper_fence
+from detectors.base import (
+    Detector,
+    DetectorConfig,
+    DetectorInfo,
+    GraphTables,
+    bids_with_tender,
+    make_finding,
+    upper_fence,
+)
 
 # relationship -> (kind of link, which end is the shared node)
 LINKS: dict[str, tuple[str, str]] = {
@@ -33,9 +41,17 @@ class SharedContactsConfig(DetectorConfig):
 
 
 class SharedContacts(Detector[SharedContactsConfig]):
-    code: ClassVar[str] = "shared_contacts"
-    version: ClassVar[str] = "1.0.0"
-    title: ClassVar[str] = "Concorrentes com vínculos em comum"
+    info = DetectorInfo(
+        code="shared_contacts",
+        version="1.0.0",
+        title="Concorrentes com vínculos em comum",
+        weight=0.9,
+        why=(
+            "Concorrentes que compartilham sócio, endereço, telefone ou e-mail não competem de fato "
+            "(art. 9º e art. 14 da Lei 14.133/2021)."
+        ),
+        patterns=("shared_partner", "shared_address", "shared_phone", "shared_email"),
+    )
     Config = SharedContactsConfig
 
     def run(self, tables: GraphTables, config: SharedContactsConfig, engine: Any = None) -> list[Finding]:

@@ -10,12 +10,12 @@ on the reading that happens to demand more days.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any
 
 import pandas as pd
 
 from core.domain import Finding, Measure, SubjectKind
-from detectors.base import Detector, DetectorConfig, GraphTables, make_finding
+from detectors.base import Detector, DetectorConfig, DetectorInfo, GraphTables, make_finding
 from detectors.law import business_days_between, minimum_business_days
 
 # modalities with an edital and a proposals deadline under art. 55: leilão, concorrência, pregão, concurso
@@ -28,9 +28,14 @@ class ShortDeadlineConfig(DetectorConfig):
 
 
 class ShortDeadline(Detector[ShortDeadlineConfig]):
-    code: ClassVar[str] = "short_deadline"
-    version: ClassVar[str] = "2.0.0"
-    title: ClassVar[str] = "Prazo de propostas menor que o do art. 55"
+    info = DetectorInfo(
+        code="short_deadline",
+        version="2.0.0",
+        title="Prazo de propostas menor que o do art. 55",
+        weight=0.6,
+        why="O prazo entre o edital e a abertura das propostas é menor que o mínimo do art. 55.",
+        patterns=("short_deadline",),
+    )
     Config = ShortDeadlineConfig
 
     def run(self, tables: GraphTables, config: ShortDeadlineConfig, engine: Any = None) -> list[Finding]:

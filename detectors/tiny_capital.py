@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -10,6 +10,7 @@ from core.domain import Finding, Measure, SubjectKind
 from detectors.base import (
     Detector,
     DetectorConfig,
+    DetectorInfo,
     GraphTables,
     excess_score,
     make_finding,
@@ -25,9 +26,14 @@ class TinyCapitalConfig(DetectorConfig):
 
 
 class TinyCapital(Detector[TinyCapitalConfig]):
-    code: ClassVar[str] = "tiny_capital"
-    version: ClassVar[str] = "1.0.0"
-    title: ClassVar[str] = "Capital social pequeno para o valor contratado"
+    info = DetectorInfo(
+        code="tiny_capital",
+        version="1.0.0",
+        title="Capital social pequeno para o valor contratado",
+        weight=0.5,
+        why="O capital social é ínfimo diante do valor contratado.",
+        patterns=(),
+    )
     Config = TinyCapitalConfig
 
     def run(self, tables: GraphTables, config: TinyCapitalConfig, engine: Any = None) -> list[Finding]:

@@ -16,22 +16,10 @@ from typing import Any
 
 import pandas as pd
 
-# planted pattern -> detectors expected to find it
-PATTERN_DETECTORS: dict[str, tuple[str, ...]] = {
-    "bid_rotation": ("cobidding", "loser_winner"),
-    "cover_bidding": ("screens",),
-    "shared_partner": ("shared_contacts",),
-    "shared_address": ("shared_contacts",),
-    "shared_phone": ("shared_contacts",),
-    "shared_email": ("shared_contacts",),
-    "overpricing": ("overpricing",),
-    "fracionamento": ("fracionamento",),
-    "short_deadline": ("short_deadline",),
-    "sanctioned_winner": ("sanctioned_winner",),
-    "fresh_company": ("fresh_company",),
-    "dispensa_over_limit": ("dispensa_limit",),
-    "single_bidder": ("low_competition",),
-}
+from detectors.registry import pattern_detectors
+
+# planted pattern -> detectors expected to find it, declared on the detectors (DetectorInfo.patterns)
+PATTERN_DETECTORS: dict[str, tuple[str, ...]] = pattern_detectors()
 
 
 # planted patterns whose cases a pattern's detectors may legitimately hit: a cartel's winner bids 15-30 % above
