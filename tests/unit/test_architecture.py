@@ -92,7 +92,7 @@ def package_edges() -> dict[str, set[str]]:
     pkgs = project_packages()
     edges: dict[str, set[str]] = defaultdict(set)
     for pkg in pkgs:
-        edges[pkg]  # noqa: B018 - a package that imports nothing still gets its row
+        edges.setdefault(pkg, set())  # a package that imports nothing still gets its row
         for u in uses(pkg):
             if u.target in pkgs and u.target != pkg:
                 edges[pkg].add(u.target)
