@@ -158,15 +158,71 @@ async def hammer(name: str, base: str, path: str, headers: dict[str, str], n: in
         return Result(name, path, n, time.perf_counter() - t0, lat, errors, concurrency)
 
 
+def world_findings(planted: dict[str, dict[str, Any]]) -> list[Any]:
+    """Findings on the fixture world's planted cases, one per detector family the API routes filter on."""
+    from core.domain import Evidence, Finding, Measure, Subject, SubjectKind
+
+    p = planted
+    s = p["shared_partner"]["suppliers"] + p["shared_phone"]["suppliers"]
+    when = datetime(2025, 6, 1, tzinfo=UTC)
+
+    def f(det: str, kind: SubjectKind, sid: str, score: float, title: str, nodes: list[str],
+          measures: tuple[Measure, ...] = ()) -> Finding:
+        return Finding(detector=det, detector_version="1.0.0", subject=Subject(kind=kind, id=sid), score=score,
+                       title=title, evidence=Evidence(summary=f"{title}: evidência de teste.", measures=measures,
+                                                      node_ids=tuple(nodes)), run_id="bench-seed", created_at=when)
+
+    return [
+        f("shared_contacts", SubjectKind.TENDER, p["shared_phone"]["tender"], 0.9,
+          "Concorrentes com telefone em comum", [*s[2:], p["shared_phone"]["phone"]],
+          (Measure(name="shared_links", value=2, threshold=1, comparison=">="),)),
+        f("shared_contacts", SubjectKind.TENDER, p["shared_partner"]["tender"], 0.8,
+          "Concorrentes com sócio em comum", [*s[:2], p["shared_partner"]["person"]],
+          (Measure(name="shared_partners", value=1, threshold=1, comparison=">="),)),
+        f("overpricing", SubjectKind.ITEM, p["overpricing"]["item"], 0.7, "Sobrepreço de seringa",
+          [p["overpricing"]["item"], *p["overpricing"]["peers"]],
+          (Measure(name="unit_price", value=50.0, threshold=15.0, comparison=">", unit="R$/UN"),)),
+        f("sanctioned_winner", SubjectKind.SUPPLIER, p["sanctioned_winner"]["supplier"], 0.95,
+          "Vencedor sancionado (CEIS)", [p["sanctioned_winner"]["supplier"], p["sanctioned_winner"]["sanction"]]),
+        f("fracionamento", SubjectKind.AGENCY, p["fracionamento"]["agency"], 0.6, "Fracionamento de dispensas",
+          [p["fracionamento"]["agency"], *p["fracionamento"]["tenders"]],
+          (Measure(name="total_year", value=80000.0, threshold=62725.59, comparison=">", unit="R$"),)),
+        f("cobidding", SubjectKind.SUPPLIER, p["rotation"]["suppliers"][0], 0.4, "Rodízio de vencedores",
+          list(p["rotation"]["suppliers"])),
+    ]
+
+
 def seed(filler: int) -> str:
-    """Load the world into the test Neo4j; return the riskiest tender's id."""
+    """Wipe the test Neo4j and load the fixture world (synth.table_world) with `filler` honest tenders, its
+    planted findings and their combined risk (detectors.risk.combine), as a detect run would leave them;
+    return the riskiest tender's id."""
     os.environ.update(test_env())
+    from core import findings_io
     from core.settings import get_settings
+    from core.tables import RISK
+    from detectors.risk import combine
+    from graph.connection import driver_session
+    from graph.findings import write_findings
+    from graph.loader import Loader, init_schema
+    from graph.runner import Neo4jRunner
+    from synth.table_world import build_world
 
     get_settings.cache_clear()
-    from tests.integration.test_api_world import seed as seed_world
-
-    w, _ = seed_world(get_settings(), Path(tempfile.mkdtemp(prefix="bench-api-")), filler=filler)
+    settings = get_settings()
+    w = build_world(filler)
+    tables = Path(tempfile.mkdtemp(prefix="bench-api-")) / "tables"
+    w.write(tables)
+    items = world_findings(w.planted)
+    tender_agency = {str(t["id"]): str(t["agency_id"]) for t in w.rows["Tender"] if t.get("agency_id")}
+    findings_io.write_findings(items, findings_io.findings_dir(tables) / "part-00000.parquet")
+    findings_io.write_file(findings_io.risk_frame(combine(items, tender_agency), "bench-seed"), RISK,
+                           findings_io.risk_dir(tables) / "part-00000.parquet")
+    with driver_session(settings) as session:
+        session.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    with Neo4jRunner(settings) as runner:
+        init_schema(runner)
+        Loader(runner, full=True).load(tables)
+    write_findings(tables, settings)
     return str(w.planted["shared_phone"]["tender"])
 
 

@@ -342,7 +342,7 @@ FINDINGS = TableSpec(
         _c("node_ids", "array<string>", "every graph node involved"),
         _c("details_json", "string", "JSON object with anything else"),
         _c("run_id", "string"),
-        _c("created_at", "timestamp"),
+        _c("created_at", "timestamp", "UTC instant, written without a zone (core/findings_io.py)"),
     ),
     "Every finding of a detect run: `<tables>/findings/` (one row per finding).",
 )

@@ -3,14 +3,12 @@
 Per subject, each detector contributes its strongest finding, weighted (`registry.WEIGHTS`); the
 contributions combine as a noisy-OR, 1 - prod(1 - w * s), so independent red flags add up without ever
 passing 1. Tender findings also reach the tender's agency (x 0.3) and its winning suppliers (x 0.5).
+The rows and files of the findings and risk tables are core/findings_io.py's.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-
-import pandas as pd
 
 from core.domain import Finding, Reason, RiskScore, Subject, SubjectKind
 from detectors.registry import WEIGHTS
@@ -67,58 +65,3 @@ def combine(
         )
     out.sort(key=lambda r: (-r.score, r.subject.kind.value, r.subject.id))
     return out
-
-
-def risk_frame(scores: list[RiskScore], run_id: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "subject_kind": [r.subject.kind.value for r in scores],
-            "subject_id": [r.subject.id for r in scores],
-            "score": [r.score for r in scores],
-            "n_findings": pd.array([r.n_findings for r in scores], dtype="int64"),
-            "reasons_json": [
-                json.dumps([x.model_dump() for x in r.reasons], ensure_ascii=False) for r in scores
-            ],
-            "run_id": [run_id] * len(scores),
-        }
-    )
-
-
-def findings_frame(findings: list[Finding], run_id: str) -> pd.DataFrame:
-    rows = {}
-    for f in findings:
-        rows[f.id] = {
-            "id": f.id,
-            "detector": f.detector,
-            "detector_version": f.detector_version,
-            "subject_kind": f.subject.kind.value,
-            "subject_id": f.subject.id,
-            "score": float(f.score),
-            "title": f.title,
-            "summary": f.evidence.summary,
-            "measures_json": json.dumps(
-                [m.model_dump() for m in f.evidence.measures], ensure_ascii=False, default=str
-            ),
-            "node_ids": list(f.evidence.node_ids),
-            "details_json": json.dumps(f.evidence.details, ensure_ascii=False, default=str),
-            "run_id": run_id,
-            "created_at": pd.Timestamp(f.created_at).tz_convert(None)
-            if pd.Timestamp(f.created_at).tzinfo
-            else pd.Timestamp(f.created_at),
-        }
-    cols = [
-        "id",
-        "detector",
-        "detector_version",
-        "subject_kind",
-        "subject_id",
-        "score",
-        "title",
-        "summary",
-        "measures_json",
-        "node_ids",
-        "details_json",
-        "run_id",
-        "created_at",
-    ]
-    return pd.DataFrame(list(rows.values()), columns=cols)

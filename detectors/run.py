@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import shutil
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -12,16 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 from pydantic import ValidationError
 
-from core.domain import Evidence, Finding, Measure, Subject
+from core import findings_io
+from core.domain import Finding
+from core.tables import FINDINGS, RISK
 from detectors.base import GraphTables, winners_by_tender
 from detectors.graph_engines import get_engine
 from detectors.registry import BY_CODE, DETECTORS
-from detectors.risk import combine, findings_frame, risk_frame
+from detectors.risk import combine
 
 log = logging.getLogger(__name__)
 
@@ -40,71 +37,9 @@ class RunResult:
     n_risk: int = 0
 
 
-FINDINGS_SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("detector", pa.string()),
-        ("detector_version", pa.string()),
-        ("subject_kind", pa.string()),
-        ("subject_id", pa.string()),
-        ("score", pa.float64()),
-        ("title", pa.string()),
-        ("summary", pa.string()),
-        ("measures_json", pa.string()),
-        ("node_ids", pa.list_(pa.string())),
-        ("details_json", pa.string()),
-        ("run_id", pa.string()),
-        ("created_at", pa.timestamp("us")),
-    ]
-)
-RISK_SCHEMA = pa.schema(
-    [
-        ("subject_kind", pa.string()),
-        ("subject_id", pa.string()),
-        ("score", pa.float64()),
-        ("n_findings", pa.int64()),
-        ("reasons_json", pa.string()),
-        ("run_id", pa.string()),
-    ]
-)
-
-
-def _write(df: pd.DataFrame, schema: pa.Schema, folder: Path) -> Path:
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    pq.write_table(pa.Table.from_pandas(df, schema=schema, preserve_index=False), tmp / "part-00000.parquet")
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
-    return folder
-
-
 def read_findings(tables_dir: Path) -> list[Finding]:
-    """Findings previously written under `<tables>/findings/`."""
-    path = tables_dir / "findings"
-    if not path.exists():
-        return []
-    df = pd.read_parquet(path)
-    out = []
-    for r in df.itertuples(index=False):
-        out.append(
-            Finding(
-                detector=r.detector,
-                detector_version=r.detector_version,
-                subject=Subject(kind=r.subject_kind, id=r.subject_id),
-                score=r.score,
-                title=r.title or "",
-                evidence=Evidence(
-                    summary=r.summary or "",
-                    measures=tuple(Measure(**m) for m in json.loads(r.measures_json or "[]")),
-                    node_ids=tuple(r.node_ids if r.node_ids is not None else ()),
-                    details=json.loads(r.details_json or "{}"),
-                ),
-                run_id=r.run_id,
-                created_at=pd.Timestamp(r.created_at).to_pydatetime(),
-            )
-        )
-    return out
+    """Findings previously written under `<tables>/findings/` (by detect or the GNN)."""
+    return findings_io.read_findings(findings_io.findings_dir(tables_dir))
 
 
 def run_detectors(
@@ -172,9 +107,11 @@ def run_detectors(
             w.groupby("tender")["supplier"].apply(lambda s: sorted(set(s))).to_dict() if len(w) else {}
         )
         scores = combine(merged, tender_agency, tender_winners)
-        result.findings_path = _write(
-            findings_frame(merged, run_id), FINDINGS_SCHEMA, tables_dir / "findings"
+        result.findings_path = findings_io.replace_dataset(
+            findings_io.findings_frame(merged, run_id), FINDINGS, findings_io.findings_dir(tables_dir)
         )
-        result.risk_path = _write(risk_frame(scores, run_id), RISK_SCHEMA, tables_dir / "risk")
+        result.risk_path = findings_io.replace_dataset(
+            findings_io.risk_frame(scores, run_id), RISK, findings_io.risk_dir(tables_dir)
+        )
         result.n_risk = len(scores)
     return result

@@ -12,7 +12,6 @@ open the same subgraph in Bloom.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from core import findings_io
 from core.domain import Evidence, Finding, Measure, Subject, SubjectKind
 from gnn.data import FIRM, TENDER, BidGraph
 from gnn.train import MODEL_VERSION, Trained, _inputs, _with_labels, torch_threads
@@ -235,29 +235,9 @@ def _supplier_findings(
 
 
 def write_findings(items: list[Finding], out_dir: Path) -> Path:
-    """Rows of the `findings` table (core/tables.py FINDINGS) in `<out_dir>/part-gnn.parquet`."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    rows = [
-        {
-            "id": f.id,
-            "detector": f.detector,
-            "detector_version": f.detector_version,
-            "subject_kind": f.subject.kind.value,
-            "subject_id": f.subject.id,
-            "score": f.score,
-            "title": f.title,
-            "summary": f.evidence.summary,
-            "measures_json": json.dumps([m.model_dump() for m in f.evidence.measures], default=str),
-            "node_ids": list(f.evidence.node_ids),
-            "details_json": json.dumps(f.evidence.details, default=str),
-            "run_id": f.run_id,
-            "created_at": f.created_at,
-        }
-        for f in items
-    ]
-    path = out_dir / "part-gnn.parquet"
-    pd.DataFrame(rows).to_parquet(path, index=False)
-    return path
+    """Rows of the `findings` table in `<out_dir>/part-gnn.parquet`, encoded as detect encodes its own
+    (core/findings_io.py), so both files of `<tables>/findings/` share one schema."""
+    return findings_io.write_findings(items, out_dir / "part-gnn.parquet")
 
 
 def main(argv: list[str] | None = None) -> None:

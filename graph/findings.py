@@ -15,11 +15,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from core import findings_io
 from core.settings import Settings
 from core.tables import FINDINGS, RISK
 from graph.runner import Neo4jRunner, QueryRunner, Statement
 from graph.schema import ABOUT, FINDING_LABEL, INVOLVES, SUBJECT_LABEL_BY_KIND, ident, label_for_id
-from graph.tables_io import iter_rows, table_files
 from graph.version import bump_data_version
 
 log = logging.getLogger(__name__)
@@ -63,44 +63,42 @@ REMOVE_STALE = (
 def write_findings_with(runner: QueryRunner, tables_dir: Path) -> dict[str, int]:
     counts = {"findings": 0, "about": 0, "involves": 0, "risk": 0, "removed": 0, "unknown_nodes": 0}
     keep: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for tf in table_files(tables_dir, FINDINGS):
-        for rows in iter_rows(tf, BATCH):
-            stmts = [Statement(UPSERT_FINDINGS, {"rows": rows})]
-            about: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            involves: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for r in rows:
-                keep[(r["detector"], r["subject_id"])].add(r["id"])
-                label = SUBJECT_LABEL_BY_KIND.get(r["subject_kind"]) or label_for_id(r["subject_id"])
-                if label:
-                    about[label].append({"id": r["id"], "subject_id": r["subject_id"]})
-                for node in r.get("node_ids") or []:
-                    nl = label_for_id(node)
-                    if nl is None or nl == FINDING_LABEL:
-                        counts["unknown_nodes"] += 1
-                        continue
-                    involves[nl].append({"id": r["id"], "node": node})
-            stmts += [Statement(_about(lab), {"rows": rs}) for lab, rs in sorted(about.items())]
-            stmts += [Statement(_involves(lab), {"rows": rs}) for lab, rs in sorted(involves.items())]
-            res = runner.execute(stmts)
-            counts["findings"] += len(rows)
-            n_about = len(about)
-            counts["about"] += sum(r.relationships_created for r in res[1 : 1 + n_about])
-            counts["involves"] += sum(r.relationships_created for r in res[1 + n_about :])
+    for rows in findings_io.iter_rows(findings_io.findings_dir(tables_dir), FINDINGS, BATCH):
+        stmts = [Statement(UPSERT_FINDINGS, {"rows": rows})]
+        about: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        involves: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in rows:
+            keep[(r["detector"], r["subject_id"])].add(r["id"])
+            label = SUBJECT_LABEL_BY_KIND.get(r["subject_kind"]) or label_for_id(r["subject_id"])
+            if label:
+                about[label].append({"id": r["id"], "subject_id": r["subject_id"]})
+            for node in r.get("node_ids") or []:
+                nl = label_for_id(node)
+                if nl is None or nl == FINDING_LABEL:
+                    counts["unknown_nodes"] += 1
+                    continue
+                involves[nl].append({"id": r["id"], "node": node})
+        stmts += [Statement(_about(lab), {"rows": rs}) for lab, rs in sorted(about.items())]
+        stmts += [Statement(_involves(lab), {"rows": rs}) for lab, rs in sorted(involves.items())]
+        res = runner.execute(stmts)
+        counts["findings"] += len(rows)
+        n_about = len(about)
+        counts["about"] += sum(r.relationships_created for r in res[1 : 1 + n_about])
+        counts["involves"] += sum(r.relationships_created for r in res[1 + n_about :])
     if keep:
         groups = [{"detector": d, "subject_id": s, "ids": sorted(ids)} for (d, s), ids in keep.items()]
         for i in range(0, len(groups), BATCH):
             res = runner.execute([Statement(REMOVE_STALE, {"groups": groups[i : i + BATCH]})])
             counts["removed"] += int(res[0].rows[0]["removed"]) if res[0].rows else 0
-    for tf in table_files(tables_dir, RISK):
-        for rows in iter_rows(tf, BATCH):
-            by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for r in rows:
-                label = SUBJECT_LABEL_BY_KIND.get(r["subject_kind"]) or label_for_id(r["subject_id"])
-                if label:
-                    by_label[label].append(r)
-            res = runner.execute([Statement(_risk(lab), {"rows": rs}) for lab, rs in sorted(by_label.items())])
-            counts["risk"] += sum(len(rs) for rs in by_label.values())
-            del res
+    for rows in findings_io.iter_rows(findings_io.risk_dir(tables_dir), RISK, BATCH):
+        by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in rows:
+            label = SUBJECT_LABEL_BY_KIND.get(r["subject_kind"]) or label_for_id(r["subject_id"])
+            if label:
+                by_label[label].append(r)
+        res = runner.execute([Statement(_risk(lab), {"rows": rs}) for lab, rs in sorted(by_label.items())])
+        counts["risk"] += sum(len(rs) for rs in by_label.values())
+        del res
     bump_data_version(runner, "findings")
     if counts["unknown_nodes"]:
         log.warning("%d evidence node ids have an unknown id prefix; no INVOLVES for them", counts["unknown_nodes"])

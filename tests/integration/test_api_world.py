@@ -1,25 +1,25 @@
 """The small world the API and alert tests share (a helper module, no tests of its own).
 
 The graph is the graph tests' hand-written world (synth/table_world.py) loaded with graph's own
-loader; findings and risk scores are written as the detectors write them (FINDINGS/RISK tables) and
+loader; findings and risk scores are written as the detectors write them (core/findings_io.py) and
 loaded by graph.findings.write_findings, so the API reads exactly what a real run leaves in Neo4j.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from core.domain import Evidence, Finding, Measure, Subject, SubjectKind
+from core import findings_io
+from core.domain import Evidence, Finding, Measure, Reason, RiskScore, Subject, SubjectKind
 from core.settings import Settings
-from core.tables import FINDINGS, RISK
+from core.tables import RISK
 from graph.connection import driver_session
 from graph.findings import write_findings
 from graph.loader import Loader, init_schema
 from graph.runner import Neo4jRunner
-from synth.table_world import World, build_world, write_table
+from synth.table_world import World, build_world
 
 LEAKED_CPF = "12345678901"  # a full CPF planted in Person data and in evidence: must never come out
 
@@ -59,28 +59,20 @@ def make_findings(w: World) -> list[Finding]:
     ]
 
 
-def finding_rows(items: list[Finding]) -> list[dict[str, Any]]:
-    return [{
-        "id": f.id, "detector": f.detector, "detector_version": f.detector_version,
-        "subject_kind": f.subject.kind.value, "subject_id": f.subject.id, "score": f.score, "title": f.title,
-        "summary": f.evidence.summary, "measures_json": json.dumps([m.model_dump() for m in f.evidence.measures]),
-        "node_ids": list(f.evidence.node_ids), "details_json": json.dumps(f.evidence.details),
-        "run_id": f.run_id, "created_at": f.created_at} for f in items]
-
-
-def risk_rows(items: list[Finding], w: World) -> list[dict[str, Any]]:
+def risk_scores(items: list[Finding], w: World) -> list[RiskScore]:
+    """The world's risk: each subject's strongest finding as its score and only reason (weight 1), and
+    the overpricing agency at 0.85 with no reasons."""
     best: dict[tuple[str, str], Finding] = {}
     for f in items:
         k = (f.subject.kind.value, f.subject.id)
         if k not in best or f.score > best[k].score:
             best[k] = f
-    rows = [{"subject_kind": k, "subject_id": sid, "score": f.score, "n_findings": 1, "run_id": "seed-run",
-             "reasons_json": json.dumps([{"detector": f.detector, "finding_id": f.id, "title": f.title,
-                                          "score": f.score, "weight": 1.0}])} for (k, sid), f in best.items()]
-    a1 = w.planted["overpricing"]["agency"]
-    rows.append({"subject_kind": "agency", "subject_id": a1, "score": 0.85, "n_findings": 2, "run_id": "seed-run",
-                 "reasons_json": "[]"})
-    return rows
+    out = [RiskScore(subject=f.subject, score=f.score, n_findings=1,
+                     reasons=(Reason(detector=f.detector, finding_id=f.id, title=f.title, score=f.score, weight=1.0),))
+           for f in best.values()]
+    out.append(RiskScore(subject=Subject(kind=SubjectKind.AGENCY, id=w.planted["overpricing"]["agency"]), score=0.85,
+                         n_findings=2))
+    return out
 
 
 def seed(settings: Settings, out: Path, items: list[Finding] | None = None,
@@ -91,8 +83,9 @@ def seed(settings: Settings, out: Path, items: list[Finding] | None = None,
     tables = out / "tables"
     w.write(tables)
     items = items if items is not None else make_findings(w)
-    write_table(tables, FINDINGS, finding_rows(items))
-    write_table(tables, RISK, risk_rows(items, w))
+    findings_io.write_findings(items, findings_io.findings_dir(tables) / "part-00000.parquet")
+    findings_io.write_file(findings_io.risk_frame(risk_scores(items, w), "seed-run"), RISK,
+                           findings_io.risk_dir(tables) / "part-00000.parquet")
     with driver_session(settings) as session:
         session.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
     with Neo4jRunner(settings) as runner:
