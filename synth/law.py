@@ -1,6 +1,8 @@
 """Lei 14.133/2021 rules the synthetic world obeys (honest tenders) or breaks (planted cases).
 
-Kept as data so that detectors and tests can import the same numbers.
+The simulator keeps its own reading of the law and shares no constant with the detectors
+(detectors/law.py): a planted case then tests the detector's reading of the law instead of echoing it
+back. tests/unit/synth/test_independent_copies.py checks that both readings of the decrees agree.
 """
 
 from __future__ import annotations
