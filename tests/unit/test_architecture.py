@@ -197,3 +197,17 @@ def test_the_checker_sees_function_level_imports_and_importlib(tmp_path: Path,
     monkeypatch.setitem(globals(), "REPO", tmp_path)
     got = {(u.target, u.how) for u in uses("a")}
     assert ("c", "import") in got and ("?", "importlib") in got and ("c", "entry point string") in got
+
+
+def test_every_package_ships_and_is_type_checked() -> None:
+    """A package added to the tree is copied into the image, installed by pip and checked by mypy."""
+    import tomllib
+
+    pkgs = project_packages()
+    docker = set(re.findall(r"^COPY (\w+) \1$", (REPO / "Dockerfile").read_text(encoding="utf-8"), re.M))
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    wheel = {p.rstrip("*") for p in config["tool"]["setuptools"]["packages"]["find"]["include"]}
+    typed = set(config["tool"]["mypy"]["files"])
+    assert pkgs <= docker, f"Dockerfile does not COPY {sorted(pkgs - docker)}"
+    assert pkgs <= wheel, f"pyproject's packages.find does not include {sorted(pkgs - wheel)}"
+    assert pkgs - {"cypher"} <= typed, f"mypy does not check {sorted(pkgs - {'cypher'} - typed)}"
