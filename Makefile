@@ -1,5 +1,5 @@
 # licitagraph: the two commands of the README, and a few conveniences.
-.PHONY: demo test setup lint services-up services-down clean
+.PHONY: demo test test-fast setup lint services-up services-down clean
 
 demo:            ## set up what is missing and run the local demo end to end
 	scripts/bootstrap.sh
@@ -7,6 +7,9 @@ demo:            ## set up what is missing and run the local demo end to end
 
 test:            ## set up what is missing, start the test services, run ruff, mypy and pytest
 	scripts/test.sh
+
+test-fast:       ## ruff, mypy and the tests that need no server, Spark or torch training (no services started)
+	scripts/test.sh --fast
 
 setup:           ## only the set-up (venv, Neo4j from Maven Central, redis-server)
 	scripts/bootstrap.sh

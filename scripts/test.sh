@@ -2,8 +2,28 @@
 # The test command (`make test`, and what CI runs through .ci/run): set up what is missing, start the
 # test instance of the services (own ports and state folder, see tests/test.env), run ruff, mypy and
 # pytest, and stop the services this run started, also when something fails.
+#
+# `scripts/test.sh --fast` (`make test-fast`): ruff, mypy and only the tests that need no server, no Spark
+# and no torch training (-m "not integration and not spark and not torch and not slow"); it starts no
+# services. tests/conftest.py fails a test that needs one of those without its marker, so the fast lane
+# cannot start them by accident. Further arguments go to pytest in both modes.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--fast" ]; then
+  shift
+  # only the venv: Neo4j, Redis and Java are not needed here
+  [ -x .venv/bin/python ] || scripts/bootstrap.sh || exit 1
+  status=0
+  echo "== ruff"
+  .venv/bin/ruff check . || status=1
+  echo "== mypy"
+  .venv/bin/mypy || status=1
+  echo "== pytest (fast lane)"
+  timeout -s INT -k 30 "${LICITAGRAPH_TEST_WALL:-600}" .venv/bin/python -m pytest \
+    -m "not integration and not spark and not torch and not slow" "$@" || status=1
+  exit $status
+fi
 
 scripts/bootstrap.sh || exit 1
 

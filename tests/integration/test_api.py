@@ -425,16 +425,12 @@ def test_reads_are_cached_until_the_graph_data_version_changes(world: World, set
 
 def test_keys_cli_creates_a_working_key_lists_and_revokes_it(client: TestClient, settings: Settings) -> None:
     import json as _json
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
 
-    repo = Path(__file__).resolve().parents[2]
+    from tests.fixtures.graph_db import CliRun
+    from tests.fixtures.graph_db import cli as licitagraph
 
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "licitagraph", "keys", *args], cwd=repo, env={**os.environ},
-                              capture_output=True, text=True, timeout=120)
+    def cli(*args: str) -> CliRun:
+        return licitagraph("keys", *args)  # the command line in this process: no cold interpreter per call
 
     made = cli("create", "--name", "painel de teste", "--role", "investigator", "--json")
     assert made.returncode == 0, made.stderr

@@ -14,8 +14,8 @@ from core.settings import Settings
 from graph.bloom import PERSPECTIVE_PATH
 from graph.loader import Loader, init_schema
 from graph.runner import Neo4jRunner, library
-from tests.fixtures.graph_db import wipe
 from synth.table_world import World, write_world
+from tests.fixtures.graph_db import wipe
 
 pytestmark = pytest.mark.integration
 

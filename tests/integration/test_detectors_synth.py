@@ -3,7 +3,9 @@ found with precision and recall of at least 0.9 (the table of docs/evaluation.md
 
 Run with `pytest -s tests/integration/test_detectors_synth.py` to see the per-pattern table. It took 7 min 22 s
 on the shared 2-core machine at load average 11 (2026-11-26), nearly all of it the Spark ETL (synth and
-detect take seconds); a smaller world would not be much faster and would leave too few cases per pattern."""
+detect take seconds); a smaller world would not be much faster and would leave too few cases per pattern.
+The world and its ETL are the session's `synth_etl` fixture (tests/conftest.py), shared with
+test_graph_synth_etl_load.py."""
 
 from __future__ import annotations
 
@@ -22,16 +24,16 @@ MIN_RECALL = 0.9
 
 
 @pytest.fixture(scope="module")
-def metrics(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def metrics(synth_etl: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     from detectors.run import run_detectors
-    from etl import run as etl_run
     from licitagraph.cli import build_app
-    from synth import generate
 
+    # the session's synthetic world (tests/conftest.py: seed 3, 400 tenders, ETL'd once); detect writes its
+    # findings next to the tables, so into a copy of them
+    assert (SEED, TENDERS) == (3, 400), "the shared synth_etl world is seed 3 with 400 tenders"
     root = tmp_path_factory.mktemp("synth_world")
-    sources, tables, out = root / "sources", root / "tables", root / "eval"
-    generate(sources, seed=SEED, tenders=TENDERS)
-    etl_run.run(sources, tables, spark=spark)
+    sources, out = synth_etl.sources, root / "eval"
+    tables = synth_etl.copy_tables(root / "tables")
     run_detectors(tables, run_id="synth-eval")
     res = CliRunner().invoke(
         build_app(),

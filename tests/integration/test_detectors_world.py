@@ -11,9 +11,8 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from synth.table_world import write_world
-
 from detectors.run import run_detectors
+from synth.table_world import write_world
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from detectors import screen_stats
 from licitagraph.cli import build_app
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.torch]  # trains the GNN per fold
 
 
 @pytest.fixture(autouse=True)

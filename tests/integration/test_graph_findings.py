@@ -15,8 +15,8 @@ from core.tables import FINDINGS, RISK
 from graph.findings import write_findings
 from graph.loader import Loader, init_schema
 from graph.runner import Neo4jRunner
-from tests.fixtures.graph_db import query, wipe
 from synth.table_world import World, write_table, write_world
+from tests.fixtures.graph_db import cli, query, wipe
 
 pytestmark = pytest.mark.integration
 
@@ -95,17 +95,12 @@ def test_write_findings_is_idempotent_and_drops_stale(services: object, settings
 
 
 def test_load_command_loads_and_reconciles_findings(services: object, settings: Settings, tmp_path: Path) -> None:
-    import os
-    import subprocess
-    import sys
-
     wipe(settings)
     tables = tmp_path / "tables"
     world, _ = write_world(tables)
     findings = _findings(world, "run-1", with_phone=True)
     _write(tables, findings)
-    res = subprocess.run([sys.executable, "-m", "licitagraph", "load", "--tables", str(tables)],
-                         env={**os.environ, "COLUMNS": "200"}, capture_output=True, text=True, timeout=300)
+    res = cli("load", "--tables", str(tables))  # in this process, as the command line runs it
     assert res.returncode == 0, res.stdout + res.stderr
     assert "findings: findings 2" in res.stdout
     assert any(line.startswith("│ Finding") for line in res.stdout.splitlines()), res.stdout

@@ -14,8 +14,8 @@ from core.settings import Settings
 from graph.first_load import choose
 from graph.reconcile import reconcile
 from graph.runner import Neo4jRunner
-from tests.fixtures.graph_db import db_counts, query, wipe
 from synth.table_world import write_world
+from tests.fixtures.graph_db import db_counts, query, wipe
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]

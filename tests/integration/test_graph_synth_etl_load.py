@@ -1,10 +1,9 @@
-"""End to end on a small synthetic world: synth -> etl (Spark) -> load, reconciled exactly, and the
+"""End to end on the session's synthetic world: synth -> etl (Spark) -> load, reconciled exactly, and the
 investigator library finds the planted shared-partner and sanctioned-winner cases of the ground truth."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,14 +18,10 @@ from tests.fixtures.graph_db import db_counts, wipe
 pytestmark = [pytest.mark.integration, pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
-def test_synth_etl_load_reconciles(services: object, settings: Settings, spark: Any, tmp_path: Path) -> None:
-    synth = pytest.importorskip("synth")
-    pipeline = pytest.importorskip("etl.run")
-    if not hasattr(pipeline, "run"):
-        pytest.skip("etl.run.run is not there yet")
-    sources, tables = tmp_path / "sources", tmp_path / "tables"
-    synth.generate(sources, seed=3, tenders=20)
-    pipeline.run(sources, tables, spark=spark)
+def test_synth_etl_load_reconciles(services: object, settings: Settings, synth_etl: Any) -> None:
+    # the session's synthetic world (tests/conftest.py: seed 3, 400 tenders, generated and ETL'd once, shared
+    # with test_detectors_synth.py); the load only reads the tables
+    sources, tables = synth_etl.sources, synth_etl.tables
     wipe(settings)
     with Neo4jRunner(settings) as runner:
         init_schema(runner)

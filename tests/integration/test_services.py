@@ -26,6 +26,7 @@ from services.manager import ServiceManager
 from services.neo4j_server import Neo4jServer
 from services.process import ManagedProcess, ServiceError, pid_alive, port_in_use
 from services.redis_server import RedisServer
+from tests.fixtures.graph_db import cli
 
 pytestmark = pytest.mark.integration
 
@@ -165,11 +166,8 @@ def test_email_arrives_in_the_sink_as_a_file(services: ServiceManager) -> None:
 
 
 def test_services_cli_status_reports_versions(services: ServiceManager) -> None:
-    env = {**os.environ}
-    out = subprocess.run(
-        [sys.executable, "-m", "licitagraph", "services", "status", "--json"],
-        capture_output=True, text=True, env=env, check=True, cwd=Path(__file__).resolve().parents[2],
-    )
+    out = cli("services", "status", "--json")  # in this process: the services are the separate processes here
+    assert out.returncode == 0, out.stdout + out.stderr
     report = {entry["service"]: entry for entry in json.loads(out.stdout)}
     assert report["neo4j"]["running"] is True
     assert report["neo4j"]["gds"].startswith("2.13")

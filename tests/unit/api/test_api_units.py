@@ -106,6 +106,8 @@ def test_reader_passes_filters_as_parameters_and_shapes_rows() -> None:
 
 
 def test_app_routes_with_overridden_dependencies() -> None:
+    from types import SimpleNamespace
+
     from api.deps import get_principal, get_reader
     from api.main import create_app
     from core.settings import Settings
@@ -114,6 +116,9 @@ def test_app_routes_with_overridden_dependencies() -> None:
     app = create_app(Settings(environment="local"))
     app.dependency_overrides[get_reader] = lambda: GraphReader(runner)
     app.dependency_overrides[get_principal] = lambda: Principal("t", Role.reader, "test")
+    # and the app's context (the real one connects to Neo4j and Redis when built): the refusal below counts
+    # in its metrics; the records store is never reached by a reader
+    app.state.ctx = SimpleNamespace(metrics=app.state.metrics, store=None)
     client = TestClient(app)  # no lifespan: nothing connects
     r = client.get("/v1/agencies", params={"page": 2, "page_size": 7, "sort": "name", "order": "asc"})
     assert r.status_code == 200 and r.json() == {"total": 0, "page": 2, "page_size": 7, "items": []}

@@ -139,6 +139,7 @@ def test_threshold_is_chosen_without_the_test_fold(monkeypatch: pytest.MonkeyPat
     assert set(metrics["per_repeat"][0]["thresholds"]) == {0, 1, 2, 3, 4}
 
 
+@pytest.mark.slow  # 50 calibrated forest ensembles: half a minute on the shared 2-core machine
 def test_screens_model_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(screen_stats, "N_ESTIMATORS", 25)
     bids = normalize_garcia(_garcia_rows(40))

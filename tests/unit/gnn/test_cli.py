@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from gnn.cli import labels_from_ground_truth, train
 from gnn.toy import toy_bids
@@ -109,6 +110,7 @@ def test_ground_truth_labels(tmp_path: Path) -> None:
     }  # details' bidders are not members
 
 
+@pytest.mark.torch
 def test_train_writes_checkpoint_and_findings(tmp_path: Path) -> None:
     tables = _tables(tmp_path)
     out = tmp_path / "ckpt"

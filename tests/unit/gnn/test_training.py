@@ -17,6 +17,8 @@ from gnn.predict import findings, score, write_findings
 from gnn.toy import toy_bids
 from gnn.train import TrainConfig, fit, load_checkpoint, save_checkpoint
 
+pytestmark = pytest.mark.torch  # every test here trains
+
 FAST = TrainConfig(hidden=32, epochs=60, patience=20, min_epochs=10, lr=0.01, device="cpu")
 
 
