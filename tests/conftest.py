@@ -38,7 +38,9 @@ def _read_env(path: Path) -> dict[str, str]:
     return values
 
 
-TEST_ENV = _read_env(REPO / "tests" / "test.env")
+# LICITAGRAPH_TEST_ENV_FILE names another file of the same form: a second test instance (own ports and
+# state folder) for running tests beside a full `make test`.
+TEST_ENV = _read_env(Path(os.environ.get("LICITAGRAPH_TEST_ENV_FILE") or REPO / "tests" / "test.env"))
 TEST_ENV["LICITAGRAPH_VAR_DIR"] = str(REPO / TEST_ENV["LICITAGRAPH_VAR_DIR"])
 os.environ.update(TEST_ENV)
 # Settings are cached per process; make sure nothing built them before the test environment was set.
