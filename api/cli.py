@@ -11,7 +11,7 @@ import typer
 
 def serve(
     host: Annotated[str | None, typer.Option("--host", help="bind address (default: LICITAGRAPH_API_HOST)")] = None,
-    port: Annotated[int | None, typer.Option("--port", help="port (default: LICITAGRAPH_API_PORT)")] = None,
+    port: Annotated[int | None, typer.Option("--port", min=1, max=65535, help="port (default: LICITAGRAPH_API_PORT)")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="uvicorn worker processes")] = 1,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level")] = "info",
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log")] = True,

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.cache import VersionedCache
 from api.metrics import Metrics
-from api.ratelimit import RateLimiter
+from api.ratelimit import AUTH_FAILURES_PER_MINUTE, RateLimiter, Verdict
 from api.reader import GraphReader
 from api.schemas import MAX_PAGE_SIZE
 from core.settings import Settings
@@ -37,6 +37,7 @@ class AppContext:
     redis: Any
     limiter: RateLimiter
     metrics: Metrics
+    auth_limiter: RateLimiter  # failed authentications per client address
     store_ready: bool = False
     _celery: Any = field(default=None, repr=False)
 
@@ -82,9 +83,13 @@ def build_context(settings: Settings, metrics: Metrics) -> AppContext:
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
     cache = VersionedCache(lambda: data_version(runner), ttl_s=settings.api_cache_ttl_s,
                            check_s=settings.api_cache_check_s, max_entries=settings.api_cache_max_entries)
+    def async_client() -> Any:
+        return aioredis.Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
+
     ctx = AppContext(settings, runner, GraphReader(runner, cache), store, client,
-                     RateLimiter(client, settings.api_rate_limit_per_minute, async_factory=lambda: aioredis.Redis.from_url(
-                         settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)), metrics)
+                     RateLimiter(client, settings.api_rate_limit_per_minute, async_factory=async_client), metrics,
+                     RateLimiter(client, AUTH_FAILURES_PER_MINUTE, prefix="licitagraph:authfail",
+                                 async_factory=async_client))
     try:
         ctx.ensure_store()
     except Exception as exc:  # Neo4j down at start: the API starts anyway and /ready says so
@@ -138,7 +143,8 @@ async def get_principal(
     """The caller, from `X-API-Key` or `Authorization: Bearer`; 401 without a valid key, 429 over the limit.
 
     Async: a known key (the store's cache) and the rate limit (asyncio Redis) need no thread; a key not
-    seen lately is looked up in Neo4j in the thread pool."""
+    seen lately is looked up in Neo4j in the thread pool. Invalid keys are counted per client address: past
+    AUTH_FAILURES_PER_MINUTE, a key the store does not already know is refused (429) without a lookup."""
     ctx = await get_context(request)
     key = x_api_key or (bearer.credentials if bearer else None)
     if not key or len(key) > 200:
@@ -147,11 +153,17 @@ async def get_principal(
                             headers={"WWW-Authenticate": "Bearer"})
     principal = ctx.store.cached_principal(key) if ctx.store_ready else None
     if principal is None:
-        principal = await run_in_threadpool(_authenticate, ctx, key)
-    if principal is None:
-        ctx.metrics.auth_failures.labels("401").inc()
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or invalid API key",
-                            headers={"WWW-Authenticate": "Bearer"})
+        address = request.client.host if request.client else "unknown"
+        _refuse_if_over(ctx, await ctx.auth_limiter.apeek(address))
+        # a refusal is cached: no thread, no lookup (the settings' admin key always gets its lookup: a
+        # wiped store is re-bootstrapped there)
+        if not (ctx.store_ready and ctx.store.refused_lately(key)) or _is_admin_key(ctx, key):
+            principal = await run_in_threadpool(_authenticate, ctx, key)
+        if principal is None:
+            ctx.metrics.auth_failures.labels("401").inc()
+            await ctx.auth_limiter.ahit(address)
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or invalid API key",
+                                headers={"WWW-Authenticate": "Bearer"})
     verdict = await ctx.limiter.ahit(principal.key_id)
     response.headers["X-RateLimit-Limit"] = str(verdict.limit)
     response.headers["X-RateLimit-Remaining"] = str(verdict.remaining)
@@ -163,10 +175,23 @@ async def get_principal(
     return principal
 
 
+def _refuse_if_over(ctx: AppContext, verdict: Verdict) -> None:
+    """429 when the client address has presented too many invalid keys in this window."""
+    if not verdict.allowed:
+        ctx.metrics.auth_failures.labels("429").inc()
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
+                            "too many failed authentications from this address; retry later",
+                            headers={"Retry-After": str(verdict.retry_after)})
+
+
+def _is_admin_key(ctx: AppContext, key: str) -> bool:
+    return hmac.compare_digest(key.encode(), ctx.settings.admin_api_key.encode())
+
+
 def _authenticate(ctx: AppContext, key: str) -> Principal | None:
     ctx.ensure_store()
     principal = ctx.store.authenticate(key)
-    if principal is None and hmac.compare_digest(key.encode(), ctx.settings.admin_api_key.encode()):
+    if principal is None and _is_admin_key(ctx, key):
         # The settings' admin key always works: re-bootstrap it if the store lost it (a wiped database).
         ctx.store_ready = False
         ctx.ensure_store()

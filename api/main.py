@@ -7,10 +7,14 @@ api/routes/<resource>.py; docs/api.md describes them.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
@@ -38,6 +42,34 @@ TAGS = [
     {"name": "keys", "description": "API keys (admin)"},
     {"name": "operations", "description": "Health, readiness, metrics"},
 ]
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with NaN and +-Infinity written as the strings "NaN", "Infinity", "-Infinity": Python's JSON
+    reader accepts them in a request body, but a JSON answer cannot hold them."""
+    if _not_finite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def _not_finite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+async def validation_failed(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's own 422, with the rejected input echoed JSON-safe (a NaN in a body made the default handler
+    fail with a 500), and saying so where the input was NaN or Infinity (echoed as a string, it would read as
+    the string "NaN")."""
+    errors = []
+    for error in exc.errors():
+        if _not_finite(error.get("input")) and error.get("type") != "finite_number":
+            error = {**error, "msg": f"{error.get('msg')}; NaN and Infinity are not valid JSON numbers"}
+        errors.append(error)
+    return JSONResponse({"detail": json_safe(jsonable_encoder(errors))}, status_code=422)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -70,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ctx = getattr(app.state, "ctx", None)
             if ctx is not None:
                 await ctx.limiter.aclose()
+                await ctx.auth_limiter.aclose()
                 ctx.close()
                 app.state.ctx = None
 
@@ -84,6 +117,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=s.api_cors_origins, allow_methods=["GET", "POST", "PUT",
                            "DELETE"], allow_headers=["X-API-Key", "Authorization", "Content-Type"])
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+
+    app.add_exception_handler(RequestValidationError, validation_failed)  # type: ignore[arg-type]
 
     @app.exception_handler(Neo4jUnavailable)
     async def _neo4j_down(request: Request, exc: Neo4jUnavailable) -> JSONResponse:

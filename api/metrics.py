@@ -16,10 +16,11 @@ class Metrics:
         self.latency = Histogram(
             "licitagraph_api_request_seconds", "HTTP request latency", ("method", "route"), registry=self.registry,
             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0))
-        self.rate_limited = Counter("licitagraph_api_rate_limited_total", "requests refused with 429",
+        self.rate_limited = Counter("licitagraph_api_rate_limited_total", "requests refused by a key's rate limit (429)",
                                     registry=self.registry)
-        self.auth_failures = Counter("licitagraph_api_auth_failures_total", "requests refused with 401/403",
-                                     ("status",), registry=self.registry)
+        self.auth_failures = Counter("licitagraph_api_auth_failures_total",
+                                     "requests refused with 401/403, or 429 after too many invalid keys from one "
+                                     "address", ("status",), registry=self.registry)
 
 
 class MetricsMiddleware:

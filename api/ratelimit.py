@@ -1,7 +1,9 @@
-"""A fixed-window rate limit per API key in Redis: one INCR (+EXPIRE) per request.
+"""Fixed-window rate limits in Redis: one INCR (+EXPIRE) per counted request.
 
-Over the limit the API answers 429 with `Retry-After` (seconds to the next window). When Redis does not
-answer, requests pass (fail open, logged) and `/ready` reports Redis as down.
+Two limits use it: requests per API key (`api_rate_limit_per_minute`), and failed authentications per client
+address (AUTH_FAILURES_PER_MINUTE: a presented key that is not valid). Over a limit the API answers 429
+with `Retry-After` (seconds to the next window). When Redis does not answer, requests pass (fail open,
+logged) and `/ready` reports Redis as down.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+# Invalid keys one client address may present per minute; then every key it presents that the API does
+# not already know is refused with 429 (no Neo4j lookup) until the window ends.
+AUTH_FAILURES_PER_MINUTE = 30
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,33 @@ class RateLimiter:
         log.warning("rate limit not applied, Redis does not answer: %s", exc)
         return Verdict(True, self.limit, self.limit, 0)
 
+    def _async_client(self) -> Any:
+        loop = asyncio.get_running_loop()
+        if self._async is None or self._async[0] is not loop:
+            self._async = (loop, self.async_factory() if self.async_factory else None)
+        return self._async[1]
+
+    def peek(self, key_id: str, now: float | None = None) -> Verdict:
+        """Whether one more would be allowed, without counting it (a GET)."""
+        name, retry_after = self._window(key_id, now)
+        try:
+            count = self.redis.get(name)
+        except Exception as exc:  # redis.exceptions.RedisError, OSError: fail open
+            return self._fail_open(exc)
+        return self._verdict(int(count or 0) + 1, retry_after)
+
+    async def apeek(self, key_id: str, now: float | None = None) -> Verdict:
+        if self.async_factory is None:
+            from starlette.concurrency import run_in_threadpool
+
+            return await run_in_threadpool(self.peek, key_id, now)
+        name, retry_after = self._window(key_id, now)
+        try:
+            count = await self._async_client().get(name)
+        except Exception as exc:  # redis.exceptions.RedisError, OSError: fail open
+            return self._fail_open(exc)
+        return self._verdict(int(count or 0) + 1, retry_after)
+
     def hit(self, key_id: str, now: float | None = None) -> Verdict:
         name, retry_after = self._window(key_id, now)
         try:
@@ -69,12 +102,9 @@ class RateLimiter:
             from starlette.concurrency import run_in_threadpool
 
             return await run_in_threadpool(self.hit, key_id, now)
-        loop = asyncio.get_running_loop()
-        if self._async is None or self._async[0] is not loop:
-            self._async = (loop, self.async_factory())
         name, retry_after = self._window(key_id, now)
         try:
-            pipe = self._async[1].pipeline(transaction=False)
+            pipe = self._async_client().pipeline(transaction=False)
             pipe.incr(name)
             pipe.expire(name, self.window_s + 1)
             count, _ = await pipe.execute()

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-# Node ids: `<prefix>:<natural key>` (core/tables.py). No quotes, braces, spaces or control characters.
-ID_PATTERN = r"^[a-z]{2,12}:[A-Za-z0-9_\-./:@+]{1,200}$"
+from reporting.masking import CPF_RE
+
+# Node ids: `<prefix>:<natural key>` (core/tables.py). No quotes, braces, spaces or control characters; `*` only
+# in a masked CPF `***123456**` (PF suppliers: `supplier:pf:***123456**:<name key>`). The patterns are also
+# checked by pydantic-core's regex engine (Path/Query/Field), where `$` is the end of the text; Python code
+# must use `re.fullmatch` with them, since there `$` also matches before a trailing newline.
+ID_PATTERN = r"^[a-z]{2,12}:(?:[A-Za-z0-9_\-./:@+]|\*\*\*[0-9]{6}\*\*){1,200}$"
 FINDING_ID_PATTERN = r"^finding:[0-9a-f]{8,64}$"
 DETECTOR_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 EMAIL_PATTERN = r"^[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]{1,190}\.[A-Za-z]{2,24}$"
@@ -16,6 +22,26 @@ UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 RUN_ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
 KEY_ID_PATTERN = r"^[a-z0-9_]{1,40}$"
 MAX_PAGE_SIZE = 100
+
+# Ids that may hold a person's document: a full CPF there is refused, whatever the pattern lets through.
+_PERSON_PREFIXES = ("supplier:", "person:")
+
+
+def check_id(value: str) -> str:
+    """A node id: ID_PATTERN as a whole, and no full CPF (bare or formatted) in a supplier or person id."""
+    if not re.fullmatch(ID_PATTERN, value):
+        raise ValueError(f"{value!r} is not a node id (`<kind>:<key>`, {ID_PATTERN})")
+    if value.startswith(_PERSON_PREFIXES) and CPF_RE.search(value):
+        raise ValueError("ids hold only masked CPFs (`***123456**`), never a full CPF")
+    return value
+
+
+def _node_id(value: Any) -> Any:
+    return value if value is None else check_id(value)
+
+
+# `Annotated[str, Path(pattern=ID_PATTERN, ...), NodeId]` (also for optional query parameters)
+NodeId = AfterValidator(_node_id)
 
 T = TypeVar("T")
 
@@ -175,7 +201,7 @@ class Problem(BaseModel):
 
 
 class SubscriptionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [{
         "email": "auditoria@cge.go.gov.br", "agency_ids": ["agency:00001001000100"], "detectors": ["shared_contacts"],
         "supplier_ids": [], "min_risk": 0.6, "active": True}]})
 
@@ -187,14 +213,20 @@ class SubscriptionIn(BaseModel):
     active: bool = True
 
     def checked(self) -> SubscriptionIn:
-        import re
-
-        for name, pattern in (("agency_ids", ID_PATTERN), ("detectors", DETECTOR_PATTERN),
-                              ("supplier_ids", ID_PATTERN)):
+        for name in ("agency_ids", "supplier_ids"):
             for v in getattr(self, name):
-                if not re.match(pattern, v):
-                    raise ValueError(f"{name}: {v!r} does not match {pattern}")
+                try:
+                    check_id(v)
+                except ValueError as exc:
+                    raise ValueError(f"{name}: {exc}") from None
+        for v in self.detectors:
+            if not re.fullmatch(DETECTOR_PATTERN, v):
+                raise ValueError(f"detectors: {v!r} does not match {DETECTOR_PATTERN}")
         return self
+
+    @property
+    def email_domain(self) -> str:
+        return self.email.rpartition("@")[2].lower()
 
 
 class Subscription(SubscriptionIn):
@@ -225,7 +257,7 @@ PipelineStep = Literal["etl", "load", "detect", "gnn", "alerts"]
 
 
 class PipelineRunIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"steps": ["load", "detect", "alerts"]}]})
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [{"steps": ["load", "detect", "alerts"]}]})
 
     steps: list[PipelineStep] = Field(default=["etl", "load", "detect", "gnn", "alerts"], min_length=1, max_length=5)
 
@@ -245,7 +277,7 @@ class PipelineRun(BaseModel):
 
 
 class ApiKeyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "painel TCE", "role": "reader"}]})
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [{"name": "painel TCE", "role": "reader"}]})
 
     name: str = Field(min_length=1, max_length=120)
     role: Literal["reader", "investigator", "admin"] = "reader"

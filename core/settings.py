@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     api_key_secret: SecretStr | None = None
     api_rate_limit_per_minute: int = 600
     api_cors_origins: list[str] = Field(default_factory=list)
+    # e-mail domains an investigator may subscribe to alerts (subdomains included); admins may subscribe any
+    api_alert_email_domains: list[str] = Field(default_factory=lambda: ["go.gov.br"])
     # read cache (api/cache.py): answers kept until the graph's data version changes; 0 turns it off
     api_cache_ttl_s: float = Field(default=300.0, ge=0)
     api_cache_check_s: float = Field(default=1.0, ge=0)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_CPF = re.compile(r"(?<!\d)(\d{3})\.?(\d{3})\.?(\d{3})-?(\d{2})(?!\d)")
+CPF_RE = re.compile(r"(?<!\d)(\d{3})\.?(\d{3})\.?(\d{3})-?(\d{2})(?!\d)")  # a full CPF, bare or formatted
 
 
 def mask_cpf_text(text: str) -> str:
     """Replace every CPF-looking run of 11 digits in `text` with its masked form."""
-    return _CPF.sub(lambda m: f"***{m.group(2)}{m.group(3)}**", text)
+    return CPF_RE.sub(lambda m: f"***{m.group(2)}{m.group(3)}**", text)
 
 
 def _mask_all(value: Any) -> Any:

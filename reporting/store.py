@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from typing import Any
 
 from graph.runner import QueryRunner, Statement
@@ -40,11 +41,16 @@ class RecordsStore:
     """Keys, subscriptions, deliveries and runs, over a QueryRunner."""
 
     KEY_CACHE_S = 10.0
+    # Refused keys are remembered apart from valid ones, in a bounded LRU, so that a flood of bad keys
+    # neither reaches Neo4j for each repeat nor pushes the valid keys out of their cache.
+    REFUSED_CACHE_S = 10.0
+    REFUSED_CACHE_MAX = 10_000
 
     def __init__(self, runner: QueryRunner, secret: str) -> None:
         self.runner = runner
         self._secret = secret
-        self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._cache: dict[str, tuple[float, Principal]] = {}
+        self._refused: OrderedDict[str, float] = OrderedDict()  # hash -> expiry
         self._lock = threading.Lock()
 
     # keys ---------------------------------------------------------------------------------------
@@ -61,28 +67,54 @@ class RecordsStore:
             hit = self._cache.get(h)
         return hit[1] if hit and hit[0] > time.monotonic() else None
 
+    def refused_lately(self, key: str) -> bool:
+        """Whether the key was refused less than REFUSED_CACHE_S seconds ago (no I/O)."""
+        h = key_hash(key, self._secret)
+        with self._lock:
+            return self._refused_at(h, time.monotonic())
+
+    def _refused_at(self, h: str, now: float) -> bool:
+        expiry = self._refused.get(h)
+        if expiry is None:
+            return False
+        if expiry <= now:
+            del self._refused[h]
+            return False
+        return True
+
     def authenticate(self, key: str) -> Principal | None:
-        """The principal a presented key belongs to, or None. Answers are cached for KEY_CACHE_S seconds."""
+        """The principal a presented key belongs to, or None. Valid keys are cached for KEY_CACHE_S seconds,
+        refused ones for REFUSED_CACHE_S."""
         h = key_hash(key, self._secret)
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(h)
             if hit and hit[0] > now:
                 return hit[1]
+            if self._refused_at(h, now):
+                return None
         rows = self.runner.read("api/v1_get_api_key_by_hash", {"hash": h})
         principal = None
         if rows and rows[0]["role"] in Role.__members__:
             principal = Principal(rows[0]["id"], Role[rows[0]["role"]], rows[0]["name"] or "")
         with self._lock:
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            self._cache[h] = (now + self.KEY_CACHE_S, principal)
+            if principal is None:
+                self._refused[h] = now + self.REFUSED_CACHE_S
+                self._refused.move_to_end(h)
+                while len(self._refused) > self.REFUSED_CACHE_MAX:
+                    self._refused.popitem(last=False)
+            else:
+                if len(self._cache) > 10_000:
+                    self._cache.clear()
+                self._cache[h] = (now + self.KEY_CACHE_S, principal)
         return principal
 
     def forget(self, key: str) -> None:
         """Drop a key's cached answer (after the store changed under it)."""
+        h = key_hash(key, self._secret)
         with self._lock:
-            self._cache.pop(key_hash(key, self._secret), None)
+            self._cache.pop(h, None)
+            self._refused.pop(h, None)
 
     def create_key(self, name: str, role: Role) -> tuple[dict[str, Any], str]:
         key_id, key = new_key()
@@ -97,6 +129,7 @@ class RecordsStore:
         res = self.runner.write("api/v1_revoke_api_key", {"id": key_id})
         with self._lock:
             self._cache.clear()
+            self._refused.clear()
         return res.rows[0] if res.rows else None
 
     # subscriptions ------------------------------------------------------------------------------

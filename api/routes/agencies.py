@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from api.deps import AUTH_RESPONSES, PagingDep, ReaderDep, ReaderKey
-from api.schemas import DETECTOR_PATTERN, ID_PATTERN, AgencySummary, Network, Page, SubjectDetail
+from api.schemas import DETECTOR_PATTERN, ID_PATTERN, AgencySummary, Network, NodeId, Page, SubjectDetail
 from api.subjects import (
     PNG_RESPONSES,
     PNGResponse,
@@ -23,7 +23,7 @@ from api.subjects import (
 router = APIRouter(prefix="/v1/agencies", tags=["agencies"], responses=AUTH_RESPONSES)
 
 AgencyId = Annotated[str, Path(pattern=ID_PATTERN, max_length=220, description="agency id, e.g. `agency:<cnpj>`",
-                               examples=["agency:00001001000100"])]
+                               examples=["agency:00001001000100"]), NodeId]
 Depth = Annotated[int, Query(ge=1, le=3, description="hops around the agency")]
 Limit = Annotated[int, Query(ge=1, le=500, description="most paths expanded")]
 

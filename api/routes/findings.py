@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from api.deps import AUTH_RESPONSES, PagingDep, ReaderDep, ReaderKey
-from api.schemas import DETECTOR_PATTERN, FINDING_ID_PATTERN, ID_PATTERN, Finding, Page
+from api.schemas import DETECTOR_PATTERN, FINDING_ID_PATTERN, ID_PATTERN, Finding, NodeId, Page
 from api.subjects import check_period, check_range, page
 
 router = APIRouter(prefix="/v1/findings", tags=["findings"], responses=AUTH_RESPONSES)
@@ -23,9 +23,9 @@ async def list_findings(
     max_score: Annotated[float, Query(ge=0.0, le=1.0)] = 1.0,
     detector: Annotated[str | None, Query(pattern=DETECTOR_PATTERN)] = None,
     subject_kind: Literal["tender", "supplier", "agency", "item"] | None = None,
-    subject_id: Annotated[str | None, Query(pattern=ID_PATTERN, max_length=220)] = None,
+    subject_id: Annotated[str | None, Query(pattern=ID_PATTERN, max_length=220), NodeId] = None,
     agency_id: Annotated[str | None, Query(pattern=ID_PATTERN, max_length=220,
-                                           description="findings about this agency or its tenders")] = None,
+                                           description="findings about this agency or its tenders"), NodeId] = None,
     created_from: Annotated[date | None, Query(description="created on or after")] = None,
     created_to: Annotated[date | None, Query(description="created before")] = None,
     sort: Literal["score", "created_at", "id"] = "score",

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from api.deps import AUTH_RESPONSES, PagingDep, ReaderDep, ReaderKey
-from api.schemas import DETECTOR_PATTERN, ID_PATTERN, Network, Page, SubjectDetail, SupplierSummary
+from api.schemas import DETECTOR_PATTERN, ID_PATTERN, Network, NodeId, Page, SubjectDetail, SupplierSummary
 from api.subjects import (
     PNG_RESPONSES,
     PNGResponse,
@@ -23,7 +23,7 @@ from api.subjects import (
 router = APIRouter(prefix="/v1/suppliers", tags=["suppliers"], responses=AUTH_RESPONSES)
 
 SupplierId = Annotated[str, Path(pattern=ID_PATTERN, max_length=220, description="supplier id, e.g. `supplier:<cnpj>`",
-                               examples=["supplier:00000001000101"])]
+                               examples=["supplier:00000001000101"]), NodeId]
 Depth = Annotated[int, Query(ge=1, le=3, description="hops around the supplier")]
 Limit = Annotated[int, Query(ge=1, le=500, description="most paths expanded")]
 
@@ -38,7 +38,7 @@ async def list_suppliers(
     detector: Annotated[str | None, Query(pattern=DETECTOR_PATTERN, description="only suppliers with a finding of "
                                           "this detector")] = None,
     agency_id: Annotated[str | None, Query(pattern=ID_PATTERN, max_length=220,
-                                           description="only suppliers that won an item of this agency")] = None,
+                                           description="only suppliers that won an item of this agency"), NodeId] = None,
     name_contains: Annotated[str | None, Query(min_length=1, max_length=100,
                                                description="part of the name or CNPJ, any case")] = None,
     modality_id: Annotated[int | None, Query(ge=1, le=14, description="only suppliers that won an item of a tender of this PNCP modalidadeId")] = None,

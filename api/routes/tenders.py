@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from api.deps import AUTH_RESPONSES, PagingDep, ReaderDep, ReaderKey
-from api.schemas import DETECTOR_PATTERN, ID_PATTERN, Network, Page, SubjectDetail, TenderSummary
+from api.schemas import DETECTOR_PATTERN, ID_PATTERN, Network, NodeId, Page, SubjectDetail, TenderSummary
 from api.subjects import (
     PNG_RESPONSES,
     PNGResponse,
@@ -23,7 +23,7 @@ from api.subjects import (
 router = APIRouter(prefix="/v1/tenders", tags=["tenders"], responses=AUTH_RESPONSES)
 
 TenderId = Annotated[str, Path(pattern=ID_PATTERN, max_length=220, description="tender id, e.g. `tender:<numeroControlePNCP>`",
-                               examples=["tender:00001001000100-1-000001/2025"])]
+                               examples=["tender:00001001000100-1-000001/2025"]), NodeId]
 Depth = Annotated[int, Query(ge=1, le=3, description="hops around the tender")]
 Limit = Annotated[int, Query(ge=1, le=500, description="most paths expanded")]
 
@@ -37,7 +37,7 @@ async def list_tenders(
     max_risk: Annotated[float, Query(ge=0.0, le=1.0)] = 1.0,
     detector: Annotated[str | None, Query(pattern=DETECTOR_PATTERN, description="only tenders with a finding of "
                                           "this detector")] = None,
-    agency_id: Annotated[str | None, Query(pattern=ID_PATTERN, max_length=220)] = None,
+    agency_id: Annotated[str | None, Query(pattern=ID_PATTERN, max_length=220), NodeId] = None,
     modality_id: Annotated[int | None, Query(ge=1, le=14, description="PNCP modalidadeId (6 pregão eletrônico, "
                                              "8 dispensa, ...)")] = None,
     published_from: Annotated[date | None, Query(description="published on or after")] = None,

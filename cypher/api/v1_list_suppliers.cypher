@@ -8,7 +8,7 @@
 // @param published_from string = null     ISO date-time: won in a tender published at or after, or null
 // @param published_to string = null       ISO date-time: won in a tender published before, or null
 // @param name_contains string = null      part of the name or document, any case, or null
-// @param sort string = "risk_score"       risk_score | founded_on | n_findings | id
+// @param sort string = "risk_score"       risk_score | founded_on (no date: last) | n_findings | id
 // @param descending bool = true           sort direction
 // @param skip int = 0                     rows to skip
 // @param limit int = 50                   page size
@@ -25,11 +25,14 @@ WHERE coalesce(s.risk_score, 0.0) >= $min_risk AND coalesce(s.risk_score, 0.0) <
            AND ($published_from IS NULL OR t.published_at >= datetime($published_from))
            AND ($published_to IS NULL OR t.published_at < datetime($published_to)) })
 WITH s, CASE $sort
-    WHEN 'founded_on' THEN toFloat(s.founded_on.epochDays)
+    // a Date has no epoch field: days since 1970-01-01 instead (null when the date is unknown)
+    WHEN 'founded_on' THEN toFloat(duration.inDays(date('1970-01-01'), s.founded_on).days)
     WHEN 'n_findings' THEN toFloat(coalesce(s.risk_n_findings, 0))
     WHEN 'id' THEN null
     ELSE coalesce(s.risk_score, 0.0) END AS k
-ORDER BY CASE WHEN $descending THEN k END DESC, CASE WHEN NOT $descending THEN k END ASC,
+// rows without a sort value come last in both directions (Cypher puts nulls first in DESC)
+ORDER BY k IS NULL, CASE WHEN $descending THEN k END DESC,
+         CASE WHEN NOT $descending THEN k END ASC,
          CASE WHEN $descending AND $sort = 'id' THEN s.id END DESC, s.id
 WITH collect(s) AS ranked
 RETURN size(ranked) AS total,

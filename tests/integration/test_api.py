@@ -176,6 +176,20 @@ def test_supplier_and_agency_lists(client: TestClient, admin: dict[str, str], wo
         p["sanctioned_winner"]["agency"]  # AGÊNCIA ... sorts first
 
 
+def test_suppliers_sort_by_founding_date(client: TestClient, admin: dict[str, str], world: World) -> None:
+    founded = {r["id"]: r["founded_on"] for r in world.rows["Supplier"]}
+    for order in ("asc", "desc"):
+        r = client.get("/v1/suppliers", params={"sort": "founded_on", "order": order, "page_size": 100}, headers=admin)
+        assert r.status_code == 200, r.text
+        items = r.json()["items"]
+        assert len(items) == len(founded)
+        dates = [i["founded_on"] for i in items]
+        known = [d for d in dates if d is not None]
+        assert len(set(known)) > 1 and known == sorted(known, reverse=order == "desc")
+        assert dates[:len(known)] == known  # suppliers with no founding date come last, either way
+        assert all(i["founded_on"] == (str(founded[i["id"]]) if founded[i["id"]] else None) for i in items)
+
+
 # detail, network, findings ----------------------------------------------------------------------------
 def test_tender_detail_has_score_reasons_and_evidence(client: TestClient, admin: dict[str, str], world: World) -> None:
     tid = world.planted["shared_phone"]["tender"]
@@ -246,6 +260,25 @@ def test_cpf_is_never_shown_unmasked(client: TestClient, admin: dict[str, str], 
     assert "***456789**" in person["caption"]
 
 
+def test_masked_pf_supplier_opens(client: TestClient, admin: dict[str, str], world: World,
+                                  settings: Settings) -> None:
+    pf = "supplier:pf:***932167**:MARIA_DA_SILVA"
+    with driver_session(settings) as session:
+        session.run("MERGE (s:Supplier {id: $id}) SET s.name = 'MARIA DA SILVA', s.person_type = 'PF', "
+                    "s.document = '***932167**'", id=pf).consume()
+    try:
+        d = client.get(f"/v1/suppliers/{pf}", headers=admin)
+        assert d.status_code == 200, d.text
+        assert d.json()["id"] == pf and d.json()["properties"]["document"] == "***932167**"
+        assert client.get(f"/v1/suppliers/{pf}/network", headers=admin).json()["subject_id"] == pf
+        assert client.get("/v1/findings", params={"subject_id": pf}, headers=admin).json()["total"] == 0
+        for full in ("supplier:pf:12345678901:MARIA_DA_SILVA", "supplier:pf:123.456.789-01:MARIA_DA_SILVA"):
+            assert client.get(f"/v1/suppliers/{full}", headers=admin).status_code == 422
+    finally:
+        with driver_session(settings) as session:
+            session.run("MATCH (s:Supplier {id: $id}) DETACH DELETE s", id=pf).consume()
+
+
 # bad input, injection ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("url", [
     "/v1/tenders?page_size=101", "/v1/tenders?page=0", "/v1/tenders?min_risk=2", "/v1/tenders?min_risk=0.9&max_risk=0.1",
@@ -258,6 +291,16 @@ def test_cpf_is_never_shown_unmasked(client: TestClient, admin: dict[str, str], 
 ])
 def test_bad_input_is_422(client: TestClient, admin: dict[str, str], world: World, url: str) -> None:
     assert client.get(url, headers=admin).status_code == 422
+
+
+@pytest.mark.parametrize("route,body", [("/v1/subscriptions", '{"email": "a@cge.go.gov.br", "min_risk": NaN}'),
+                                        ("/v1/keys", '{"name": Infinity}'), ("/v1/pipeline/runs", '{"steps": -Infinity}')])
+def test_nan_and_infinity_in_a_body_are_422(world: World, settings: Settings, admin: dict[str, str], route: str,
+                                            body: str) -> None:
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        r = c.post(route, content=body, headers={**admin, "Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert "NaN" not in r.text.replace('"NaN"', "") and r.json()["detail"][0]["msg"]
 
 
 def test_cypher_injection_has_no_effect(client: TestClient, admin: dict[str, str], world: World,
@@ -307,6 +350,23 @@ def test_subscription_crud_and_ownership(client: TestClient, keys: dict[str, dic
     assert client.get(f"/v1/subscriptions/{sid}", headers=inv).status_code == 404
 
 
+def test_investigators_subscribe_only_addresses_in_the_alert_domains(client: TestClient,
+                                                                     keys: dict[str, dict[str, str]]) -> None:
+    inv, admin = keys["investigator"], keys["admin"]
+    outside = client.post("/v1/subscriptions", json={"email": "someone@gmail.com"}, headers=inv)
+    assert outside.status_code == 403 and "go.gov.br" in outside.json()["detail"]
+    assert client.post("/v1/subscriptions", json={"email": "x@evilgo.gov.br"}, headers=inv).status_code == 403
+    mine = client.post("/v1/subscriptions", json={"email": "auditoria@sefaz.go.gov.br"}, headers=inv)
+    assert mine.status_code == 201, mine.text
+    sid = mine.json()["id"]
+    assert client.put(f"/v1/subscriptions/{sid}", json={"email": "someone@gmail.com"}, headers=inv).status_code == 403
+    assert client.get(f"/v1/subscriptions/{sid}", headers=inv).json()["email"] == "auditoria@sefaz.go.gov.br"
+    by_admin = client.post("/v1/subscriptions", json={"email": "someone@gmail.com"}, headers=admin)
+    assert by_admin.status_code == 201, by_admin.text
+    for s in (sid, by_admin.json()["id"]):
+        assert client.delete(f"/v1/subscriptions/{s}", headers=admin).status_code == 204
+
+
 def test_pipeline_run_is_recorded_and_enqueued(client: TestClient, admin: dict[str, str], settings: Settings) -> None:
     import redis
 
@@ -342,6 +402,29 @@ def test_rate_limit_answers_429_with_retry_after(client: TestClient, world: Worl
         assert c.get("/health").status_code == 200  # no key, no limit
         assert c.app.state.metrics.rate_limited._value.get() == 3  # type: ignore[attr-defined]
     assert client.get("/v1/agencies", headers=admin).status_code == 200  # other keys are not affected
+
+
+def test_failed_authentications_are_rate_limited_per_address(world: World, settings: Settings,
+                                                             admin: dict[str, str]) -> None:
+    import time
+    import uuid
+
+    from api.ratelimit import AUTH_FAILURES_PER_MINUTE
+
+    if time.time() % 60 > 50:  # keep the attempts inside one fixed window
+        time.sleep(61 - time.time() % 60)
+    bad = {"X-API-Key": f"lg_deadbeef_{time.time_ns()}"}
+    here, elsewhere = (f"2001:db8::{uuid.uuid4().hex[:4]}" for _ in range(2))  # fresh counters on every run
+    app = create_app(settings)
+    with TestClient(app, client=(here, 40000)) as c:
+        assert c.get("/v1/agencies", headers=admin).status_code == 200
+        codes = [c.get("/v1/agencies", headers=bad).status_code for _ in range(AUTH_FAILURES_PER_MINUTE + 2)]
+        assert codes == [401] * AUTH_FAILURES_PER_MINUTE + [429, 429]
+        r = c.get("/v1/agencies", headers={"Authorization": "Bearer another-guess"})
+        assert r.status_code == 429 and 1 <= int(r.headers["Retry-After"]) <= 60
+        assert c.get("/v1/agencies", headers=admin).status_code == 200  # a key it already knows still works
+    with TestClient(app, client=(elsewhere, 40000)) as other:
+        assert other.get("/v1/agencies", headers=bad).status_code == 401  # other addresses are not affected
 
 
 def test_metrics_count_requests(client: TestClient, admin: dict[str, str]) -> None:
@@ -382,8 +465,6 @@ def test_openapi_documents_examples_and_security(client: TestClient) -> None:
     assert {"APIKeyHeader", "HTTPBearer"} <= set(spec["components"]["securitySchemes"])
     assert spec["components"]["schemas"]["TenderSummary"]["examples"][0]["kind"] == "tender"
     assert "/v1/tenders/{tender_id}/network.png" in spec["paths"]
-
-
 
 
 def test_reads_are_cached_until_the_graph_data_version_changes(world: World, settings: Settings,
