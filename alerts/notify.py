@@ -19,6 +19,7 @@ import ssl
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 MAX_FINDINGS_PER_EMAIL = 50
 PICTURES_PER_EMAIL = 3
 WORSEN_DELTA = 0.1
+# X-Licitagraph-Findings lists whole ids up to this many characters, then "; +N" for the rest (docs/alerts.md)
+FINDINGS_HEADER_MAX = 900
 
 KIND_PT = {"tender": "licitação", "supplier": "fornecedor", "agency": "órgão", "item": "item"}
 KIND_ROUTE = {"tender": "tenders", "supplier": "suppliers", "agency": "agencies"}
@@ -100,6 +103,19 @@ def message_id_for(keys_versions: list[str]) -> str:
     return f"<alert-{digest}@licitagraph>"
 
 
+def findings_header(ids: list[str], limit: int = FINDINGS_HEADER_MAX) -> str:
+    """Whole ids, ", "-separated (so the header folds between ids), as many as fit in `limit` characters;
+    the ids left out are counted as "; +N". Every id of the email is in its body and on its deliveries."""
+    shown: list[str] = []
+    for i, fid in enumerate(ids):
+        more = len(ids) - i - 1
+        tail = f"; +{more}" if more else ""
+        if len(", ".join([*shown, fid])) + len(tail) > limit:
+            return ", ".join(shown) + f"; +{len(ids) - len(shown)}"
+        shown.append(fid)
+    return ", ".join(shown)
+
+
 def _env() -> Any:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -161,13 +177,16 @@ def build_email(recipient: str, rows: list[dict[str, Any]], settings: Settings, 
     text = env.get_template("alert.txt.j2").render(**ctx)
     html = env.get_template("alert.html.j2").render(**ctx)
     msg = EmailMessage()
-    msg["Subject"] = (f"[licitagraph] {ctx['date']}: {len(views)} alerta{'s' if len(views) != 1 else ''} de risco "
-                      "em compras públicas")
+    subject = (f"[licitagraph] {ctx['date']}: {len(views)} alerta{'s' if len(views) != 1 else ''} de risco "
+               "em compras públicas")
+    # Encoded and folded here: Python 3.11's folder keeps the space before an encoded word it moves to the next
+    # line, so a client read "compras  públicas". set_raw stores the RFC 2047 lines as they are.
+    msg.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode(linesep="\n"))
     msg["From"] = settings.mail_from
     msg["To"] = recipient
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = message_id
-    msg["X-Licitagraph-Findings"] = ",".join(v["id"] for v in views)[:900]
+    msg["X-Licitagraph-Findings"] = findings_header([v["id"] for v in views])
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     html_part: Any = msg.get_payload()[1]  # type: ignore[index]

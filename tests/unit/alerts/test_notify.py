@@ -109,3 +109,37 @@ def test_celery_app_and_task_options() -> None:
 
     assert smtplib.SMTPException in send.autoretry_for and OSError in send.autoretry_for
     assert tasks.send_alert_email.name == "licitagraph.send_alert_email"
+
+
+def _as_received(msg: Any) -> Any:
+    """The email as a mail client reads it: serialized (folded, encoded) and parsed back."""
+    import email
+    from email import policy
+
+    return email.message_from_bytes(msg.as_bytes(), policy=policy.default)
+
+
+@pytest.mark.parametrize("n", [1, 2, 50])
+def test_subject_has_single_spaces_once_sent(n: int) -> None:
+    s = Settings(environment="local")
+    msg = build_email("a@b.gov.br", [row(f"finding:{i:020x}") for i in range(n)], s, None, "<x@l>")
+    got = _as_received(msg)["Subject"]
+    assert "  " not in got and got.endswith(" de risco em compras públicas")
+    assert got == msg["Subject"] and f": {n} alerta{'s' if n > 1 else ''} de risco" in got
+    raw = msg.as_bytes().split(b"\n\n")[0]
+    assert all(len(line) <= 78 for line in raw.splitlines())
+
+
+def test_findings_header_carries_whole_ids_and_counts_the_rest() -> None:
+    from alerts.notify import FINDINGS_HEADER_MAX
+
+    s = Settings(environment="local")
+    ids = [f"finding:{i:020x}" for i in range(50)]
+    got = _as_received(build_email("a@b.gov.br", [row(i) for i in ids], s, None, "<x@l>"))
+    value = got["X-Licitagraph-Findings"]
+    listed, _, rest = value.partition("; +")
+    names = listed.split(", ")
+    assert names == ids[: len(names)] and 0 < len(names) < 50  # whole ids, in order
+    assert int(rest) == 50 - len(names) and len(value) <= FINDINGS_HEADER_MAX
+    few = _as_received(build_email("a@b.gov.br", [row(i) for i in ids[:3]], s, None, "<x@l>"))
+    assert few["X-Licitagraph-Findings"] == ", ".join(ids[:3])
