@@ -38,10 +38,9 @@ def detect(
     ] = None,
 ) -> None:
     """Run every detector, score risk and write findings."""
-    import json
-
+    configs = read_config(config, only or ([fixture.stem] if fixture is not None else None))
     if fixture is not None:
-        _detect_fixture(fixture, only, json.loads(config.read_text()) if config else {})
+        _detect_fixture(fixture, only, configs)
         return
 
     from rich.console import Console
@@ -54,7 +53,6 @@ def detect(
     if engine not in ("networkx", "graphframes"):
         typer.secho(f"--engine must be networkx or graphframes, not {engine!r}", err=True, fg="red")
         raise typer.Exit(2)
-    configs = json.loads(config.read_text()) if config else {}
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -105,6 +103,34 @@ def detect(
         console.print(f"findings written to Neo4j: {counts}")
 
 
+def read_config(path: Path | None, only: list[str] | None) -> dict[str, dict[str, object]]:
+    """The --config file: a JSON object {detector code: {option: value}} whose codes and options the
+    detectors know. Anything else is a usage error (one line, exit 2) before any work starts."""
+    import json
+
+    from detectors.run import DetectError, check_configs
+
+    if path is None:
+        return {}
+    try:
+        configs = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise typer.BadParameter(f"{path} does not exist", param_hint="--config") from None
+    except IsADirectoryError:
+        raise typer.BadParameter(f"{path} is a folder, not a JSON file", param_hint="--config") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise typer.BadParameter(f"{path} cannot be read: {exc}", param_hint="--config") from None
+    except json.JSONDecodeError as exc:
+        raise typer.BadParameter(f"{path} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                                 param_hint="--config") from None
+    if not isinstance(configs, dict):
+        raise typer.BadParameter(f"{path} must hold a JSON object {{detector code: {{option: value}}}}, "
+                                 f"not a {type(configs).__name__}", param_hint="--config")
+    try:
+        check_configs(configs, only)
+    except DetectError as exc:
+        raise typer.BadParameter(f"{path}: {exc}", param_hint="--config") from None
+    return configs
 
 
 def _detect_fixture(path: Path, only: list[str] | None, configs: dict[str, dict[str, object]]) -> None:

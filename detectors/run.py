@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from core import findings_io
 from core.domain import Finding
 from core.tables import FINDINGS, RISK
-from detectors.base import GraphTables, winners_by_tender
+from detectors.base import DetectorConfig, GraphTables, winners_by_tender
 from detectors.graph_engines import get_engine
 from detectors.registry import BY_CODE, DETECTORS
 from detectors.risk import combine
@@ -42,6 +42,28 @@ def read_findings(tables_dir: Path) -> list[Finding]:
     return findings_io.read_findings(findings_io.findings_dir(tables_dir))
 
 
+def check_configs(configs: Mapping[str, Mapping[str, Any]] | None,
+                  only: list[str] | None = None) -> dict[str, DetectorConfig]:
+    """Each selected detector's options, validated: unknown codes or options are a DetectError of one line."""
+    configs = dict(configs or {})
+    unknown = sorted(set(configs) - set(BY_CODE)) + sorted(set(only or []) - set(BY_CODE))
+    if unknown:
+        raise DetectError(f"unknown detector code(s) {', '.join(unknown)}; known: {', '.join(BY_CODE)}")
+    parsed: dict[str, DetectorConfig] = {}
+    for d in DETECTORS:
+        if only and d.code not in only:
+            continue
+        options = configs.get(d.code)
+        if options is not None and not isinstance(options, Mapping):
+            raise DetectError(f"options of detector {d.code} must be an object {{option: value}}, not {options!r}")
+        try:
+            parsed[d.code] = d().config(options)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in exc.errors())
+            raise DetectError(f"bad options for detector {d.code}: {problems}") from exc
+    return parsed
+
+
 def run_detectors(
     tables_dir: Path,
     engine: str = "networkx",
@@ -52,21 +74,12 @@ def run_detectors(
     write: bool = True,
     tables: GraphTables | None = None,
 ) -> RunResult:
-    configs = dict(configs or {})
-    unknown = sorted(set(configs) - set(BY_CODE)) + sorted(set(only or []) - set(BY_CODE))
-    if unknown:
-        raise DetectError(f"unknown detector code(s) {unknown}; known: {', '.join(BY_CODE)}")
+    parsed = check_configs(configs, only)
     if tables is None:
         if not tables_dir.exists():
             raise DetectError(f"tables folder {tables_dir} does not exist (run `licitagraph etl` first)")
         tables = GraphTables.from_dir(tables_dir)
     selected = [d for d in DETECTORS if not only or d.code in only]
-    parsed = {}
-    for d in selected:
-        try:
-            parsed[d.code] = d().config(configs.get(d.code))
-        except ValidationError as exc:
-            raise DetectError(f"bad options for detector {d.code}: {exc}") from exc
     run_id = run_id or time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     graph_engine = get_engine(engine) if any(d.needs_graph_engine for d in selected) else None
     findings: list[Finding] = []

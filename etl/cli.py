@@ -9,7 +9,7 @@ import typer
 
 
 def etl(
-    sources: Annotated[Path, typer.Option("--sources", help="folder with the source files")],
+    sources: Annotated[Path, typer.Option("--sources", exists=True, file_okay=False, help="folder with the source files")],
     out: Annotated[Path, typer.Option("--out", help="folder for the graph tables")],
     rebuild: Annotated[
         bool,

@@ -10,7 +10,7 @@ import typer
 
 def evaluate(
     format: Annotated[str, typer.Option("--format", help="garcia | synth")],
-    input: Annotated[Path, typer.Option("--input", help="labelled input file")],
+    input: Annotated[Path, typer.Option("--input", exists=True, dir_okay=False, readable=True, help="labelled input file")],
     out: Annotated[Path, typer.Option("--out", help="output folder")],
     model: Annotated[str, typer.Option("--model", help="screens | gnn | ensemble")] = "screens",
     repeats: Annotated[int, typer.Option("--repeats", help="cross-validation repeats (seeds 0..n-1)")] = 5,

@@ -53,11 +53,11 @@ def labels_from_ground_truth(path: Path, tender_ids: list[str], firm_ids: list[s
 
 
 def train(
-    tables: Annotated[Path, typer.Option("--tables", help="graph tables folder (etl output)")],
+    tables: Annotated[Path, typer.Option("--tables", exists=True, file_okay=False, help="graph tables folder (etl output)")],
     ground_truth: Annotated[
         Path | None,
         typer.Option(
-            "--ground-truth", help="ground_truth.json of a synthetic world (default: look next to the tables)"
+            "--ground-truth", exists=True, dir_okay=False, help="ground_truth.json of a synthetic world (default: look next to the tables)"
         ),
     ] = None,
     epochs: Annotated[int, typer.Option("--epochs")] = 200,

@@ -27,7 +27,7 @@ def init() -> None:
 
 
 def load(
-    tables: Annotated[Path, typer.Option("--tables", help="folder with the graph tables")],
+    tables: Annotated[Path, typer.Option("--tables", exists=True, file_okay=False, help="folder with the graph tables")],
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="rows per transaction")] = 5000,
     full: Annotated[bool, typer.Option("--full", help="ignore checkpoints: merge every file again")] = False,
     reconcile: Annotated[bool, typer.Option("--reconcile/--no-reconcile", help="compare counts at the end")] = True,
@@ -136,7 +136,7 @@ def bloom(
 
 @graph_app.command("import-files")
 def import_files(
-    tables: Annotated[Path, typer.Option("--tables", help="folder with the graph tables")],
+    tables: Annotated[Path, typer.Option("--tables", exists=True, file_okay=False, help="folder with the graph tables")],
     out: Annotated[Path, typer.Option("--out", help="folder for the CSV files (replaced)")],
 ) -> None:
     """Write neo4j-admin import CSV files from the graph tables and print the import command."""

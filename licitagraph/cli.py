@@ -10,10 +10,12 @@ Other tools script against these names and flags; do not rename them.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError  # typer vendors click; no public name for this one
+from typer.core import TyperGroup
 
 from api import cli as api_cli
 from detectors import cli as detectors_cli
@@ -46,8 +48,56 @@ GROUPS: dict[str, typer.Typer] = {
 }
 
 
+class OneLineErrors(TyperGroup):
+    """The top group: a user error (a bad value, a missing file: typer's UsageError and BadParameter, which
+    the commands raise for their own checks) is one line on stderr naming the command, the option and the
+    value, with exit code 2; never a traceback or a framed box. Help asked for by giving no arguments prints
+    as usual."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, windows_expand_args: bool = True,
+             **extra: Any) -> Any:
+        try:
+            rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                              standalone_mode=False, windows_expand_args=windows_expand_args, **extra)
+        except NoArgsIsHelpError as exc:
+            if not standalone_mode:
+                raise
+            exc.show()
+            sys.exit(exc.exit_code)
+        except typer.TyperException as exc:
+            if not standalone_mode:
+                raise
+            typer.echo(one_line_error(exc, prog_name or "licitagraph"), err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            if not standalone_mode:
+                raise
+            typer.echo("Interrompido.", err=True)
+            sys.exit(1)
+        if not standalone_mode:
+            return rv
+        # non-standalone click returns a command's typer.Exit code; the commands themselves return None
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def one_line_error(exc: typer.TyperException, prog_name: str) -> str:
+    """`licitagraph synth: error: Invalid value for '--tenders': -5 is not in the range x>=1.`"""
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else prog_name
+    message = " ".join(exc.format_message().split())
+    # typer checks min/max with pydantic, whose message omits the value: name it
+    errors = getattr(exc.__cause__, "errors", None)
+    if callable(errors):
+        given = [e.get("input") for e in errors() if isinstance(e.get("input"), str)]
+        if given:
+            message += f" (given: {', '.join(given)})"
+    return f"{where}: error: {message}"
+
+
 def build_app() -> typer.Typer:
     app = typer.Typer(
+        cls=OneLineErrors,
         name="licitagraph",
         help="Bid rigging, collusion and overpricing detection for Brazilian public procurement.",
         no_args_is_help=True,

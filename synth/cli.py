@@ -10,8 +10,8 @@ import typer
 
 def synth(
     out: Annotated[Path, typer.Option("--out", help="folder to write the source files into")],
-    seed: Annotated[int, typer.Option("--seed", help="random seed; the same seed gives the same files")] = 42,
-    tenders: Annotated[int, typer.Option("--tenders", help="number of tenders to generate")] = 500,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="random seed; the same seed gives the same files")] = 42,
+    tenders: Annotated[int, typer.Option("--tenders", min=1, help="number of tenders to generate")] = 500,
 ) -> None:
     """Generate a synthetic Goiás procurement world in the real source formats, with planted fraud."""
     from rich.console import Console
