@@ -15,6 +15,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# A full CPF in free text, bare (12345678901) or formatted (123.456.789-01), not inside a longer number; its
+# groups are the four parts. Masked to `***` + digits 4-9 + `**` (the Receita's public form) by
+# reporting.masking (Python re) and etl.transforms.columns (Spark's Java regex: the same syntax).
+CPF_IN_TEXT = r"(?<!\d)(\d{3})\.?(\d{3})\.?(\d{3})-?(\d{2})(?!\d)"
+
 
 class SubjectKind(StrEnum):
     TENDER = "tender"

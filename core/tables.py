@@ -318,10 +318,12 @@ REJECTS = TableSpec(
     (
         _c("source", "string", nullable=False),
         _c("source_file", "string", nullable=False),
-        _c("location", "string", "row number (1-based, header excluded) or JSON path", nullable=False),
+        _c("location", "string", "row number (1-based, header excluded; 0: the file itself) or JSON path",
+           nullable=False),
         _c("field", "string", "the offending field, or '*' for the whole record"),
-        _c("reason", "string", nullable=False),
-        _c("raw", "string", "the record as read, truncated to 2,000 characters"),
+        _c("reason", "string", "why, with full CPFs masked", nullable=False),
+        _c("raw", "string", "the record as read: valid UTF-8 (other bytes as U+FFFD), full CPFs masked, at most "
+           "2,000 characters"),
     ),
     "Every input record that was not loaded, and why.",
 )

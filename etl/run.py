@@ -22,6 +22,7 @@ import shutil
 import tempfile
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
@@ -279,6 +280,7 @@ def _run_in(
 
     from etl import build
     from etl.sources.base import EtlInputError, SourceFile, extract_zip
+    from etl.sources.prechecks import FileReject, precheck
     from etl.transforms.checks import accepted, rejects
 
     result = RunResult(out=out)
@@ -311,6 +313,9 @@ def _run_in(
             log.info("changed since loaded: %s; rebuilding every table from all source files", changed)
         result.rebuilt = rebuild
         todo: dict[tuple[str, int], list[SourceFile]] = {}
+        file_rejects: list[FileReject] = []
+        not_read: list[tuple[SourceFile, int]] = []
+        kind_of: dict[str, str] = {}
         batch_of: dict[str, int] = {}
         read_bytes = 0
         for f in plan:
@@ -337,7 +342,15 @@ def _run_in(
             )
             read_bytes += read_path.stat().st_size
             batch_of[f.rel] = batch
-            todo.setdefault((f.kind, batch), []).append(SourceFile(f.kind, f.rel, read_path, f.sha256))
+            found = SourceFile(f.kind, f.rel, read_path, f.sha256)
+            kind_of[f.rel] = f.kind
+            # empty files and truncated JSON pages: rejected here, in part or whole (etl/sources/prechecks.py)
+            to_read, rejected_here = precheck(found, tmp / "repaired")
+            file_rejects.extend(rejected_here)
+            if to_read is None:
+                not_read.append((found, batch))
+                continue
+            todo.setdefault((f.kind, batch), []).append(to_read)
     spark.conf.set("spark.sql.shuffle.partitions", str(_shuffle_partitions(read_bytes, out, rebuild)))
     # one batch among the files read: the stored rows (_ord "PP|") lose to every new row of their source
     # priority; several (a rebuild): the batch number follows the priority in `_ord` (etl/merge.py)
@@ -355,15 +368,26 @@ def _run_in(
             cached.append(parsed)
             parsed_groups.append(parsed)
         counts = _file_counts(parsed_groups)
+    rejected_here_by_file = Counter(r.source_file for r in file_rejects)
+    for sf, batch in not_read:
+        n = rejected_here_by_file[sf.rel]
+        result.files.append(FileStat(sf.rel, sf.kind, sf.sha256, _source_of(sf.kind), n, 0, n, "processed", batch))
+        log.warning("%s: %s", sf.rel, next(r.reason for r in file_rejects if r.source_file == sf.rel))
+    if file_rejects:
+        reject_frames.append(_file_rejects_frame(spark, file_rejects, kind_of))
     for (kind, batch), parsed in zip(groups, parsed_groups, strict=True):
         for sf in todo[(kind, batch)]:
             c = counts.get(sf.rel)
+            here = rejected_here_by_file.get(sf.rel, 0)
+            read, ok, rejected = c[1:] if c else (0, 0, 0)
             stat = FileStat(
                 sf.rel,
                 kind,
                 sf.sha256,
                 c[0] if c else _source_of(kind),
-                *(c[1:] if c else (0, 0, 0)),
+                read + here,
+                ok,
+                rejected + here,
                 "processed",
                 batch,
             )
@@ -583,6 +607,16 @@ def _write_table(
         old = stored_ord(spark.read.parquet(str(existing)))
         new = combine([old, new], spec)
     _write_df(finalize(new, spec), staging / spec.path)
+
+
+def _file_rejects_frame(spark: Any, rejected: list[Any], kind_of: dict[str, str]) -> Any:
+    """The rejects table rows of the records rejected by the file-level checks."""
+    from etl.schema import spark_schema
+    from etl.transforms.checks import safe_text
+
+    rows = [(_source_of(kind_of[r.source_file]), r.source_file, r.location, r.field, r.reason, r.raw) for r in rejected]
+    df = spark.createDataFrame(rows, schema=spark_schema(REJECTS))
+    return df.withColumn("raw", safe_text(df["raw"])).withColumn("reason", safe_text(df["reason"]))
 
 
 def _write_rejects(

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-CPF_RE = re.compile(r"(?<!\d)(\d{3})\.?(\d{3})\.?(\d{3})-?(\d{2})(?!\d)")  # a full CPF, bare or formatted
+from core.domain import CPF_IN_TEXT
+
+CPF_RE = re.compile(CPF_IN_TEXT)  # a full CPF, bare or formatted
 
 
 def mask_cpf_text(text: str) -> str:

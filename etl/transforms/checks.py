@@ -21,6 +21,7 @@ from pyspark.sql import functions as F
 
 from core.tables import REJECTS
 from etl.schema import conform
+from etl.transforms.columns import mask_cpfs_in_text
 
 Transform = Callable[[DataFrame], DataFrame]
 
@@ -127,11 +128,20 @@ def rejects(df: DataFrame) -> DataFrame:
             F.col("_file").alias("source_file"),
             F.col("_loc").alias("location"),
             F.coalesce(F.col("_rej_field"), F.lit("*")).alias("field"),
-            F.col("_rej_reason").alias("reason"),
-            F.substring(F.col("_raw"), 1, 2000).alias("raw"),
+            safe_text(F.col("_rej_reason")).alias("reason"),
+            safe_text(F.col("_raw")).alias("raw"),
         ),
         REJECTS,
     )
+
+
+def safe_text(c: Column, limit: int = 2000) -> Column:
+    """Text fit for the rejects table: valid UTF-8 (a byte that is not becomes U+FFFD; Spark reads a JSON
+    file's bytes as they are, and Parquet readers refuse invalid UTF-8), full CPFs masked (LGPD: a rejected
+    line of a sanctions file or a bid export may hold one; see mask_cpfs_in_text), at most `limit`
+    characters."""
+    valid = F.decode(c.cast("binary"), "UTF-8")
+    return F.substring(mask_cpfs_in_text(valid), 1, limit)
 
 
 def file_counts(df: DataFrame) -> DataFrame:

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from core.domain import CPF_IN_TEXT
+
 _ACCENTED = "ÁÀÂÃÄÅÉÈÊËÍÌÎÏÓÒÔÕÖÚÙÛÜÇÑÝáàâãäåéèêëíìîïóòôõöúùûüçñýºª°"
 _PLAIN = "AAAAAAEEEEIIIIOOOOOUUUUCNYaaaaaaeeeeiiiiooooouuuucnyOAO"
 assert len(_ACCENTED) == len(_PLAIN)
@@ -322,6 +324,20 @@ NO_CPF = "***000000**"
 def mask_cpf(cpf11: Column) -> Column:
     """`***` + digits 4-9 + `**`: the Receita's public masking."""
     return F.concat(F.lit("***"), F.substring(cpf11, 4, 6), F.lit("**"))
+
+
+def mask_cpfs_in_text(c: Column) -> Column:
+    """Free text with every full CPF masked: bare or formatted 11-digit runs (core.domain.CPF_IN_TEXT; an
+    11-digit phone number is masked too, on the safe side), and CPFs stored in a 14-digit CNPJ field as
+    "000" + 11 digits (TCE-RJ) when those 11 digits are a valid CPF and the 14 not a valid CNPJ."""
+    text = F.regexp_replace(c, CPF_IN_TEXT, "***$2$3**")
+    padded = F.filter(
+        F.regexp_extract_all(text, F.lit(r"(?<!\d)000\d{11}(?!\d)"), F.lit(0)),
+        lambda x: cpf_valid(F.substring(x, 4, 11)) & ~cnpj_valid(x),
+    )
+    return F.aggregate(
+        padded, text, lambda acc, x: F.replace(acc, x, F.concat(F.lit("000"), mask_cpf(F.substring(x, 4, 11))))
+    )
 
 
 def compact_document(c: Column) -> Column:

@@ -22,6 +22,9 @@ GENERIC_HEADER = (
 )
 
 
+SANCTIONED_CPF = "000.058.478-93"  # a real CEIS line (formats/sancoes/ceis.csv): a person's full CPF
+
+
 def _bid(
     ni: str, unit: str, total: str, vencedor: str = "N", date: str = "2025-03-01", item: str = "1"
 ) -> str:
@@ -51,6 +54,13 @@ def _write_sources(root: Path, shared_data: Path) -> Path:
     (src / "pncp/contratacoes").mkdir(parents=True)
     (src / "pncp/contratacoes/page1.json").write_text(json.dumps(page), encoding="utf-8")
     (src / "pncp/contratacoes/truncated.json").write_text(json.dumps([good])[:-40], encoding="utf-8")
+    # a page cut inside its 11th record: the 10 complete ones are read, the cut one is the reject
+    complete = json.dumps({"data": real[10:20]})[:-2]
+    (src / "pncp/contratacoes/page_cut.json").write_text(
+        complete + ", " + json.dumps(real[20])[:200], encoding="utf-8")
+    (src / "pncp/contratacoes/empty.json").write_bytes(b"")
+    # not JSON and not UTF-8: its reject's raw text must still be readable UTF-8
+    (src / "pncp/contratacoes/latin1.json").write_bytes('{"data": [{"objetoCompra": "Aquisição'.encode("latin-1"))
 
     (src / "pncp/itens").mkdir(parents=True)
     env = {
@@ -80,6 +90,7 @@ def _write_sources(root: Path, shared_data: Path) -> Path:
     (src / "pncp/itens/itens.jsonl").write_text(
         json.dumps(env) + "\n" + json.dumps(env)[:50] + "\n", encoding="utf-8"
     )
+    (src / "pncp/itens/empty.jsonl").write_bytes(b"")
 
     (src / "bids/generic").mkdir(parents=True)
     lines = [
@@ -98,6 +109,15 @@ def _write_sources(root: Path, shared_data: Path) -> Path:
         + b"\n"
     )  # 8
     (src / "bids/generic/bids.csv").write_bytes(data)
+    (src / "bids/generic/empty.csv").write_bytes(b"")
+
+    (src / "sancoes/ceis").mkdir(parents=True)
+    (src / "sancoes/ceis/ceis.csv").write_text(
+        "cnpjcpf,nome,tipo,data_final,nome_do_orgao,uf\n"
+        f"{SANCTIONED_CPF},CIRO ANTONIO LONGO,Proibição - Lei de Improbidade,15/08/2021,TJSP,SP\n"
+        f"{SANCTIONED_CPF},CIRO ANTONIO LONGO,Proibição - Lei de Improbidade,31/02/2021,TJSP,SP\n",
+        encoding="utf-8",
+    )
 
     (src / "cnpj").mkdir(parents=True)
     empresas = [
@@ -121,6 +141,12 @@ EXPECTED_REJECTS = {
     ("pncp/contratacoes/page1.json", "$.data[4]", "dataPublicacaoPncp"): "invalid timestamp",
     ("pncp/contratacoes/page1.json", "$.data[5]", "*"): "duplicate of $.data[0]",
     ("pncp/contratacoes/truncated.json", "$", "*"): "malformed or truncated JSON",
+    ("pncp/contratacoes/page_cut.json", "$.data[10]", "*"): "truncated JSON: the document ends inside record 11",
+    ("pncp/contratacoes/empty.json", "$", "*"): "empty file (0 bytes)",
+    ("pncp/contratacoes/latin1.json", "$", "*"): "malformed or truncated JSON",
+    ("pncp/itens/empty.jsonl", "0", "*"): "empty file (0 bytes)",
+    ("bids/generic/empty.csv", "0", "*"): "empty file (0 bytes)",
+    ("sancoes/ceis/ceis.csv", "2", "data_final"): "invalid date",
     ("pncp/itens/itens.jsonl", "1:$.response[1]", "materialOuServico"): "not M or S",
     ("pncp/itens/itens.jsonl", "2", "*"): "malformed or truncated JSON line",
     ("bids/generic/bids.csv", "3", "fornecedor_ni"): "invalid CNPJ check digits",
@@ -155,7 +181,28 @@ def test_each_bad_record_is_rejected_with_its_reason(bad: dict[str, Any], spark:
         assert key in got, (key, sorted(got))
         assert reason in got[key], (key, got[key])
     assert len(rows) == len(EXPECTED_REJECTS), sorted(got)
-    assert all(r["raw"] for r in rows)
+    empty = {k for k, reason in EXPECTED_REJECTS.items() if reason.startswith("empty file")}
+    assert all(r["raw"] for r in rows if (r["source_file"], r["location"], r["field"]) not in empty)
+    cut = got[("pncp/contratacoes/page_cut.json", "$.data[10]", "*")]
+    assert "the 10 records before it were read" in cut
+
+
+def test_rejects_are_valid_utf8_without_a_full_cpf(bad: dict[str, Any]) -> None:
+    import re
+
+    import pyarrow.parquet as pq
+
+    from core.domain import CPF_IN_TEXT
+
+    # pyarrow decodes every string strictly: invalid UTF-8 anywhere raises here
+    rows = pq.read_table(bad["first"] / "rejects").to_pandas().to_dict("records")
+    latin1 = next(r for r in rows if r["source_file"] == "pncp/contratacoes/latin1.json")
+    assert latin1["raw"].startswith('{"data": [{"objetoCompra": "Aquisi') and "\ufffd" in latin1["raw"]
+    ceis = next(r for r in rows if r["source_file"] == "sancoes/ceis/ceis.csv")
+    assert "***058478**" in ceis["raw"] and "CIRO ANTONIO LONGO" in ceis["raw"]
+    for r in rows:
+        for column in ("raw", "reason"):
+            assert not re.search(CPF_IN_TEXT, r[column] or ""), (r["source_file"], r["location"], r[column])
 
 
 def test_read_equals_accepted_plus_rejected(bad: dict[str, Any]) -> None:
@@ -163,6 +210,12 @@ def test_read_equals_accepted_plus_rejected(bad: dict[str, Any]) -> None:
     expected_read = {
         "pncp/contratacoes/page1.json": 6,
         "pncp/contratacoes/truncated.json": 1,
+        "pncp/contratacoes/page_cut.json": 11,
+        "pncp/contratacoes/empty.json": 1,
+        "pncp/contratacoes/latin1.json": 1,
+        "pncp/itens/empty.jsonl": 1,
+        "bids/generic/empty.csv": 1,
+        "sancoes/ceis/ceis.csv": 2,
         "pncp/itens/itens.jsonl": 3,
         "bids/generic/bids.csv": 8,
         "cnpj/Empresas9": 3,

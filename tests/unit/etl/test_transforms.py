@@ -250,3 +250,26 @@ def test_combine_last_source_wins_without_erasing(spark: Any) -> None:
     )
     ranks = {r["src"]: r["rank"] for r in rank_bids(bids).collect()}
     assert ranks == {"s1": 1, "s2": 1, "s3": 2, "s4": None, "s5": None}
+
+
+def test_rejects_text_is_valid_utf8_with_cpfs_masked(spark: Any) -> None:
+    from pyspark.sql import functions as F
+
+    from etl.transforms.checks import safe_text
+    from etl.transforms.columns import mask_cpfs_in_text
+
+    cases = [
+        ("000.058.478-93,CIRO,15/08/2021", "***058478**,CIRO,15/08/2021"),  # formatted CPF
+        ("cpf 12345678909 fim", "cpf ***456789** fim"),  # bare CPF
+        ("00012345678909;EMPRESA", "000***456789**;EMPRESA"),  # TCE-RJ: a valid CPF in a CNPJ field
+        ("33683111000280;SERPRO", "33683111000280;SERPRO"),  # a CNPJ stays
+        ("00000000000191;BANCO", "00000000000191;BANCO"),  # a valid CNPJ that starts with 000 stays
+        ("2025-03-01T10:00:00", "2025-03-01T10:00:00"),
+    ]
+    df = spark.createDataFrame([(a,) for a, _ in cases], "t string")
+    got = [r[0] for r in df.select(mask_cpfs_in_text(F.col("t"))).collect()]
+    assert got == [b for _, b in cases]
+    # bytes that are not UTF-8 (a JSON file's text as Spark reads it) come out as U+FFFD, cut to the limit
+    raw = spark.createDataFrame([(bytearray(b"Aquisi\xe7\xe3o " + b"x" * 30),)], "b binary")
+    text = raw.select(safe_text(F.col("b").cast("string"), limit=20).alias("t")).collect()[0]["t"]
+    assert text == "Aquisi\ufffd\ufffdo " + "x" * 10
