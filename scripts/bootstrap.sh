@@ -36,6 +36,8 @@ fi
 command -v javac >/dev/null 2>&1 || apt_install openjdk-17-jdk-headless
 command -v mvn >/dev/null 2>&1 || apt_install maven
 command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+# chromium: the browser tests (rendered alert emails, case pages) drive Debian's chromium through playwright
+command -v chromium >/dev/null 2>&1 || apt_install chromium fonts-dejavu-core
 # wrk: bench/api.py's load generator (optional: without it the bench uses its httpx client)
 if ! command -v wrk >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   (apt_install wrk) || log "wrk not installed; bench/api.py will use its httpx load generator"
