@@ -201,10 +201,7 @@ def seed(filler: int) -> str:
     from core.settings import get_settings
     from core.tables import RISK
     from detectors.risk import combine
-    from graph.connection import driver_session
-    from graph.findings import write_findings
-    from graph.loader import Loader, init_schema
-    from graph.runner import Neo4jRunner
+    from graph.fresh import replace_database
     from synth.table_world import build_world
 
     get_settings.cache_clear()
@@ -217,12 +214,7 @@ def seed(filler: int) -> str:
     findings_io.write_findings(items, findings_io.findings_dir(tables) / "part-00000.parquet")
     findings_io.write_file(findings_io.risk_frame(combine(items, tender_agency), "bench-seed"), RISK,
                            findings_io.risk_dir(tables) / "part-00000.parquet")
-    with driver_session(settings) as session:
-        session.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-    with Neo4jRunner(settings) as runner:
-        init_schema(runner)
-        Loader(runner, full=True).load(tables)
-    write_findings(tables, settings)
+    replace_database(settings, tables)
     return str(w.planted["shared_phone"]["tender"])
 
 

@@ -16,9 +16,7 @@ from core.domain import Evidence, Finding, Measure, Reason, RiskScore, Subject, 
 from core.settings import Settings
 from core.tables import RISK
 from graph.connection import driver_session
-from graph.findings import write_findings
-from graph.loader import Loader, init_schema
-from graph.runner import Neo4jRunner
+from graph.fresh import replace_database
 from synth.table_world import World, build_world
 
 LEAKED_CPF = "12345678901"  # a full CPF planted in Person data and in evidence: must never come out
@@ -86,12 +84,7 @@ def seed(settings: Settings, out: Path, items: list[Finding] | None = None,
     findings_io.write_findings(items, findings_io.findings_dir(tables) / "part-00000.parquet")
     findings_io.write_file(findings_io.risk_frame(risk_scores(items, w), "seed-run"), RISK,
                            findings_io.risk_dir(tables) / "part-00000.parquet")
-    with driver_session(settings) as session:
-        session.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-    with Neo4jRunner(settings) as runner:
-        init_schema(runner)
-        Loader(runner, full=True).load(tables)
-    write_findings(tables, settings)
+    replace_database(settings, tables)
     with driver_session(settings) as session:
         session.run("MATCH (p:Person {id: $id}) SET p.masked_cpf = $cpf, p.name = $name",
                     id=w.planted["shared_partner"]["person"], cpf=LEAKED_CPF,
