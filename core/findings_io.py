@@ -36,26 +36,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from core import arrow as core_arrow
+from core.arrow import NAIVE_TIMESTAMP
 from core.domain import Evidence, Finding, Measure, RiskScore, Subject
-from core.tables import FINDINGS, RISK, ColumnType, TableSpec
+from core.tables import FINDINGS, RISK, TableSpec
 
 # UTC instants, stored without a zone (what `licitagraph detect` writes); see the module docstring.
-TIMESTAMP_TYPE = pa.timestamp("us")
-
-_ARROW_TYPES: dict[ColumnType, pa.DataType] = {
-    "string": pa.string(),
-    "long": pa.int64(),
-    "double": pa.float64(),
-    "boolean": pa.bool_(),
-    "date": pa.date32(),
-    "timestamp": TIMESTAMP_TYPE,
-    "array<string>": pa.list_(pa.string()),
-}
+TIMESTAMP_TYPE = NAIVE_TIMESTAMP
 
 
 def arrow_schema(spec: TableSpec) -> pa.Schema:
     """The Arrow schema of a findings-side table (`FINDINGS`, `RISK`), from its spec."""
-    return pa.schema([pa.field(c.name, _ARROW_TYPES[c.type], nullable=c.nullable) for c in spec.columns])
+    return core_arrow.arrow_schema(spec, zoned_timestamps=False)
 
 
 FINDINGS_SCHEMA = arrow_schema(FINDINGS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core.tables import REJECTS, Column, ColumnType, TableSpec
 
@@ -57,28 +57,14 @@ def empty(spec: TableSpec) -> DataFrame:
     return spark.createDataFrame([], spark_schema(spec))
 
 
-def arrow_schema(spec: TableSpec) -> Any:
-    """The spec as a pyarrow schema, typed as Spark writes it (timestamps in UTC microseconds)."""
-    import pyarrow as pa
-
-    mapping = {
-        "string": pa.string(),
-        "long": pa.int64(),
-        "double": pa.float64(),
-        "boolean": pa.bool_(),
-        "date": pa.date32(),
-        "timestamp": pa.timestamp("us", tz="UTC"),
-        "array<string>": pa.list_(pa.string()),
-    }
-    return pa.schema([pa.field(c.name, mapping[c.type], nullable=c.nullable) for c in spec.columns])
-
-
 def write_empty(spec: TableSpec, path: Path) -> None:
     """An empty dataset of the spec at `path` (one Parquet file with the schema, and `_SUCCESS`), written
     with pyarrow: Spark would spend a job on it."""
     import pyarrow.parquet as pq
 
     path.mkdir(parents=True, exist_ok=True)
+    from core.arrow import arrow_schema
+
     pq.write_table(arrow_schema(spec).empty_table(), path / "part-00000-empty.parquet")
     (path / "_SUCCESS").touch()
 
