@@ -117,12 +117,24 @@ def load(
 
 @graph_app.command("bloom")
 def bloom(
-    check: Annotated[bool, typer.Option("--check", help="only check that the committed file is up to date")] = False,
+    check: Annotated[bool, typer.Option("--check", help="only check that the committed file is up to date and "
+                                                        "has the structure of a Bloom 2.x export")] = False,
 ) -> None:
-    """Write cypher/bloom/perspective.json from the graph model and the cypher/bloom phrase files."""
-    from graph.bloom import PERSPECTIVE_PATH, render
+    """Write cypher/bloom/perspective.json (the investigators' Bloom perspective) from the graph model and
+    the cypher/bloom phrase files; import it in Bloom or Aura Explore (docs/bloom.md)."""
+    import json
+
+    from graph.bloom import PERSPECTIVE_PATH, cypher_schema_problems, render, structure_problems
 
     text = render()
+    perspective = json.loads(text)
+    problems = structure_problems(perspective)
+    for t in perspective["templates"]:
+        problems += [f"{t['id']}: {p}" for p in cypher_schema_problems(t["cypher"])]
+    for p in problems:
+        typer.secho(p, err=True, fg="red")
+    if problems:
+        raise typer.Exit(2)
     if check:
         current = PERSPECTIVE_PATH.read_text(encoding="utf-8") if PERSPECTIVE_PATH.exists() else ""
         if current != text:

@@ -1,5 +1,6 @@
 // Bloom: bidders of one tender that share partners or contacts, with the shared node and their bids.
 // @phrase Licitantes com sócios ou contatos em comum na licitação $licitacao
+// @description Pares de licitantes de uma licitação ligados por sócio, endereço, telefone, e-mail, participação societária ou filial, com seus lances
 // @param licitacao string           control number (numeroControlePNCP) or id of the tender
 // @suggest licitacao Tender.control_number
 MATCH (t:Tender)

@@ -1,6 +1,7 @@
 // Bloom: groups of suppliers that bid together in at least three tenders of an agency, with their
 // bids and who won each item (rotation shows as winners taking turns).
 // @phrase Grupos de fornecedores que disputam juntos no órgão $orgao
+// @description Grupos de empresas que disputam juntas 3 ou mais licitações do órgão: lances e vencedor de cada item (rodízio)
 // @param orgao string               name, CNPJ or id of the agency
 // @suggest orgao Agency.name
 MATCH (ag:Agency)

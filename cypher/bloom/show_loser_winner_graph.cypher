@@ -1,6 +1,7 @@
 // Bloom: who loses to whom in an agency's tenders, as virtual PERDEU_PARA relationships weighted by
 // the number of items (`vezes`).
 // @phrase Perdedores e vencedores no órgão $orgao
+// @description Quem perde para quem nas licitações do órgão: ligações PERDEU_PARA com o número de itens (vezes)
 // @param orgao string               name, CNPJ or id of the agency
 // @suggest orgao Agency.name
 MATCH (ag:Agency)

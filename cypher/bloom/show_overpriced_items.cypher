@@ -1,6 +1,7 @@
 // Bloom: items an agency bought at two or more times the median other agencies pay for the same item
 // class and unit, with the tender and the supplier.
 // @phrase Itens com sobrepreço no órgão $orgao
+// @description Itens pagos a 2 vezes ou mais a mediana que outros órgãos pagam pela mesma classe de item e unidade
 // @param orgao string               name, CNPJ or id of the agency
 // @suggest orgao Agency.name
 MATCH (ag:Agency)

@@ -1,5 +1,6 @@
 // Bloom: the findings about a tender, supplier, agency or item, and every node their evidence involves.
 // @phrase Achados sobre $sujeito
+// @description Achados sobre uma licitação, fornecedor, órgão ou item e todos os nós da evidência
 // @param sujeito string             id of the tender, supplier, agency or item (or a supplier's name)
 // @suggest sujeito Supplier.name
 MATCH (f:Finding)-[:ABOUT]->(n)
