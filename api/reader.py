@@ -1,8 +1,9 @@
 """GraphReader: the API's reads from Neo4j, through graph/runner.py and the library queries.
 
-It reuses the graph engineer's `api/get_subject_detail` and `api/get_subject_network` and adds the v1
-list queries (`api/v1_list_*`) for the filters and sorts the v1 routes offer. Every value goes to Neo4j
-as a parameter. Results come back as plain dicts shaped for api/schemas.py, CPFs re-masked.
+It reuses the graph engineer's `api/get_subject_detail` and `api/get_subject_network`, the pictures'
+`api/get_finding_network` (reporting.pictures.finding_network), and adds the v1 list queries
+(`api/v1_list_*`) for the filters and sorts the v1 routes offer. Every value goes to Neo4j as a parameter.
+Results come back as plain dicts shaped for api/schemas.py, CPFs re-masked.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from api.cache import MISSING, VersionedCache
 from graph.runner import QueryRunner
 from reporting.masking import guard
+from reporting.pictures import finding_network
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -95,6 +97,9 @@ class GraphReader:
     async def afinding(self, finding_id: str) -> dict[str, Any] | None:
         return await self._acached(("finding", finding_id), lambda: self._finding(finding_id))
 
+    async def afinding_network(self, finding_id: str) -> dict[str, Any] | None:
+        return await self._acached(("finding_network", finding_id), lambda: finding_network(self.runner, finding_id))
+
     def ping(self) -> bool:
         return bool(self.runner.read("api/v1_ping"))
 
@@ -115,6 +120,10 @@ class GraphReader:
 
     def finding(self, finding_id: str) -> dict[str, Any] | None:
         return self.cached(("finding", finding_id), lambda: self._finding(finding_id))
+
+    def finding_network(self, finding_id: str) -> dict[str, Any] | None:
+        """The finding's own structure (`api/get_finding_network`), CPFs re-masked; None when unknown."""
+        return self.cached(("finding_network", finding_id), lambda: finding_network(self.runner, finding_id))
 
     def _list_subjects(self, kind: str, *, skip: int, limit: int, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
         params = {k: (_iso(v) if isinstance(v, date) else v) for k, v in filters.items()}

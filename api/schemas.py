@@ -169,6 +169,7 @@ class NetworkEdge(BaseModel):
     src: str
     dst: str
     type: str
+    won: bool | None = None  # bids only: whether it won
 
 
 class Network(BaseModel):
@@ -184,6 +185,43 @@ class Network(BaseModel):
     depth: int
     nodes: list[NetworkNode]
     edges: list[NetworkEdge]
+
+
+class FindingNetworkNode(NetworkNode):
+    document: str | None = None  # CNPJ; masked CPF for people
+    person_type: str | None = None
+    process_number: str | None = None
+    year: int | None = None
+    named: bool = False  # among the finding's evidence nodes (or its subject)
+
+
+class FindingNetworkEdge(NetworkEdge):
+    # bids only: won is true when any of the firm's bids in that tender (or on that item) won
+    value: float | None = None  # bids only: their total value, R$
+    rank: int | None = None  # bids only: the best rank
+    bids: int | None = None  # bids only: how many
+    unit_value: float | None = None  # bids only, when there is one: its unit price, R$
+
+
+class FindingNetwork(BaseModel):
+    """A finding's own structure: the subject networks' shape, with the bids' outcome on their edges."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "finding_id": "finding:3f1c2a9b8d7e6f5a4b3c", "subject_id": "tender:00001001000100-1-000001/2025",
+        "title": "Concorrentes com sócio em comum", "detector": "shared_contacts",
+        "nodes": [{"id": "supplier:00000001000101", "label": "Supplier", "caption": "FORNECEDOR 1 LTDA",
+                   "document": "00000001000101", "named": True},
+                  {"id": "tender:00001001000100-1-000001/2025", "label": "Tender", "caption": "AQUISIÇÃO DE LUVAS",
+                   "named": True}],
+        "edges": [{"src": "supplier:00000001000101", "dst": "tender:00001001000100-1-000001/2025", "type": "BID",
+                   "won": True, "value": 1000.0, "rank": 1, "bids": 1}]}]})
+
+    finding_id: str
+    subject_id: str
+    title: str = ""
+    detector: str | None = None
+    nodes: list[FindingNetworkNode]
+    edges: list[FindingNetworkEdge]
 
 
 class Health(BaseModel):
@@ -242,7 +280,8 @@ class AlertDelivery(BaseModel):
     key: str
     finding_id: str
     recipient: str
-    status: str = Field(description="pending: owed, not yet accepted by SMTP; sent; obsolete: finding gone")
+    status: str = Field(description="pending: owed, not yet accepted by SMTP; sent; withheld: left out of the emails "
+                        "(a GNN finding without an explanation in words); obsolete: finding gone")
     score: float | None = None
     version: int | None = None
     run_id: str | None = None

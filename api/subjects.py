@@ -21,6 +21,12 @@ PNG_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/png": {}}, "description": "the network around the subject, as a PNG picture"},
     404: {"description": "unknown id"},
 }
+FINDING_PNG_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/png": {}},
+          "description": "the finding's own structure (firms, their links, the tenders they met in), as a PNG "
+                         "picture of at least 1200 x 800 pixels, legend in Portuguese"},
+    404: {"description": "unknown id"},
+}
 
 
 def links(settings: Settings, kind: str, subject_id: str) -> dict[str, str]:
@@ -77,5 +83,15 @@ def network_picture(reader: GraphReader, kind: str, subject_id: str, depth: int,
     if not subject_id.startswith(f"{kind}:"):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {kind} {subject_id}")
     net = _network_or_404(reader.network(subject_id, depth, limit), kind, subject_id)
-    png = reader.cached(("png", subject_id, depth, limit), lambda: network_png(net, title=subject_id))
+    caption = next((n.get("caption") for n in net["nodes"] if n["id"] == subject_id), None)
+    png = reader.cached(("png", subject_id, depth, limit), lambda: network_png(net, title=caption or subject_id))
+    return PNGResponse(png)
+
+
+def finding_picture_response(reader: GraphReader, finding_id: str) -> PNGResponse:
+    """Sync (thread pool): the finding's own structure as a PNG (reporting.pictures), kept in the cache."""
+    net = reader.finding_network(finding_id)
+    if net is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no finding {finding_id}")
+    png = reader.cached(("finding_png", finding_id), lambda: network_png(net, title=net["title"] or finding_id))
     return PNGResponse(png)

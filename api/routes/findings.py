@@ -8,10 +8,27 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from api.deps import AUTH_RESPONSES, PagingDep, ReaderDep, ReaderKey
-from api.schemas import DETECTOR_PATTERN, FINDING_ID_PATTERN, ID_PATTERN, Finding, NodeId, Page
-from api.subjects import check_period, check_range, page
+from api.schemas import (
+    DETECTOR_PATTERN,
+    FINDING_ID_PATTERN,
+    ID_PATTERN,
+    Finding,
+    FindingNetwork,
+    NodeId,
+    Page,
+)
+from api.subjects import (
+    FINDING_PNG_RESPONSES,
+    PNGResponse,
+    check_period,
+    check_range,
+    finding_picture_response,
+    page,
+)
 
 router = APIRouter(prefix="/v1/findings", tags=["findings"], responses=AUTH_RESPONSES)
+
+FindingId = Annotated[str, Path(pattern=FINDING_ID_PATTERN, examples=["finding:3f1c2a9b8d7e6f5a4b3c"])]
 
 
 @router.get("", response_model=Page[Finding], summary="Findings, with filters")
@@ -40,11 +57,27 @@ async def list_findings(
     return page(total, items, paging)
 
 
+@router.get("/{finding_id}/network.png", response_class=PNGResponse, responses=FINDING_PNG_RESPONSES,
+            summary="A finding's own structure, as a picture")
+def finding_network_png(reader: ReaderDep, _: ReaderKey, finding_id: FindingId) -> PNGResponse:
+    """The same picture as in the alert emails: the finding's firms, what links them and the tenders they met
+    in (won bids solid green, lost bids dashed grey), never the agency's other tenders."""
+    return finding_picture_response(reader, finding_id)
+
+
+@router.get("/{finding_id}/network", response_model=FindingNetwork, summary="A finding's own structure (JSON)",
+            responses={404: {"description": "unknown id"}})
+async def finding_network(reader: ReaderDep, _: ReaderKey, finding_id: FindingId) -> dict[str, object]:
+    """Nodes and edges of the finding's structure, bounded (about 60 nodes); bids carry `won`."""
+    got = await reader.afinding_network(finding_id)
+    if got is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no finding {finding_id}")
+    return got
+
+
 @router.get("/{finding_id}", response_model=Finding, summary="One finding with its evidence",
             responses={404: {"description": "unknown id"}})
-async def get_finding(reader: ReaderDep, _: ReaderKey,
-                finding_id: Annotated[str, Path(pattern=FINDING_ID_PATTERN,
-                                                examples=["finding:3f1c2a9b8d7e6f5a4b3c"])]) -> dict[str, object]:
+async def get_finding(reader: ReaderDep, _: ReaderKey, finding_id: FindingId) -> dict[str, object]:
     got = await reader.afinding(finding_id)
     if got is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no finding {finding_id}")

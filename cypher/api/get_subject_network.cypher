@@ -1,4 +1,5 @@
-// The network around one node (any label), as nodes and edges, to depth N, findings excluded.
+// The network around one node (any label), as nodes and edges, to depth N, findings excluded; bids
+// carry `won`.
 // @param id string                  the node's id
 // @param depth int = 1              hops
 // @param limit int = 200            most paths expanded
@@ -22,4 +23,4 @@ RETURN
     caption: coalesce(x.name, x.object, x.description, x.email, x.street, x.number, x.id),
     risk_score: x.risk_score
   }] AS nodes,
-  [r IN relationships | {src: startNode(r).id, dst: endNode(r).id, type: type(r)}] AS edges
+  [r IN relationships | {src: startNode(r).id, dst: endNode(r).id, type: type(r), won: r.won}] AS edges
