@@ -5,6 +5,7 @@ the case pages."""
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 
 
@@ -47,7 +48,51 @@ def day(d: date | datetime | str | None) -> str:
         return "—"
     if isinstance(d, str):
         try:
-            d = datetime.fromisoformat(d.replace("Z", "+00:00"))
+            return datetime.fromisoformat(d.replace("Z", "+00:00")).strftime("%d/%m/%Y")
         except ValueError:
             return d
     return d.strftime("%d/%m/%Y")
+
+
+def cnpj(digits: str | None) -> str:
+    """`12345678000190` -> `12.345.678/0001-90`; anything that is not 14 digits is returned as is."""
+    if not digits:
+        return "—"
+    d = str(digits).strip()
+    if len(d) != 14 or not d.isdigit():
+        return d
+    return f"{d[:2]}.{d[2:5]}.{d[5:8]}/{d[8:12]}-{d[12:]}"
+
+
+_EN_MONEY = re.compile(r"R\$\s?(-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?)(?!\d|[.,]\d)")
+_EN_PERCENT = re.compile(r"(?<![\d.,])(-?\d+(?:\.\d+)?)\s?%")
+_EN_DECIMAL = re.compile(r"(?<![\d.,/:\-])(-?\d+)\.(\d+)(?![\d,]|\.\d)")
+
+
+def _en_to_float(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def localize(text: str | None) -> str:
+    """Rewrite the numbers an English-formatted sentence carries the Brazilian way: `R$ 214,168.61` ->
+    `R$ 214.168,61`, `9.3%` -> `9,3 %`, `4.76 vezes` -> `4,76 vezes`.
+
+    For sentences a detector wrote with Python's own format specs. Dotted identifiers (a CNPJ
+    `12.345.678/0001-90`, `art. 75`, a version `1.0.0`) are left alone: a decimal is changed only when it
+    is a lone `digits.digits`. Idempotent: a localized sentence comes back unchanged."""
+    if not text:
+        return ""
+
+    def money_(m: re.Match[str]) -> str:
+        raw = m.group(1)
+        decimals = len(raw.split(".")[1]) if "." in raw else 2
+        return money(_en_to_float(raw)) if decimals == 2 else f"R$ {number(_en_to_float(raw), decimals)}"
+
+    def percent_(m: re.Match[str]) -> str:
+        raw = m.group(1)
+        decimals = len(raw.split(".")[1]) if "." in raw else 0
+        return f"{number(float(raw), decimals)} %"
+
+    out = _EN_MONEY.sub(money_, text)
+    out = _EN_PERCENT.sub(percent_, out)
+    return _EN_DECIMAL.sub(lambda m: f"{m.group(1)},{m.group(2)}", out)
