@@ -1,7 +1,8 @@
 """The risk API: `create_app(settings)` builds a FastAPI app; nothing is created at import time.
 
 Connections (Neo4j runner, Redis) are opened by the lifespan and closed at shutdown. Routes live in
-api/routes/<resource>.py; docs/api.md describes them.
+api/routes/<resource>.py; docs/api.md describes them. `/console` (api/routes/console.py) serves the
+investigator's pages, `/docs` and `/redoc` (api/routes/docs.py) the API docs, all with local assets only.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ TAGS = [
     {"name": "subscriptions", "description": "Who receives which alerts"},
     {"name": "pipeline", "description": "ETL -> load -> detect -> GNN -> alerts runs"},
     {"name": "keys", "description": "API keys (admin)"},
+    {"name": "console", "description": "Signed links to the investigator console's case pages (`/console`)"},
     {"name": "operations", "description": "Health, readiness, metrics"},
 ]
 
@@ -73,10 +75,14 @@ async def validation_failed(request: Request, exc: RequestValidationError) -> JS
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    from fastapi.staticfiles import StaticFiles
+
     from api.metrics import Metrics, MetricsMiddleware
     from api.routes import (
         agencies,
         alerts,
+        console,
+        docs,
         findings,
         health,
         keys,
@@ -106,13 +112,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 ctx.close()
                 app.state.ctx = None
 
+    # /docs and /redoc are api/routes/docs.py's: the same pages with every file served locally (no CDN)
     app = FastAPI(title="licitagraph risk API", version="1.0.0", description=DESCRIPTION, openapi_tags=TAGS,
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = s
     app.state.metrics = metrics
     app.state.ctx = None
-    for r in (health, tenders, suppliers, agencies, findings, alerts, subscriptions, pipeline, keys):
+    for r in (health, tenders, suppliers, agencies, findings, alerts, subscriptions, pipeline, keys, docs, console):
         app.include_router(r.router)
+    app.mount(console.STATIC_PREFIX, StaticFiles(directory=console.STATIC_DIR, check_dir=False), name="console-static")
     if s.api_cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=s.api_cors_origins, allow_methods=["GET", "POST", "PUT",
                            "DELETE"], allow_headers=["X-API-Key", "Authorization", "Content-Type"])

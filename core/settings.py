@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     api_cache_ttl_s: float = Field(default=300.0, ge=0)
     api_cache_check_s: float = Field(default=1.0, ge=0)
     api_cache_max_entries: int = Field(default=4096, ge=1)
+    # how long a signed console link in an alert email stays valid (reporting/links.py); default 7 days
+    console_link_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
+    # Swagger UI and ReDoc files for /docs and /redoc, served by the API itself (no CDN); filled by
+    # `licitagraph services install` (services/web_assets.py); relative paths are taken from the repository root
+    web_assets_dir: Path = REPO_ROOT / ".cache" / "web"
     bloom_url: str = "http://127.0.0.1:7474/browser/"
 
     # Celery: how long a task taken by a worker that died stays invisible before Redis redelivers it
@@ -107,7 +112,7 @@ class Settings(BaseSettings):
     pipeline_schedule_minute: int = 0
     timezone: str = "America/Sao_Paulo"
 
-    @field_validator("var_dir")
+    @field_validator("var_dir", "web_assets_dir")
     @classmethod
     def _absolute_var_dir(cls, v: Path) -> Path:
         # Relative paths are taken from the repository root, so every process agrees on one folder.

@@ -69,16 +69,21 @@ def status(
 
 @app.command()
 def install() -> None:
-    """Fetch Neo4j, APOC and GDS from Maven Central and install redis-server if missing (cached)."""
+    """Fetch Neo4j, APOC and GDS from Maven Central, install redis-server if missing, and fetch the Swagger UI
+    and ReDoc files the API serves at /docs and /redoc from the npm registry (all cached)."""
     from core.settings import get_settings
     from services.neo4j_server import ensure_installed
     from services.process import ServiceError
     from services.redis_server import ensure_installed as ensure_redis
+    from services.web_assets import ensure_web_assets
 
+    settings = get_settings()
     try:
-        inst = ensure_installed(get_settings())
+        inst = ensure_installed(settings)
         redis_bin = ensure_redis()
+        web = ensure_web_assets(settings.web_assets_dir)
     except ServiceError as exc:
         raise _fail(exc) from exc
     typer.echo(f"neo4j: {inst.root}")
     typer.echo(f"redis: {redis_bin}")
+    typer.echo(f"web assets: {web}")
