@@ -7,12 +7,15 @@ message. A worker killed before acceptance leaves them pending and the redeliver
 one window for a duplicate is between the server's 250 reply and the write that follows it (a single
 small transaction, milliseconds); a resent email then carries the same Message-ID, so mail systems can
 drop it.
+
+The email is a digest (alerts/digest.py): the findings grouped into cases, the strongest in full and the
+others as a table. Findings that cannot be explained in words yet (the GNN's) are left out and their
+deliveries marked `withheld`; the footer counts them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import smtplib
 import ssl
@@ -25,8 +28,9 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
+from alerts.digest import MAX_CASES_IN_FULL
 from core.settings import Settings
-from detectors.registry import DETECTORS
+from reporting import br
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +39,8 @@ PICTURES_PER_EMAIL = 3
 WORSEN_DELTA = 0.1
 # X-Licitagraph-Findings lists whole ids up to this many characters, then "; +N" for the rest (docs/alerts.md)
 FINDINGS_HEADER_MAX = 900
-
-KIND_PT = {"tender": "licitação", "supplier": "fornecedor", "agency": "órgão", "item": "item"}
-KIND_ROUTE = {"tender": "tenders", "supplier": "suppliers", "agency": "agencies"}
-
-# why each detector's finding matters, declared on the detector (DetectorInfo.why)
-WHY: dict[str, str] = {d.code: d.info.why for d in DETECTORS}
-WHY_DEFAULT = "O padrão encontrado é um indício de risco que merece verificação pela auditoria."
-
+# the status of a delivery left out of the emails: a GNN finding with no explanation in words (alerts/digest.py)
+WITHHELD = "withheld"
 
 class DeliveryBusy(RuntimeError):
     """Another worker is delivering to the same recipient right now; the task retries later."""
@@ -79,24 +77,6 @@ def match_alerts(runner: Any, run_id: str, worsen_delta: float = WORSEN_DELTA) -
 
 
 # the email ------------------------------------------------------------------------------------------
-def _loads(text: Any, default: Any) -> Any:
-    try:
-        return json.loads(text) if text else default
-    except (TypeError, ValueError):
-        return default
-
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, bool) or v is None:
-        return "—" if v is None else ("sim" if v else "não")
-    if isinstance(v, int):
-        return f"{v:,}".replace(",", ".")
-    if isinstance(v, float):
-        s = f"{v:,.2f}" if abs(v) >= 1 else f"{v:.3f}"
-        return s.replace(",", "X").replace(".", ",").replace("X", ".")
-    return str(v)
-
-
 def message_id_for(keys_versions: list[str]) -> str:
     """The same pending set gives the same Message-ID, so a resend after a crash can be recognized."""
     digest = hashlib.sha1("\n".join(sorted(keys_versions)).encode()).hexdigest()[:32]
@@ -124,61 +104,73 @@ def _env() -> Any:
                        trim_blocks=True, lstrip_blocks=True)
 
 
-def _view(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    from reporting.masking import guard
+@dataclass
+class Digest:
+    """What one email says: the cases in full, the others as a table, and what was left out."""
 
-    f = row["finding"]
-    kind = f.get("subject_kind") or "item"
-    base = settings.api_public_url.rstrip("/")
-    route = KIND_ROUTE.get(kind)
-    api_link = f"{base}/v1/{route}/{f['subject_id']}" if route else f"{base}/v1/findings/{f['id']}"
-    measures = [{"name": m.get("name"), "value": _fmt(m.get("value")), "threshold": _fmt(m.get("threshold")),
-                 "comparison": m.get("comparison") or "", "unit": m.get("unit") or ""}
-                for m in _loads(f.get("measures_json"), [])]
-    return guard({
-        "id": f["id"], "detector": f.get("detector"), "title": f.get("title") or f.get("detector"),
-        "summary": f.get("summary") or "", "score": f"{float(f.get('score') or 0.0):.2f}".replace(".", ","),
-        "subject_id": f["subject_id"], "subject_kind": KIND_PT.get(kind, kind),
-        "subject_name": row.get("subject_name") or f["subject_id"], "measures": measures,
-        "why": WHY.get(f.get("detector") or "", WHY_DEFAULT), "api_link": api_link,
-        "finding_link": f"{base}/v1/findings/{f['id']}", "bloom_phrase": f"Achados sobre {f['subject_id']}",
-        "node_count": len(f.get("node_ids") or []), "worsened": (row.get("version") or 1) > 1,
-        "picture_cid": None,
-    })
+    cases: list[Any]  # alerts.digest.CaseView, strongest first
+    shown_ids: list[str]  # every finding in the email, in the email's order
+    withheld: list[dict[str, Any]]  # the rows left out (findings without an explanation in words)
+
+
+def make_digest(rows: list[dict[str, Any]], settings: Settings) -> Digest:
+    """Group the rows into cases and describe them; GNN findings without an explanation are left out."""
+    from alerts.digest import case_view, group_cases, is_explained
+    from reporting.links import case_url
+
+    shown = [r for r in rows if is_explained(r["finding"])]
+    withheld = [r for r in rows if not is_explained(r["finding"])]
+    cases = []
+    for i, case in enumerate(group_cases(shown), 1):
+        lead_id = str(case[0]["finding"]["id"])
+        cases.append(case_view(i, case, case_url(settings, lead_id)))
+    return Digest(cases, [fid for c in cases for fid in c.ids], withheld)
+
+
+def _pictures(digest: Digest, runner: Any) -> list[tuple[str, bytes]]:
+    """Up to PICTURES_PER_EMAIL pictures, one per case from the strongest, as (Content-ID, PNG)."""
+    from email.utils import make_msgid
+
+    from reporting.pictures import finding_picture
+
+    out: list[tuple[str, bytes]] = []
+    for case in digest.cases[:MAX_CASES_IN_FULL]:
+        if len(out) >= PICTURES_PER_EMAIL:
+            break
+        try:
+            png = finding_picture(runner, case.lead_id, title=case.title[:80])
+        except Exception:  # a picture is a nicety: the email goes out without it
+            log.exception("no picture for %s", case.lead_id)
+            png = None
+        if not png:
+            continue
+        cid = make_msgid(domain="licitagraph")
+        out.append((cid, png))
+        case.picture_cid = cid[1:-1]
+    return out
+
+
+def plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def build_email(recipient: str, rows: list[dict[str, Any]], settings: Settings, runner: Any | None,
-                message_id: str) -> EmailMessage:
-    """One email with HTML and plain-text parts in Portuguese and the networks as inline cid: pictures."""
-    from email.utils import make_msgid
-
-    views = [_view(r, settings) for r in rows]
-    pictures: list[tuple[str, bytes]] = []
-    if runner is not None:
-        from reporting.pictures import network_png
-
-        seen: set[str] = set()
-        for v in views:
-            if len(pictures) >= PICTURES_PER_EMAIL or v["subject_id"] in seen:
-                continue
-            seen.add(v["subject_id"])
-            net = runner.read("api/get_subject_network", {"id": v["subject_id"], "depth": 2, "limit": 80})
-            if not net:
-                continue
-            nodes = net[0]["nodes"]
-            network = {"subject_id": v["subject_id"], "nodes": nodes, "edges": net[0]["edges"]}
-            cid = make_msgid(domain="licitagraph")
-            pictures.append((cid, network_png(network, title=v["subject_name"][:80], width=7, height=5)))
-            v["picture_cid"] = cid[1:-1]
+                message_id: str, digest: Digest | None = None) -> EmailMessage:
+    """One digest email in Portuguese: the findings grouped into cases, the strongest MAX_CASES_IN_FULL in
+    full and the others as a table; HTML and plain-text parts; pictures inline (cid:)."""
+    digest = digest or make_digest(rows, settings)
+    pictures = _pictures(digest, runner) if runner is not None else []
     now = datetime.now(UTC)
-    ctx = {"findings": views, "n": len(views), "date": now.strftime("%d/%m/%Y"), "recipient": recipient,
-           "api_url": settings.api_public_url.rstrip("/"), "bloom_url": settings.bloom_url}
+    n = len(digest.shown_ids)
+    ctx = {"cases": digest.cases[:MAX_CASES_IN_FULL], "rest": digest.cases[MAX_CASES_IN_FULL:],
+           "n_cases": len(digest.cases), "n": n, "withheld": len(digest.withheld), "date": br.day(now),
+           "recipient": recipient, "plural": plural,
+           "link_days": plural(max(1, round(settings.console_link_ttl_s / 86400)), "dia", "dias")}
     env = _env()
     text = env.get_template("alert.txt.j2").render(**ctx)
     html = env.get_template("alert.html.j2").render(**ctx)
     msg = EmailMessage()
-    subject = (f"[licitagraph] {ctx['date']}: {len(views)} alerta{'s' if len(views) != 1 else ''} de risco "
-               "em compras públicas")
+    subject = f"[licitagraph] {ctx['date']}: {n} alerta{'s' if n != 1 else ''} de risco em compras públicas"
     # Encoded and folded here: Python 3.11's folder keeps the space before an encoded word it moves to the next
     # line, so a client read "compras  públicas". set_raw stores the RFC 2047 lines as they are.
     msg.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode(linesep="\n"))
@@ -186,7 +178,7 @@ def build_email(recipient: str, rows: list[dict[str, Any]], settings: Settings, 
     msg["To"] = recipient
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = message_id
-    msg["X-Licitagraph-Findings"] = findings_header([v["id"] for v in views])
+    msg["X-Licitagraph-Findings"] = findings_header(digest.shown_ids)
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     html_part: Any = msg.get_payload()[1]  # type: ignore[index]
@@ -246,14 +238,26 @@ def deliver(recipient: str, settings: Settings, runner: Any, redis: Any | None =
         rows = [r for r in rows if r.get("finding")]
         if not rows:
             return None
-        keys = [r["key"] for r in rows]
-        message_id = message_id_for([f"{r['key']}#{r['version']}" for r in rows])
-        msg = build_email(recipient, rows, settings, runner if pictures else None, message_id)
+        digest = make_digest(rows, settings)
+        withheld = [r["key"] for r in digest.withheld]
+        if not digest.cases:  # only findings that cannot be explained yet: nothing to send
+            runner.write("api/v1_mark_alert_deliveries", {"keys": withheld, "status": WITHHELD, "message_id": None})
+            log.info("alerts to %s: %d findings withheld, nothing to send", recipient, len(withheld))
+            return None
+        by_id = {str(r["finding"]["id"]): r for r in rows}
+        shown = [by_id[fid] for fid in digest.shown_ids]
+        keys = [r["key"] for r in shown]
+        message_id = message_id_for([f"{r['key']}#{r['version']}" for r in shown])
+        msg = build_email(recipient, shown, settings, runner if pictures else None, message_id, digest)
         smtp_send(msg, settings)
         # Accepted by the server: record it at once (the only duplicate window is this one write).
         runner.write("api/v1_mark_alert_deliveries", {"keys": keys, "status": "sent", "message_id": message_id})
-        log.info("alert email %s to %s: %d findings", message_id, recipient, len(keys))
-        return Outgoing(recipient, msg, keys, message_id, [r["finding"] for r in rows])
+        if withheld:  # said in the footer of this email, by count
+            runner.write("api/v1_mark_alert_deliveries",
+                         {"keys": withheld, "status": WITHHELD, "message_id": message_id})
+        log.info("alert email %s to %s: %d findings in %d cases, %d withheld", message_id, recipient, len(keys),
+                 len(digest.cases), len(withheld))
+        return Outgoing(recipient, msg, keys, message_id, [r["finding"] for r in shown])
     finally:
         if lock is not None:
             try:

@@ -19,11 +19,12 @@ def list_alerts(
     _: InvestigatorKey,
     paging: PagingDep,
     recipient: Annotated[str | None, Query(pattern=EMAIL_PATTERN, max_length=254)] = None,
-    status: Literal["pending", "sent", "obsolete"] | None = None,
+    status: Literal["pending", "sent", "withheld", "obsolete"] | None = None,
     finding_id: Annotated[str | None, Query(pattern=FINDING_ID_PATTERN)] = None,
     run_id: Annotated[str | None, Query(pattern=RUN_ID_PATTERN)] = None,
 ) -> dict[str, object]:
-    """What was sent, to whom and when (`pending` rows are owed and not yet accepted by the SMTP server)."""
+    """What was sent, to whom and when (`pending` rows are owed and not yet accepted by the SMTP server; `withheld`
+    ones were left out of the emails: findings of the graph neural network without an explanation in words)."""
     total, items = store.list_deliveries(recipient=recipient, status=status, finding_id=finding_id, run_id=run_id,
                                          skip=paging.skip, limit=paging.page_size)
     return page(total, items, paging)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -201,8 +202,13 @@ def test_email_has_text_html_and_inline_picture_and_rerun_sends_nothing(alert_en
     assert text is not None and html is not None
     plain, markup = text.get_content(), html.get_content()
     assert "Pontuação de risco" in plain and "Por que importa" in plain and "Concorrentes com telefone em comum" in plain
-    assert "limiar >= 1" in plain  # the evidence: measured value and threshold
-    assert f"{settings.api_public_url}/v1/tenders/" in plain and "Achados sobre tender:" in plain
+    # one case per group of findings, each with a signed link to its case page that the API accepts
+    from reporting.links import verify_case_link
+
+    links = re.findall(r"/console/cases/([^?\s]+)\?exp=(\d+)&sig=(\w+)", plain)
+    assert links and all(verify_case_link(settings, fid, exp, sig) for fid, exp, sig in links)
+    assert {fid for fid, _, _ in links} <= set(expected)
+    assert f"{settings.api_public_url}/v1/" not in plain + markup and "No Neo4j Bloom, pesquise: " in plain
     images = [p for p in msg.walk() if p.get_content_type() == "image/png"]
     assert images, "no inline picture"
     for img in images:
@@ -278,6 +284,41 @@ def test_demo_sends_through_the_sink(alert_env: dict[str, Any], settings: Settin
     msg = parse(paths[0].read_bytes())
     assert msg["To"] == DEMO_RECIPIENT and msg.get_body(("html",)) is not None
     assert send_demo_alerts(settings) == []  # already sent
+
+
+def test_gnn_finding_is_withheld_counted_in_the_footer_and_not_owed_again(alert_env: dict[str, Any],
+                                                                          settings: Settings) -> None:
+    """A GNN finding has no explanation in words yet: the email leaves it out and says so; its delivery is
+    `withheld` (with the email's Message-ID), and the next matching does not owe it again."""
+    from core import findings_io
+    from core.domain import Evidence, Finding, Measure, Subject, SubjectKind
+    from graph.findings import write_findings_with
+
+    email = f"gnn-{uuid.uuid4().hex[:8]}@cge.go.gov.br"
+    subscribe(settings, email)
+    tender = alert_env["world"].planted["shared_partner"]["tender"]
+    gnn = Finding(detector="gnn", detector_version="0.3.0", subject=Subject(kind=SubjectKind.TENDER, id=tender),
+                  score=0.99, title="Padrão de conluio na rede de lances (GNN)",
+                  evidence=Evidence(summary="O modelo de grafo estima 99% de probabilidade de conluio.",
+                                    measures=(Measure(name="gnn_probability", value=0.99, threshold=0.5,
+                                                      comparison=">="),), node_ids=(tender,)))
+    tables = alert_env["tmp"] / "tables"
+    findings_io.write_findings([gnn], findings_io.findings_dir(tables) / "part-gnn.parquet")
+    with Neo4jRunner(settings) as runner:
+        write_findings_with(runner, tables)
+    alert_env["start_worker"]()
+    enqueue_match(settings, "gnn")
+    msg = wait_for(lambda: sink_messages(settings, email), 60, "the alert email")[0]
+    plain = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "3 alertas de risco" in msg["Subject"] and gnn.id not in msg["X-Licitagraph-Findings"]
+    assert "1 achado do modelo de rede neural ficou fora deste e-mail" in plain and "GNN" not in plain
+    wait_for(lambda: len({d["status"] for d in deliveries(settings, email)}) == 2, 30, "the deliveries marked")
+    by_id = {d["finding_id"]: d for d in deliveries(settings, email)}
+    assert by_id[gnn.id]["status"] == "withheld" and by_id[gnn.id]["message_id"] == msg["Message-ID"]
+    assert sorted(d["status"] for d in by_id.values()) == ["sent"] * 3 + ["withheld"]
+    enqueue_match(settings, "gnn-again")
+    time.sleep(4)
+    assert len(sink_messages(settings, email)) == 1
 
 
 

@@ -4,6 +4,7 @@ step bookkeeping, and the Celery app's declared options (no servers)."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -13,32 +14,65 @@ from core.settings import Settings
 from graph.runner import RecordingRunner, WriteSummary
 
 
-def row(fid: str = "finding:aa", score: float = 0.9, version: int = 1) -> dict[str, Any]:
+def row(fid: str = "finding:aa", score: float = 0.9, version: int = 1, subject: str = "tender:1",
+        detector: str = "overpricing", nodes: tuple[str, ...] = ("tender:1", "item:1")) -> dict[str, Any]:
     return {"key": f"{fid}|a@b.gov.br", "finding_id": fid, "version": version, "subject_name": "OBRA DE PONTE",
-            "finding": {"id": fid, "detector": "overpricing", "subject_kind": "tender", "subject_id": "tender:1",
-                        "score": score, "title": "Sobrepreço", "summary": "Preço 5 vezes a mediana.",
-                        "measures_json": json.dumps([{"name": "razão", "value": 5.0, "threshold": 2.0,
-                                                      "comparison": ">", "unit": "x"}]),
-                        "node_ids": ["tender:1", "item:1"], "details_json": json.dumps({"cpf": "12345678901"})}}
+            "finding": {"id": fid, "detector": detector, "subject_kind": "tender", "subject_id": subject,
+                        "score": score, "title": "Sobrepreço", "summary": "Preço 5.12 vezes a mediana.",
+                        "measures_json": json.dumps([{"name": "unit_price_ratio", "value": 5.123, "threshold": 2.0,
+                                                      "comparison": ">"}]),
+                        "node_ids": list(nodes), "details_json": json.dumps({"cpf": "12345678901"})}}
 
 
-def test_email_parts_links_and_inline_picture() -> None:
+NET = {"api/get_finding_network": [{
+    "finding_id": "finding:aa", "subject_id": "tender:1", "title": "Sobrepreço", "detector": "overpricing",
+    "nodes": [{"id": "tender:1", "label": "Tender", "caption": "OBRA"}, {"id": "item:1", "label": "Item",
+                                                                         "caption": "PONTE"}],
+    "edges": [{"src": "tender:1", "dst": "item:1", "type": "HAS_ITEM"}]}]}
+
+
+def test_email_parts_case_links_and_inline_picture() -> None:
+    from reporting.links import verify_case_link
+
     s = Settings(environment="local", api_public_url="https://api.cge.example")
-    net = {"api/get_subject_network": [{"nodes": [{"id": "tender:1", "label": "Tender", "caption": "OBRA"},
-                                                  {"id": "item:1", "label": "Item", "caption": "PONTE"}],
-                                        "edges": [{"src": "tender:1", "dst": "item:1", "type": "HAS_ITEM"}]}]}
-    msg = build_email("a@b.gov.br", [row(), row("finding:bb", 0.8, version=2)], s, RecordingRunner(answers=net),
-                      "<x@licitagraph>")
+    runner = RecordingRunner(answers=NET)
+    msg = build_email("a@b.gov.br", [row(), row("finding:bb", 0.8, version=2, subject="tender:2",
+                                                nodes=("tender:2",))], s, runner, "<x@licitagraph>")
     assert msg["To"] == "a@b.gov.br" and "2 alertas" in msg["Subject"] and msg["Message-ID"] == "<x@licitagraph>"
     plain = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
-    assert "Sobrepreço" in plain and "razão: 5,00 x (limiar > 2,00)" in plain and "(agravado)" in plain
-    assert "https://api.cge.example/v1/tenders/tender:1" in plain and "Achados sobre tender:1" in html
+    assert "Sobrepreço" in plain and "(agravado)" in plain and "2 casos" in plain
+    assert "Preço unitário em relação à mediana: 5,12 vezes (alerta acima de 2,00 vezes)" in plain
+    assert "Preço 5,12 vezes a mediana." in plain and "5.12" not in plain
+    # a signed link to each case page; no API link (it answers 401 in a mail client), no Bloom login page
+    links = re.findall(r"https://api\.cge\.example/console/cases/([^?\s]+)\?exp=(\d+)&(?:amp;)?sig=(\w+)", html)
+    assert sorted(fid for fid, _, _ in links) == ["finding:aa", "finding:bb"]
+    assert all(verify_case_link(s, fid, exp, sig) for fid, exp, sig in links)
+    assert "/v1/" not in plain + html and s.bloom_url not in plain + html and "Detalhe na API" not in html
     pngs = [p for p in msg.walk() if p.get_content_type() == "image/png"]
-    assert len(pngs) == 1  # one picture per distinct subject
-    assert f"cid:{pngs[0]['Content-ID'].strip('<>')}" in html
+    assert len(pngs) == 2  # one picture per case
+    assert [p["id"] for _, p in runner.calls] == ["finding:aa", "finding:bb"]
+    assert all(f"cid:{p['Content-ID'].strip('<>')}" in html for p in pngs)
     assert "<script" not in build_email("a@b.gov.br", [{**row(), "subject_name": "<script>x</script>"}], s, None,
                                         "<y@l>").get_body(("html",)).get_content()  # type: ignore[union-attr]
+
+
+def test_at_most_three_pictures_and_a_failing_picture_is_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    import reporting.pictures
+
+    asked: list[str] = []
+
+    def picture(runner: Any, finding_id: str, *, title: str | None = None) -> bytes | None:
+        asked.append(finding_id)
+        if finding_id == "finding:1":
+            raise RuntimeError("drawing failed")
+        return None if finding_id == "finding:2" else b"\x89PNG\r\n\x1a\nfake"
+
+    monkeypatch.setattr(reporting.pictures, "finding_picture", picture)
+    rows = [row(f"finding:{i}", 0.9 - i / 100, subject=f"tender:{i}", nodes=(f"tender:{i}",)) for i in range(8)]
+    msg = build_email("a@b.gov.br", rows, Settings(environment="local"), RecordingRunner(), "<x@l>")
+    assert asked == [f"finding:{i}" for i in range(5)]  # 0 drawn, 1 failed, 2 none, 3 and 4 drawn: three
+    assert len([p for p in msg.walk() if p.get_content_type() == "image/png"]) == 3
 
 
 def test_message_id_is_stable_for_the_same_pending_set() -> None:
