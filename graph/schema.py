@@ -17,6 +17,10 @@ ABOUT = "ABOUT"
 INVOLVES = "INVOLVES"
 CHECKPOINT_LABEL = "LoadCheckpoint"
 VERSION_LABEL = "DataVersion"  # graph/version.py: the token caching readers compare
+# The findings' lifecycle (graph/verdicts.py): one `(:FindingEvent)` per status change or verdict,
+# `(Finding)-[:HAS_EVENT]->(FindingEvent)`, never deleted.
+FINDING_EVENT_LABEL = "FindingEvent"
+HAS_EVENT = "HAS_EVENT"
 
 NODE_LABELS: tuple[str, ...] = tuple(t.name for t in NODE_TABLES)
 REL_TYPES: tuple[str, ...] = tuple(t.name for t in REL_TABLES)
@@ -66,6 +70,13 @@ RANGE_INDEXES: tuple[tuple[str, str], ...] = (
     (FINDING_LABEL, "score"),
 )
 
+# Lifecycle indexes (kept apart from RANGE_INDEXES, which also shape the Bloom perspective).
+LIFECYCLE_INDEXES: tuple[tuple[str, str], ...] = (
+    (FINDING_LABEL, "status"),
+    (FINDING_EVENT_LABEL, "finding_id"),
+    (FINDING_EVENT_LABEL, "at"),
+)
+
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
@@ -112,12 +123,15 @@ def _constraint_statements() -> list[str]:
     out.append(
         f"CREATE CONSTRAINT dataversion_id IF NOT EXISTS FOR (n:{ident(VERSION_LABEL)}) REQUIRE n.id IS UNIQUE"
     )
+    out.append(
+        f"CREATE CONSTRAINT findingevent_id IF NOT EXISTS FOR (n:{ident(FINDING_EVENT_LABEL)}) REQUIRE n.id IS UNIQUE"
+    )
     return out
 
 
 def _index_statements() -> list[str]:
     out: list[str] = []
-    for label, prop in RANGE_INDEXES:
+    for label, prop in (*RANGE_INDEXES, *LIFECYCLE_INDEXES):
         out.append(
             f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{ident(label)}) ON (n.{ident(prop)})"
         )

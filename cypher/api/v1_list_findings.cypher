@@ -1,5 +1,5 @@
-// v1 API: findings with score range, detector, subject, agency and period filters, strongest first
-// (or newest first), paginated. One row {total, items}.
+// v1 API: findings with score range, detector, subject, agency, period and lifecycle status filters,
+// strongest first (or newest first), paginated. One row {total, items}.
 // @param min_score float = 0.0            lowest score kept
 // @param max_score float = 1.0            highest score kept
 // @param detector string = null           one detector code, or null
@@ -8,12 +8,15 @@
 // @param agency_id string = null          findings about this agency or about one of its tenders, or null
 // @param created_from string = null       ISO date-time: created at or after, or null
 // @param created_to string = null         ISO date-time: created before, or null
+// @param statuses list = null            lifecycle statuses kept, or null: every status but superseded
 // @param sort string = "score"            score | created_at | id
 // @param descending bool = true           sort direction
 // @param skip int = 0                     rows to skip
 // @param limit int = 50                   page size
 MATCH (f:Finding)
-WHERE f.score >= $min_score AND f.score <= $max_score
+WITH f, coalesce(f.status, 'new') AS status
+WHERE (CASE WHEN $statuses IS NULL THEN status <> 'superseded' ELSE status IN $statuses END)
+  AND f.score >= $min_score AND f.score <= $max_score
   AND ($detector IS NULL OR f.detector = $detector)
   AND ($subject_kind IS NULL OR f.subject_kind = $subject_kind)
   AND ($subject_id IS NULL OR f.subject_id = $subject_id)
@@ -30,4 +33,4 @@ ORDER BY CASE WHEN $descending THEN k END DESC, CASE WHEN NOT $descending THEN k
 WITH collect(f) AS ranked
 RETURN size(ranked) AS total,
        [f IN ranked[$skip..$skip + $limit] | f {.id, .detector, .detector_version, .subject_kind, .subject_id,
-         .score, .title, .summary, .measures_json, .details_json, .node_ids, .run_id, .created_at}] AS items
+         .score, .title, .summary, .measures_json, .details_json, .node_ids, .run_id, .created_at, status: coalesce(f.status, 'new')}] AS items

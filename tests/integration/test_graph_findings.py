@@ -1,4 +1,5 @@
-"""graph.findings.write_findings against the real test Neo4j: nodes, links, risk, idempotence, stale removal."""
+"""graph.findings.write_findings against the real test Neo4j: nodes, links, risk, idempotence, stale findings
+superseded (kept, never deleted)."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def _write(tables: Path, findings: list[Finding]) -> None:
     write_table(tables, RISK, risk)
 
 
-def test_write_findings_is_idempotent_and_drops_stale(services: object, settings: Settings, tmp_path: Path) -> None:
+def test_write_findings_is_idempotent_and_supersedes_stale(services: object, settings: Settings, tmp_path: Path) -> None:
     wipe(settings)
     tables = tmp_path / "tables"
     world, _ = write_world(tables)
@@ -67,19 +68,20 @@ def test_write_findings_is_idempotent_and_drops_stale(services: object, settings
     both = _findings(world, "run-1", with_phone=True)
     _write(tables, both)
     first = write_findings(tables, settings)
-    assert first["findings"] == 2 and first["about"] == 2 and first["involves"] == 6 and first["risk"] == 2
-    shape = query(settings, "MATCH (f:Finding) OPTIONAL MATCH (f)-[r]->() RETURN count(DISTINCT f) AS f, count(r) AS r")
+    assert first["findings"] == 2 and first["new"] == 2 and first["about"] == 2 and first["involves"] == 6 and first["risk"] == 2
+    shape = query(settings, "MATCH (f:Finding) OPTIONAL MATCH (f)-[r:ABOUT|INVOLVES]->() RETURN count(DISTINCT f) AS f, count(r) AS r")
     assert shape == [{"f": 2, "r": 8}]
     second = write_findings(tables, settings)  # rerun: nothing new
-    assert second["about"] == 0 and second["involves"] == 0 and second["removed"] == 0
-    assert query(settings, "MATCH (f:Finding) OPTIONAL MATCH (f)-[r]->() "
+    assert second["about"] == 0 and second["involves"] == 0 and second["superseded"] == 0
+    assert second["new"] == 0 and second["restored"] == 0
+    assert query(settings, "MATCH (f:Finding) OPTIONAL MATCH (f)-[r:ABOUT|INVOLVES]->() "
                            "RETURN count(DISTINCT f) AS f, count(r) AS r") == shape
     t = query(settings, "MATCH (t:Tender {id: $id}) RETURN t.risk_score AS s, t.risk_reasons AS r, "
                         "t.risk_updated_at IS NOT NULL AS u", id=both[0].subject.id)[0]
     assert t["s"] == 0.9 and json.loads(t["r"])[0]["finding_id"] == both[0].id and t["u"]
     about = query(settings, "MATCH (f:Finding {id: $id})-[:ABOUT]->(t:Tender) RETURN t.id AS t", id=both[0].id)
     assert about == [{"t": both[0].subject.id}]
-    # a new run where the phone tender's finding changed its evidence: the old one goes away
+    # a new run where the phone tender's finding changed its evidence: the old one is superseded, not deleted
     changed = _findings(world, "run-2", with_phone=True)
     ph = world.planted["shared_phone"]
     changed[1] = changed[1].model_copy(update={"evidence": Evidence(summary="Telefone e e-mail.",
@@ -87,11 +89,13 @@ def test_write_findings_is_idempotent_and_drops_stale(services: object, settings
     assert changed[1].id != both[1].id
     _write(tables, changed)
     third = write_findings(tables, settings)
-    assert third["removed"] == 1
-    ids = {r["id"] for r in query(settings, "MATCH (f:Finding) RETURN f.id AS id")}
-    assert ids == {changed[0].id, changed[1].id}
-    runs = {r["run"] for r in query(settings, "MATCH (f:Finding) RETURN f.run_id AS run")}
+    assert third["superseded"] == 1 and third["new"] == 1
+    got = {r["id"]: (r["status"], r["by"]) for r in query(
+        settings, "MATCH (f:Finding) RETURN f.id AS id, f.status AS status, f.superseded_run_id AS by")}
+    assert got == {changed[0].id: ("new", None), changed[1].id: ("new", None), both[1].id: ("superseded", "run-2")}
+    runs = {r["run"] for r in query(settings, "MATCH (f:Finding) WHERE f.status <> 'superseded' RETURN f.run_id AS run")}
     assert runs == {"run-2"}
+    assert write_findings(tables, settings)["superseded"] == 0  # a rerun supersedes nothing again
 
 
 def test_load_command_loads_and_reconciles_findings(services: object, settings: Settings, tmp_path: Path) -> None:
