@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from starlette.concurrency import run_in_threadpool
 
 from api.cache import MISSING, VersionedCache
+from graph import verdicts
 from graph.runner import QueryRunner
 from reporting.masking import guard
 from reporting.pictures import finding_network
@@ -53,6 +54,7 @@ def finding_out(f: dict[str, Any]) -> dict[str, Any]:
     out["node_ids"] = list(f.get("node_ids") or [])
     out["title"] = f.get("title") or ""
     out["summary"] = f.get("summary") or ""
+    out["status"] = f.get("status") or "new"
     return guard(out)
 
 
@@ -100,6 +102,23 @@ class GraphReader:
     async def afinding_network(self, finding_id: str) -> dict[str, Any] | None:
         return await self._acached(("finding_network", finding_id), lambda: finding_network(self.runner, finding_id))
 
+    # the lifecycle: verdicts are writes, history is read live (never cached) -------------------------
+    def record_verdict(self, finding_id: str, verdict: str, note: str, who: str,
+                       who_id: str | None = None) -> dict[str, Any]:
+        """Record a verdict (graph/verdicts.py); the graph's data version is marked and this process's cache
+        emptied at once, so no read here shows the old status (other processes: within api_cache_check_s)."""
+        try:
+            return guard(verdicts.record_verdict(self.runner, finding_id, verdict, note, who, who_id))
+        finally:
+            if self.cache is not None:
+                self.cache.clear()
+
+    def finding_history(self, finding_id: str) -> dict[str, Any] | None:
+        try:
+            return guard(verdicts.finding_history(self.runner, finding_id))
+        except verdicts.UnknownFinding:
+            return None
+
     def ping(self) -> bool:
         return bool(self.runner.read("api/v1_ping"))
 
@@ -138,6 +157,11 @@ class GraphReader:
         props = dict(row["properties"])
         reasons = _loads(props.get("risk_reasons"), [])
         findings = [finding_out(f) for f in row["findings"] if f and f.get("id")]
+        # the detail query predates the lifecycle: statuses come apart, and superseded findings are not shown
+        status = verdicts.finding_statuses(self.runner, [f["id"] for f in findings])
+        for f in findings:
+            f["status"] = status.get(f["id"], "new")
+        findings = [f for f in findings if f["status"] != verdicts.SUPERSEDED]
         name = props.get("name") or props.get("object") or props.get("description") or subject_id
         shown = {k: v for k, v in props.items() if not k.startswith("risk_") and k not in ("source_file",)}
         return guard({
@@ -158,6 +182,8 @@ class GraphReader:
 
     def _list_findings(self, *, skip: int, limit: int, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
         params = {k: (_iso(v) if isinstance(v, date) else v) for k, v in filters.items()}
+        if isinstance(params.get("statuses"), tuple):
+            params["statuses"] = list(params["statuses"])
         row = self.runner.read("api/v1_list_findings", {**params, "skip": skip, "limit": limit})[0]
         return int(row["total"]), [finding_out(f) for f in row["items"]]
 

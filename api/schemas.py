@@ -104,6 +104,10 @@ class AgencySummary(SubjectSummary):
     sphere: str | None = None
 
 
+FindingStatus = Literal["new", "under_review", "confirmed", "dismissed", "superseded"]
+VerdictName = Literal["confirmed", "dismissed", "needs_info"]
+
+
 class Measure(BaseModel):
     name: str
     value: float | int | str | None = None
@@ -120,7 +124,8 @@ class Finding(BaseModel):
         "summary": "Dois licitantes do pregão compartilham o telefone (62) 99999-0000.",
         "measures": [{"name": "shared_links", "value": 2, "threshold": 1, "comparison": ">=", "unit": None}],
         "node_ids": ["supplier:00000003000103", "supplier:00000004000104", "phone:62999990000"],
-        "details": {}, "run_id": "20250301T030000-abc123", "created_at": "2025-03-01T03:10:00Z"}]})
+        "details": {}, "run_id": "20250301T030000-abc123", "created_at": "2025-03-01T03:10:00Z",
+        "status": "new"}]})
 
     id: str
     detector: str
@@ -135,6 +140,39 @@ class Finding(BaseModel):
     details: dict[str, Any] = {}
     run_id: str | None = None
     created_at: datetime | None = None
+    status: FindingStatus = Field(default="new", description="lifecycle status (docs/verdicts.md): new, "
+                                  "under_review, confirmed, dismissed, or superseded (no longer in the data)")
+
+
+class VerdictIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "verdict": "confirmed", "note": "Sócios em comum confirmados na Junta Comercial."}]})
+
+    verdict: VerdictName = Field(description="confirmed, dismissed, or needs_info (status under_review)")
+    note: str = Field(default="", max_length=2000, description="the investigator's reasons (CPFs are masked)")
+
+
+class HistoryEntry(BaseModel):
+    status: FindingStatus
+    verdict: VerdictName | None = Field(default=None, description="null for a change made by a run")
+    note: str = ""
+    who: str | None = Field(default=None, description="the API key's name and id, the CLI's --who, or "
+                            "`licitagraph` for a run")
+    at: datetime | None = None
+    run_id: str | None = Field(default=None, description="the run whose data the finding had then")
+
+
+class FindingHistory(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "finding_id": "finding:3f1c2a9b8d7e6f5a4b3c", "status": "confirmed", "history": [
+            {"status": "new", "verdict": None, "note": "encontrada pelo processamento", "who": "licitagraph",
+             "at": "2025-03-01T03:10:00Z", "run_id": "20250301T030000-abc123"},
+            {"status": "confirmed", "verdict": "confirmed", "note": "Sócios em comum confirmados.",
+             "who": "auditoria (k3f9a1)", "at": "2025-03-02T14:00:00Z", "run_id": "20250301T030000-abc123"}]}]})
+
+    finding_id: str
+    status: FindingStatus
+    history: list[HistoryEntry] = Field(description="every status change and verdict, oldest first")
 
 
 class Reason(BaseModel):

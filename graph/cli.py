@@ -1,4 +1,5 @@
-"""CLI commands of the graph: `licitagraph graph init` and `licitagraph load`."""
+"""CLI commands of the graph: `licitagraph graph init`, `licitagraph load`, and the findings' verdicts
+(`licitagraph verdict`, `licitagraph verdicts export`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated
 import typer
 
 graph_app = typer.Typer(help="Neo4j graph schema and maintenance.", no_args_is_help=True)
+verdicts_app = typer.Typer(help="Investigators' verdicts on findings (docs/verdicts.md).", no_args_is_help=True)
 
 
 @graph_app.command("init")
@@ -162,3 +164,58 @@ def import_files(
     typer.echo("Stop Neo4j, then run (NEO4J_HOME and NEO4J_CONF set to the server's home and conf):")
     typer.echo(" ".join(import_command(files, lib=lib)))
     typer.echo("then start Neo4j and run `licitagraph graph init` and `licitagraph load --tables ...`.")
+
+
+def verdict(
+    finding_id: Annotated[str, typer.Argument(help="the finding id (`finding:<hex>`)", show_default=False)],
+    verdict: Annotated[str, typer.Argument(help="confirmed, dismissed or needs_info", show_default=False)],
+    note: Annotated[str, typer.Option("--note", help="why (at most 2000 characters; CPFs are masked)")] = "",
+    who: Annotated[str | None, typer.Option("--who", help="who decided (default: cli:<system user>)")] = None,
+) -> None:
+    """Record an investigator's verdict on a finding (docs/verdicts.md): its new status and history."""
+    import getpass
+
+    from graph.connection import Neo4jAuthFailed, Neo4jUnavailable
+    from graph.runner import Neo4jRunner
+    from graph.verdicts import MAX_NOTE, VERDICTS, UnknownFinding, VerdictError, record_verdict
+
+    if verdict not in VERDICTS:
+        raise typer.BadParameter(f"{verdict!r} is not a verdict: use {', '.join(VERDICTS)}", param_hint="VERDICT")
+    if len(note) > MAX_NOTE:
+        raise typer.BadParameter(f"{len(note)} characters; at most {MAX_NOTE}", param_hint="'--note'")
+    if who is None:
+        try:
+            who = f"cli:{getpass.getuser()}"
+        except (KeyError, OSError):
+            who = "cli"
+    try:
+        with Neo4jRunner() as runner:
+            got = record_verdict(runner, finding_id, verdict, note, who)
+    except UnknownFinding:
+        raise typer.BadParameter(f"no finding {finding_id}", param_hint="FINDING_ID") from None
+    except VerdictError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    except (Neo4jUnavailable, Neo4jAuthFailed) as exc:
+        typer.secho(str(exc), err=True, fg="red")
+        raise typer.Exit(1) from exc
+    typer.echo(f"{got['finding_id']}: {got['status']} ({len(got['history'])} entries in its history)")
+
+
+@verdicts_app.command("export")
+def export_verdicts(
+    out: Annotated[Path, typer.Option("--out", dir_okay=False, help="the CSV file to write (replaced)")],
+) -> None:
+    """Every verdict ever given, oldest first, as CSV for the office's records: UTF-8, `;` between columns
+    (Brazilian spreadsheets), CPFs masked."""
+    from graph.connection import Neo4jAuthFailed, Neo4jUnavailable
+    from graph.runner import Neo4jRunner
+    from graph.verdicts import verdict_rows, write_csv
+
+    try:
+        with Neo4jRunner() as runner:
+            rows = verdict_rows(runner)
+    except (Neo4jUnavailable, Neo4jAuthFailed) as exc:
+        typer.secho(str(exc), err=True, fg="red")
+        raise typer.Exit(1) from exc
+    n = write_csv(rows, out)
+    typer.echo(f"wrote {n} verdicts to {out}")

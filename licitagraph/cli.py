@@ -39,12 +39,14 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "serve": api_cli.serve,
     "worker": pipeline_cli.worker,
     "beat": pipeline_cli.beat,
+    "verdict": graph_cli.verdict,
 }
 
 GROUPS: dict[str, typer.Typer] = {
     "services": services_cli.app,
     "graph": graph_cli.graph_app,
     "keys": api_cli.keys_app,
+    "verdicts": graph_cli.verdicts_app,
 }
 
 

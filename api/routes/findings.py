@@ -1,4 +1,4 @@
-"""`/v1/findings`: the red flags, with their evidence."""
+"""`/v1/findings`: the red flags, with their evidence, their lifecycle status and the investigators' verdicts."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 
-from api.deps import AUTH_RESPONSES, PagingDep, ReaderDep, ReaderKey
+from api.deps import AUTH_RESPONSES, InvestigatorKey, PagingDep, ReaderDep, ReaderKey
 from api.schemas import (
     DETECTOR_PATTERN,
     FINDING_ID_PATTERN,
     ID_PATTERN,
     Finding,
+    FindingHistory,
     FindingNetwork,
     NodeId,
     Page,
+    VerdictIn,
 )
 from api.subjects import (
     FINDING_PNG_RESPONSES,
@@ -23,8 +25,10 @@ from api.subjects import (
     check_period,
     check_range,
     finding_picture_response,
+    invalid,
     page,
 )
+from graph.verdicts import STATUSES, UnknownFinding, VerdictError, parse_statuses
 
 router = APIRouter(prefix="/v1/findings", tags=["findings"], responses=AUTH_RESPONSES)
 
@@ -45,15 +49,23 @@ async def list_findings(
                                            description="findings about this agency or its tenders"), NodeId] = None,
     created_from: Annotated[date | None, Query(description="created on or after")] = None,
     created_to: Annotated[date | None, Query(description="created before")] = None,
+    status_: Annotated[list[str] | None, Query(
+        alias="status",
+        description=f"lifecycle statuses ({', '.join(STATUSES)}), repeated or comma-separated; "
+                    "by default every status but superseded")] = None,
     sort: Literal["score", "created_at", "id"] = "score",
     order: Literal["desc", "asc"] = "desc",
 ) -> dict[str, object]:
     check_range(min_score, max_score, "score")
     check_period(created_from, created_to, "created")
+    try:
+        statuses = parse_statuses(status_)
+    except VerdictError as exc:
+        raise invalid(("query", "status"), str(exc), ",".join(status_ or [])) from None
     total, items = await reader.alist_findings(
         skip=paging.skip, limit=paging.page_size, min_score=min_score, max_score=max_score, detector=detector,
         subject_kind=subject_kind, subject_id=subject_id, agency_id=agency_id, created_from=created_from,
-        created_to=created_to, sort=sort, descending=order == "desc")
+        created_to=created_to, statuses=statuses, sort=sort, descending=order == "desc")
     return page(total, items, paging)
 
 
@@ -79,6 +91,32 @@ async def finding_network(reader: ReaderDep, _: ReaderKey, finding_id: FindingId
             responses={404: {"description": "unknown id"}})
 async def get_finding(reader: ReaderDep, _: ReaderKey, finding_id: FindingId) -> dict[str, object]:
     got = await reader.afinding(finding_id)
+    if got is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no finding {finding_id}")
+    return got
+
+
+@router.post("/{finding_id}/verdict", response_model=FindingHistory, summary="An investigator's verdict",
+             responses={404: {"description": "unknown id"}, 422: {"description": "bad verdict or note"}})
+def post_verdict(reader: ReaderDep, principal: InvestigatorKey, finding_id: FindingId,
+                 body: VerdictIn) -> dict[str, object]:
+    """Record a verdict (investigator role or above): `confirmed`, `dismissed`, or `needs_info` (status
+    `under_review`), with a note; the key's name and id are recorded as who. Answers the finding's status and
+    its whole history. A superseded finding keeps `superseded` and takes the verdict's status if it comes back."""
+    who = f"{principal.name} ({principal.key_id})" if principal.name else principal.key_id
+    try:
+        return reader.record_verdict(finding_id, body.verdict, body.note, who, principal.key_id)
+    except UnknownFinding:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no finding {finding_id}") from None
+    except VerdictError as exc:
+        raise invalid(("body",), str(exc), body.verdict) from None
+
+
+@router.get("/{finding_id}/history", response_model=FindingHistory, summary="A finding's status history",
+            responses={404: {"description": "unknown id"}})
+def finding_history(reader: ReaderDep, _: ReaderKey, finding_id: FindingId) -> dict[str, object]:
+    """Every status change (made by a run) and verdict (made by an investigator), oldest first; read live."""
+    got = reader.finding_history(finding_id)
     if got is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no finding {finding_id}")
     return got

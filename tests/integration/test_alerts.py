@@ -384,3 +384,86 @@ def test_pipeline_run_loads_detects_scores_and_alerts(alert_env: dict[str, Any],
     assert got and any(planted == g["subject"] or planted in (g["nodes"] or []) for g in got), got
     msg = wait_for(lambda: sink_messages(settings, email), 60, "the alert email of the run")[0]
     assert "sancionado" in msg.get_body(("plain",)).get_content().lower()
+
+
+def test_verdicts_gate_alerts(services: Any, settings: Settings, tmp_path: Path) -> None:
+    """docs/verdicts.md: a verdict withdraws what is still owed; a dismissed finding alerts again only when its
+    score rose by 0.1 or more over its score at the dismissal; a confirmed one never for the same detector
+    version; a superseded one never (its pending delivery is obsolete), until the data shows it again."""
+    from alerts.notify import match_alerts
+    from core import findings_io
+    from core.domain import Evidence
+    from graph.findings import write_findings
+    from graph.verdicts import record_verdict
+
+    _, items = seed(settings, tmp_path)
+    _phone, partner, over, sanc, frac, cob = items
+    email = f"verdicts-{uuid.uuid4().hex[:8]}@cge.go.gov.br"
+    subscribe(settings, email, min_risk=0.0)
+
+    def state() -> dict[str, tuple[str, int]]:
+        return {d["finding_id"]: (d["status"], d["version"]) for d in deliveries(settings, email)}
+
+    def pending() -> set[str]:
+        return {fid for fid, (st, _) in state().items() if st == "pending"}
+
+    def set_score(fid: str, score: float) -> None:
+        with driver_session(settings) as session:
+            session.run("MATCH (f:Finding {id: $id}) SET f.score = $s", id=fid, s=score).consume()
+
+    with Neo4jRunner(settings) as runner:
+        def send_all() -> None:
+            keys = [f"{fid}|{email}" for fid in pending()]
+            runner.write("api/v1_mark_alert_deliveries", {"keys": keys, "status": "sent", "message_id": "<t@x>"})
+
+        match_alerts(runner, "r1")
+        assert pending() == {f.id for f in items}
+        record_verdict(runner, sanc.id, "confirmed", "Sanção confirmada.", "ana")
+        record_verdict(runner, over.id, "dismissed", "Preço de mercado.", "ana")
+        record_verdict(runner, cob.id, "needs_info", "Ver atas.", "ana")
+        st = state()
+        assert st[sanc.id][0] == st[over.id][0] == "withdrawn" and st[cob.id][0] == "pending"
+        send_all()
+        match_alerts(runner, "r2")
+        assert pending() == set()  # withdrawn ones are not owed again as they are
+        record_verdict(runner, cob.id, "confirmed", "Rodízio confirmado.", "ana")  # at 0.4, version 1.0.0
+        set_score(partner.id, 0.85)
+        record_verdict(runner, partner.id, "dismissed", "Sócio em comum explicado.", "bia")  # at 0.85
+
+        # every one of these would alert by the delivery rule alone (0.1 over the score sent): only the
+        # finding nobody reviewed does
+        set_score(partner.id, 0.92)  # 0.07 over its dismissal
+        set_score(over.id, 0.78)  # 0.08 over its dismissal
+        set_score(cob.id, 0.6)  # confirmed, same detector version
+        set_score(frac.id, 0.72)  # new: 0.12 over the score sent
+        match_alerts(runner, "r3")
+        assert pending() == {frac.id}
+
+        set_score(partner.id, 0.95)  # 0.1 over its dismissal: materially worse
+        set_score(over.id, 0.8)
+        match_alerts(runner, "r4")
+        assert pending() == {frac.id, partner.id, over.id}
+        assert state()[over.id] == ("pending", 2) and state()[partner.id] == ("pending", 2)
+        with driver_session(settings) as session:
+            session.run("MATCH (f:Finding {id: $id}) SET f.detector_version = '2.0.0'", id=cob.id).consume()
+        match_alerts(runner, "r5")
+        assert cob.id in pending()  # a new detector version re-opens a confirmed finding
+
+    # a rerun where the fracionamento finding has other evidence: it is superseded and owes nothing
+    tables = tmp_path / "tables"
+    moved = frac.model_copy(update={"evidence": Evidence(summary=frac.evidence.summary,
+                                                         node_ids=frac.evidence.node_ids[:-1])})
+
+    def rerun(found: list[Any], run_id: str) -> None:
+        findings_io.replace_dataset(findings_io.findings_frame(found, run_id), findings_io.FINDINGS,
+                                    findings_io.findings_dir(tables))
+        write_findings(tables, settings)
+
+    rerun([*items[:4], moved, cob], "r6")
+    assert state()[frac.id] == ("obsolete", 2)
+    with Neo4jRunner(settings) as runner:
+        match_alerts(runner, "r6")
+        assert state()[frac.id] == ("obsolete", 2) and moved.id in pending()
+        rerun(items, "r7")  # back in the data: owed again
+        match_alerts(runner, "r7")
+        assert state()[frac.id] == ("pending", 3)

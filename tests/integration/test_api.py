@@ -551,3 +551,76 @@ def test_keys_cli_creates_a_working_key_lists_and_revokes_it(client: TestClient,
     # a running API forgets it within its 10 s key cache; a process starting now refuses it at once
     with TestClient(create_app(settings)) as fresh:
         assert fresh.get("/v1/tenders", headers=hdr).status_code == 401
+
+
+# verdicts and the findings' lifecycle (docs/verdicts.md) ---------------------------------------------------
+def test_verdict_roles_unknown_finding_and_bad_bodies(client: TestClient, keys: dict[str, dict[str, str]],
+                                                      world: World) -> None:
+    fid = client.get("/v1/findings", params={"detector": "cobidding"}, headers=keys["admin"]).json()["items"][0]["id"]
+    url = f"/v1/findings/{fid}/verdict"
+    assert client.post(url, json={"verdict": "confirmed"}, headers=keys["reader"]).status_code == 403
+    assert client.post("/v1/findings/finding:00000000000000000000/verdict", json={"verdict": "confirmed"},
+                       headers=keys["investigator"]).status_code == 404
+    assert client.get("/v1/findings/finding:00000000000000000000/history", headers=keys["reader"]).status_code == 404
+    for body in [{"verdict": "guilty"}, {}, {"verdict": "confirmed", "note": "x" * 2001},
+                 {"verdict": "confirmed", "who": "someone else"}, {"verdict": "confirmed", "note": 3}]:
+        r = client.post(url, json=body, headers=keys["investigator"])
+        assert r.status_code == 422, (body, r.status_code, r.text)
+    assert client.post("/v1/findings/not-a-finding/verdict", json={"verdict": "confirmed"},
+                       headers=keys["investigator"]).status_code == 422
+    history = client.get(f"/v1/findings/{fid}/history", headers=keys["reader"]).json()
+    assert history["status"] == "new" and [h["verdict"] for h in history["history"]] == [None]  # nothing recorded
+
+
+def test_verdicts_history_status_filter_and_no_stale_cache(client: TestClient, keys: dict[str, dict[str, str]],
+                                                           world: World, settings: Settings) -> None:
+    inv, reader = keys["investigator"], keys["reader"]
+    items = client.get("/v1/findings", params={"page_size": 100}, headers=reader).json()["items"]
+    assert {f["status"] for f in items} == {"new"}
+    top, second, third = items[0]["id"], items[1]["id"], items[2]["id"]
+    # read (and cache) the finding and a filtered list before the verdict
+    assert client.get(f"/v1/findings/{top}", headers=reader).json()["status"] == "new"
+    assert client.get("/v1/findings", params={"status": "confirmed"}, headers=reader).json()["total"] == 0
+    r = client.post(f"/v1/findings/{top}/verdict", json={"verdict": "needs_info", "note": "Pedir contratos."},
+                    headers=inv)
+    assert r.status_code == 200, r.text
+    r = client.post(f"/v1/findings/{top}/verdict",
+                    json={"verdict": "confirmed", "note": f"Sócio em comum, CPF {LEAKED_CPF}."}, headers=inv)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body) == {"finding_id", "status", "history"} and body["finding_id"] == top
+    assert body["status"] == "confirmed"
+    assert [(h["status"], h["verdict"]) for h in body["history"]] == [
+        ("new", None), ("under_review", "needs_info"), ("confirmed", "confirmed")]
+    entry = body["history"][-1]
+    assert set(entry) == {"status", "verdict", "note", "who", "at", "run_id"}
+    assert entry["who"].startswith("test investigator (lg_") and entry["run_id"] == "seed-run"
+    assert LEAKED_CPF not in r.text and f"***{LEAKED_CPF[3:9]}**" in entry["note"]
+    assert client.get(f"/v1/findings/{top}/history", headers=reader).json() == body
+    # no stale status: the cached answers were dropped at once
+    assert client.get(f"/v1/findings/{top}", headers=reader).json()["status"] == "confirmed"
+    assert ids(client.get("/v1/findings", params={"status": "confirmed"}, headers=reader)) == [top]
+    client.post(f"/v1/findings/{second}/verdict", json={"verdict": "dismissed"}, headers=keys["investigator2"])
+    both = ids(client.get("/v1/findings", params={"status": "confirmed,dismissed"}, headers=reader))
+    assert both == [top, second]
+    assert ids(client.get("/v1/findings", params=[("status", "dismissed"), ("status", "confirmed")],
+                          headers=reader)) == [top, second]
+    assert client.get("/v1/findings", params={"status": "bogus"}, headers=reader).status_code == 422
+    new = ids(client.get("/v1/findings", params={"status": "new", "page_size": 100}, headers=reader))
+    assert top not in new and second not in new and len(new) == len(items) - 2
+    # superseded findings are kept but left out of the lists unless asked for
+    with driver_session(settings) as session:
+        session.run("MATCH (f:Finding {id: $id}) SET f.status = 'superseded'", id=third).consume()
+    from graph.runner import Neo4jRunner
+    from graph.version import bump_data_version
+
+    with Neo4jRunner(settings) as runner:
+        bump_data_version(runner, "test")
+    client.app.state.ctx.reader.cache.clear()  # type: ignore[attr-defined]
+    default = client.get("/v1/findings", params={"page_size": 100}, headers=reader).json()
+    assert default["total"] == len(items) - 1 and third not in [f["id"] for f in default["items"]]
+    assert ids(client.get("/v1/findings", params={"status": "superseded"}, headers=reader)) == [third]
+    assert client.get(f"/v1/findings/{third}", headers=reader).json()["status"] == "superseded"
+    every = client.get("/v1/findings", params={"status": ",".join(
+        ["new", "under_review", "confirmed", "dismissed", "superseded"]), "page_size": 100}, headers=reader).json()
+    assert every["total"] == len(items)
