@@ -182,8 +182,9 @@ class GraphReader:
 
     def _list_findings(self, *, skip: int, limit: int, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
         params = {k: (_iso(v) if isinstance(v, date) else v) for k, v in filters.items()}
-        if isinstance(params.get("statuses"), tuple):
-            params["statuses"] = list(params["statuses"])
+        statuses = filters.get("statuses")
+        if isinstance(statuses, tuple):  # a tuple in the cache key, a list for Neo4j
+            params["statuses"] = list(statuses)
         row = self.runner.read("api/v1_list_findings", {**params, "skip": skip, "limit": limit})[0]
         return int(row["total"]), [finding_out(f) for f in row["items"]]
 
