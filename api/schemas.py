@@ -319,7 +319,8 @@ class AlertDelivery(BaseModel):
     finding_id: str
     recipient: str
     status: str = Field(description="pending: owed, not yet accepted by SMTP; sent; withheld: left out of the emails "
-                        "(a GNN finding without an explanation in words); obsolete: finding gone")
+                        "(a GNN finding without an explanation in words); obsolete: finding gone from the data (superseded); "
+                        "withdrawn: owed, then the finding was confirmed or dismissed (docs/verdicts.md)")
     score: float | None = None
     version: int | None = None
     run_id: str | None = None
