@@ -621,6 +621,12 @@ def test_verdicts_history_status_filter_and_no_stale_cache(client: TestClient, k
     assert default["total"] == len(items) - 1 and third not in [f["id"] for f in default["items"]]
     assert ids(client.get("/v1/findings", params={"status": "superseded"}, headers=reader)) == [third]
     assert client.get(f"/v1/findings/{third}", headers=reader).json()["status"] == "superseded"
+    subject = items[2]
+    assert subject["subject_kind"] == "tender"
+    detail = client.get(f"/v1/tenders/{subject['subject_id']}", headers=reader).json()
+    assert third not in [f["id"] for f in detail["findings"]]  # a subject shows what the data shows now
+    sup = client.get(f"/v1/suppliers/{items[0]['subject_id']}", headers=reader).json()
+    assert [(f["id"], f["status"]) for f in sup["findings"]] == [(top, "confirmed")]
     every = client.get("/v1/findings", params={"status": ",".join(
         ["new", "under_review", "confirmed", "dismissed", "superseded"]), "page_size": 100}, headers=reader).json()
     assert every["total"] == len(items)
