@@ -145,3 +145,39 @@ def test_cli_verdict_and_export(world: tuple[Path, list[Finding]], settings: Set
     assert rows[0]["note"] == f"Sócio CPF ***{LEAKED_CPF[3:9]}**; contratos; ok"  # the `;` survives quoting
     assert rows[0]["detector"] == a.detector and rows[0]["subject"] == a.subject.id and rows[0]["run_id"] == "seed-run"
     assert rows[1]["current_status"] == "dismissed" and rows[0]["at"] < rows[2]["at"]
+
+
+def test_verdicts_survive_detect_reruns(services: object, settings: Settings, tmp_path: Path) -> None:
+    """The real `detect` (networkx engine) on the hand-written world, twice, each followed by write_findings
+    as the pipeline's detect step does: the verdicts and statuses stay, nothing is superseded or lost."""
+    from detectors.run import run_detectors
+    from graph.fresh import replace_database
+    from synth.table_world import write_world
+
+    tables = tmp_path / "tables"
+    world, _ = write_world(tables)
+    replace_database(settings, tables)
+    run_detectors(tables, run_id="detect-1")
+    first = write_findings(tables, settings)
+    assert first["new"] == first["findings"] > 0
+    tender = world.planted["shared_partner"]["tender"]
+    rows = query(settings, "MATCH (f:Finding {subject_id: $t, detector: 'shared_contacts'}) RETURN f.id AS id", t=tender)
+    assert rows
+    fid = rows[0]["id"]
+    other = query(settings, "MATCH (f:Finding) WHERE f.id <> $id RETURN f.id AS id ORDER BY id LIMIT 1", id=fid)[0]["id"]
+    with Neo4jRunner(settings) as runner:
+        record_verdict(runner, fid, "confirmed", "Sócio em comum.", "ana")
+        record_verdict(runner, other, "dismissed", "Explicado.", "ana")
+    before = query(settings, "MATCH (f:Finding) RETURN f.id AS id, f.status AS status ORDER BY id")
+
+    run_detectors(tables, run_id="detect-2")
+    second = write_findings(tables, settings)
+    assert second["new"] == 0 and second["superseded"] == 0 and second["restored"] == 0
+    after = query(settings, "MATCH (f:Finding) RETURN f.id AS id, f.status AS status ORDER BY id")
+    assert after == before
+    assert _status(settings, fid)["status"] == "confirmed" and _status(settings, other)["status"] == "dismissed"
+    assert query(settings, "MATCH (f:Finding {id: $id}) RETURN f.run_id AS run", id=fid) == [{"run": "detect-2"}]
+    with Neo4jRunner(settings) as runner:
+        h = finding_history(runner, fid)["history"]
+    assert [(e["status"], e["verdict"], e["run_id"]) for e in h] == [
+        ("new", None, "detect-1"), ("confirmed", "confirmed", "detect-1")]
