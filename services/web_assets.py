@@ -1,4 +1,5 @@
-"""The Swagger UI and ReDoc files the API serves at /docs and /redoc, so that both work with no internet.
+"""The Swagger UI, ReDoc and cytoscape.js files the API serves (/docs, /redoc and the console's interactive
+network), so that all of them work with no internet.
 
 FastAPI's defaults load them from a CDN; on the CGE's network a CDN may not answer, and the pages came out
 blank. `ensure_web_assets` downloads the pinned npm tarballs once from the npm registry, checks each one
@@ -68,14 +69,23 @@ PACKAGES: tuple[NpmPackage, ...] = (
         # nothing and the logo hides itself when it does not load
         {"redoc.standalone.js": (('src:"https://cdn.redoc.ly/redoc/logo-mini.svg"', 'src:"data:,"'),)},
     ),
+    # the console's interactive network (api/routes/console.py, /console/vendor/...): the ES module build, which
+    # the case page's own script imports (no build step, no global)
+    NpmPackage(
+        "cytoscape", "3.35.0",
+        "sha512-sMvBIXiGMnhkCaWz2R06FwF/27MNlS+Tqvi17foO9UhnUg3XGZccKjxsvEqQFAQYMSSZmN5SxYzUYlQ0DOJJ3g==",
+        {"dist/cytoscape.esm.min.mjs": "cytoscape.esm.min.mjs", "LICENSE": "LICENSE.cytoscape"},
+    ),
 )
 
-# The files the API serves (api/routes/docs.py), each with its media type.
+# The files the API serves (api/routes/docs.py; the console's cytoscape module, api/routes/console.py), each
+# with its media type.
 SERVED: dict[str, str] = {
     "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
     "swagger-ui.css": "text/css; charset=utf-8",
     "redoc.standalone.js": "text/javascript; charset=utf-8",
     "favicon.png": "image/png",
+    "cytoscape.esm.min.mjs": "text/javascript; charset=utf-8",
 }
 
 
@@ -180,7 +190,7 @@ def _patch(path: Path, replacements: tuple[tuple[str, str], ...], what: str) -> 
 
 
 def ensure_web_assets(directory: Path | None = None, *, force: bool = False, timeout_s: float = 120.0) -> Path:
-    """Fill `directory` (default: settings.web_assets_dir) with the pinned Swagger UI and ReDoc files;
+    """Fill `directory` (default: settings.web_assets_dir) with the pinned Swagger UI, ReDoc and cytoscape files;
     returns it. Cached: nothing is downloaded when they are already there (or their tarballs are)."""
     directory = directory or assets_dir()
     if not force and installed(directory):

@@ -1,4 +1,10 @@
-"""`/console`: the investigator console, server-rendered pages in Portuguese (first slice: the case page).
+"""`/console`: the investigator console, in Portuguese: the findings queue and the case pages.
+
+`GET /console` is the queue: a login form until the browser holds an API key (in sessionStorage, never in a
+cookie or a URL; the console's own ES modules under `/console/static/console/` send it as `X-API-Key`),
+then the findings of `GET /v1/findings` with filters, sorting and pages. `GET /console/me` checks a key
+and says its role; `GET /console/cases/{id}/open` (any role) and `/link` (investigator) mint the signed
+link a row opens.
 
 `GET /console/cases/{finding_id}` shows one finding as a case: title, score, subject, the evidence table,
 the network picture, the source records with links to PNCP and the alerts sent about it. A mail client
@@ -6,7 +12,10 @@ sends no API key, so a page opens with a signed link (`?exp=&sig=`, reporting/li
 emails carry) or with an API key (`X-API-Key` / `Authorization: Bearer`, any role). Refusals are pages too
 (401/403/404/429), in Portuguese, never JSON. Every asset is served by this process: the stylesheet under
 `/console/static`, the picture from `/console/cases/{finding_id}/network.png`; the Content-Security-Policy
-lets the page load nothing from anywhere else.
+lets the page load nothing from anywhere else. With scripts on, the case page draws the interactive network
+(cytoscape.js, served from the installed web assets at `/console/vendor/`, data from
+`/console/cases/{finding_id}/network.json`) over the static picture, and offers the verdict buttons
+(`POST /v1/findings/{id}/verdict`, investigator).
 """
 
 from __future__ import annotations
@@ -22,13 +31,13 @@ from pathlib import Path as FsPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, Security, status
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AUTH_RESPONSES, InvestigatorKey, ReaderDep, get_context, get_principal
+from api.deps import AUTH_RESPONSES, InvestigatorKey, ReaderDep, ReaderKey, get_context, get_principal
 from api.schemas import FINDING_ID_PATTERN
 from core.settings import Settings
 from graph.connection import Neo4jAuthFailed, Neo4jUnavailable
@@ -47,9 +56,15 @@ STATIC_PREFIX = "/console/static"
 KIND_PT = {"tender": "Licitação", "supplier": "Fornecedor", "agency": "Órgão", "item": "Item"}
 LABEL_KIND = {"Tender": "tender", "Supplier": "supplier", "Agency": "agency", "Item": "item"}
 COMPARISON_SIGN = {">": ">", ">=": "≥", "<": "<", "<=": "≤", "==": "=", "!=": "≠"}
-# the page itself: nothing from another origin, no inline script; the stylesheet and picture are ours
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; "
-       "frame-ancestors 'none'")
+VENDOR_PREFIX = "/console/vendor"
+# the third-party files the console loads, from settings.web_assets_dir (services/web_assets.py installs them)
+VENDOR: dict[str, str] = {"cytoscape.esm.min.mjs": "text/javascript; charset=utf-8"}
+# every console page: nothing from another origin, no inline script or style; scripts, styles, pictures and
+# the API calls of the console's own modules are this process's
+CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; "
+       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+# the short-lived link a reader's click in the queue opens (readers cannot mint the long, shareable ones)
+OPEN_LINK_TTL_S = 900
 PAGE_HEADERS = {
     "Content-Security-Policy": CSP,
     # a signed link must not leave in a Referer when the auditor follows a link to PNCP
@@ -349,6 +364,9 @@ def case_view(row: dict[str, Any]) -> dict[str, Any]:
         "fontes": [_source_row(guard(t)) for t in row.get("sources") or []],
         "sancoes": [_sanction_row(guard(s)) for s in row.get("sanctions") or []],
         "alertas": [_alert_row(a) for a in row.get("alerts") or []],
+        # the finding's status, once the verdicts land (none yet: the page says "Novo")
+        "status": f.get("status") or "",
+        "situacao": STATUS_PT.get(str(f.get("status") or "new"), str(f.get("status"))),
     })
 
 
@@ -392,6 +410,8 @@ async def case_page(request: Request, finding_id: str, key: KeyDep, exp: ExpQuer
     query = f"exp={link_exp}&sig={link_sig}"
     page = {
         "case": case, "static": STATIC_PREFIX, "picture": f"{case_path(finding_id)}/network.png?{query}",
+        "network_json": f"{case_path(finding_id)}/network.json?{query}", "vendor": VENDOR_PREFIX,
+        "timezone": settings.timezone,
         "expires": _when(link_exp, settings), "via_key": isinstance(key, Principal),
         "share": (f"{settings.api_public_url.rstrip('/')}{case_path(finding_id)}?{query}"
                   if isinstance(key, Principal) else None),
@@ -461,3 +481,100 @@ async def new_case_link(request: Request, reader: ReaderDep, _: InvestigatorKey,
     now = _now()
     return CaseLink(url=case_url(settings, finding_id, now=now),
                     expires_at=datetime.fromtimestamp(int(now.timestamp()) + settings.console_link_ttl_s, UTC))
+
+
+def _short_link(settings: Settings, finding_id: str, ttl_s: int) -> CaseLink:
+    now = _now()
+    short = settings.model_copy(update={"console_link_ttl_s": ttl_s})
+    return CaseLink(url=case_url(short, finding_id, now=now),
+                    expires_at=datetime.fromtimestamp(int(now.timestamp()) + ttl_s, UTC))
+
+
+@router.get("/cases/{finding_id}/open", response_model=CaseLink, include_in_schema=False)
+async def open_case_link(request: Request, reader: ReaderDep, _: ReaderKey,
+                         finding_id: Annotated[str, Path(pattern=FINDING_ID_PATTERN)]) -> CaseLink:
+    """The link a click in the queue opens, for any role: a navigation sends no `X-API-Key`, so the queue's
+    script asks for a signed link first. It lives OPEN_LINK_TTL_S (15 minutes): readers may open cases, not
+    mint the week-long links an investigator shares (`/link`)."""
+    if await reader.afinding(finding_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no finding {finding_id}")
+    settings: Settings = request.app.state.settings
+    return _short_link(settings, finding_id, min(OPEN_LINK_TTL_S, settings.console_link_ttl_s))
+
+
+# the queue, the login and the interactive network -----------------------------------------------------------
+STATUS_PT = {"new": "Novo", "under_review": "Em análise", "confirmed": "Confirmado", "dismissed": "Descartado",
+             "superseded": "Substituído"}
+
+
+class ConsoleUser(BaseModel):
+    key_id: str
+    name: str
+    role: str = Field(description="reader, investigator or admin")
+    can_judge: bool = Field(description="whether the key may record verdicts (investigator or above)")
+
+
+@router.get("", response_class=HTMLResponse, include_in_schema=False)
+async def queue_page(request: Request) -> HTMLResponse:
+    """The console's front page: the login form, then the findings queue (both drawn by
+    /console/static/console/queue.js; with scripts off, the page says it needs them)."""
+    settings: Settings = request.app.state.settings
+    ctx = {"static": STATIC_PREFIX, "timezone": settings.timezone, "status_pt": STATUS_PT}
+    return templates().TemplateResponse(request, "console/queue.html", ctx, headers=PAGE_HEADERS)
+
+
+@router.get("/me", response_model=ConsoleUser, include_in_schema=False)
+async def whoami(principal: ReaderKey) -> ConsoleUser:
+    """The key's holder and role: what the login form checks before it keeps the key in sessionStorage
+    (401 for a wrong key, counted towards the address's limit of failed authentications, as everywhere)."""
+    from reporting.keys import Role
+
+    return ConsoleUser(key_id=principal.key_id, name=principal.name, role=principal.role.name,
+                       can_judge=principal.can(Role.investigator))
+
+
+def _masked_network(net: dict[str, Any]) -> dict[str, Any]:
+    """The network with every CPF-looking number in its texts masked (ids and edge ends stay as they are:
+    the graph's person ids already hold masked CPFs)."""
+    keep = {"id", "src", "dst", "finding_id", "subject_id"}
+
+    def clean(d: dict[str, Any]) -> dict[str, Any]:
+        return {k: (v if k in keep or not isinstance(v, str) else mask_cpf_text(v)) for k, v in guard(d).items()}
+
+    return {**clean({k: v for k, v in net.items() if k not in ("nodes", "edges")}),
+            "nodes": [clean(n) for n in net.get("nodes") or []], "edges": [clean(e) for e in net.get("edges") or []]}
+
+
+@router.get("/cases/{finding_id}/network.json", include_in_schema=False)
+async def case_network(request: Request, finding_id: str, key: KeyDep, exp: ExpQuery = None,
+                       sig: SigQuery = None) -> Response:
+    """The finding's structure for the case page's interactive drawing: `reporting.pictures.finding_network`'s
+    shape (as `GET /v1/findings/{id}/network`), opened by the same link or key as the page."""
+    bad = _bad_id(request, finding_id)
+    if bad is not None:
+        return bad
+    access = await authorize(request, finding_id, key, exp, sig)
+    if isinstance(access, HTMLResponse):
+        return access
+    from reporting.pictures import finding_network
+
+    ctx = await get_context(request)
+    net = await run_in_threadpool(finding_network, ctx.runner, finding_id)
+    if net is None:
+        return JSONResponse({"detail": f"no finding {finding_id}"}, status_code=status.HTTP_404_NOT_FOUND,
+                            headers={"Cache-Control": "private, no-store"})
+    return JSONResponse(_masked_network(net), headers={"Cache-Control": "private, no-store",
+                                                       "X-Content-Type-Options": "nosniff"})
+
+
+@router.get(VENDOR_PREFIX.removeprefix("/console") + "/{name}", include_in_schema=False)
+async def vendor(request: Request, name: Annotated[str, Path(max_length=40)]) -> FileResponse:
+    """cytoscape.js, from the installed web assets (a fixed list: no path from the request reaches the disk)."""
+    if name not in VENDOR:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such file")
+    path = request.app.state.settings.web_assets_dir / name
+    if not path.is_file():
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            f"{name} is not installed; run `licitagraph services install`")
+    return FileResponse(path, media_type=VENDOR[name], headers={"Cache-Control": "public, max-age=86400",
+                                                                "X-Content-Type-Options": "nosniff"})

@@ -177,9 +177,13 @@ def test_page_loads_nothing_from_outside(h: Harness) -> None:
         parts = urlsplit(u)
         assert not parts.scheme and not parts.netloc, f"external asset {u}"
         assert not u.startswith("//")
-    assert "@import" not in r.text and "fonts.googleapis" not in r.text and "<script" not in r.text
+    assert "@import" not in r.text and "fonts.googleapis" not in r.text
+    # scripts: only this API's own modules, no inline code
+    assert re.findall(r"<script[^>]*>", r.text) == ['<script type="module" src="/console/static/console/case.js">']
+    assert not re.search(r"<script[^>]*>[^<]+</script>", r.text) and " on" + "click=" not in r.text
     csp = r.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "style-src 'self'" in csp and "img-src 'self'" in csp
+    assert "script-src 'self'" in csp and "connect-src 'self'" in csp and "unsafe" not in csp
     assert r.headers["referrer-policy"] == "no-referrer" and "no-store" in r.headers["cache-control"]
     # the stylesheet is served here and imports nothing (no web font, no CDN)
     css_url = next(u for u in urls if u.endswith(".css"))

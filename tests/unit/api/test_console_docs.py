@@ -116,3 +116,26 @@ def test_installer_is_cached_and_verifies_integrity(assets: Path, tmp_path: Path
     with pytest.raises(web_assets.WebAssetsError, match="integrity"):
         web_assets.ensure_web_assets(target)
     assert not web_assets.installed(target)
+
+
+def test_installer_pins_cytoscape_for_the_console(assets: Path) -> None:
+    """cytoscape.js (the case page's interactive network) comes from the same pinned, sha512-verified npm
+    tarball route as Swagger UI and ReDoc, its ES module build kept under the name the console serves."""
+    from api.routes.console import VENDOR
+
+    pkg = next(p for p in web_assets.PACKAGES if p.name == "cytoscape")
+    assert re.fullmatch(r"\d+\.\d+\.\d+", pkg.version)  # an exact version, never a range
+    assert pkg.integrity.startswith("sha512-") and len(pkg.integrity) == len("sha512-") + 88
+    assert pkg.tarball_url == f"https://registry.npmjs.org/cytoscape/-/cytoscape-{pkg.version}.tgz"
+    assert pkg.files["dist/cytoscape.esm.min.mjs"] == "cytoscape.esm.min.mjs" and "LICENSE" in pkg.files
+    assert set(VENDOR) <= set(web_assets.SERVED) and set(VENDOR) <= set(pkg.files.values())
+    tarball = (assets / "downloads" / pkg.tarball_name).read_bytes()
+    assert web_assets._matches(tarball, pkg.integrity)
+    module = (assets / "cytoscape.esm.min.mjs").read_text(encoding="utf-8")
+    assert re.search(r"export\s*\{[^}]*\bas default\b", module), "the ES module build, with a default export"
+    assert "MIT" in (assets / "LICENSE.cytoscape").read_text()
+    # the one fetch-like reference cytoscape makes is none: no URL in code, only in licence comments
+    code = re.sub(r"/\*.*?\*/", "", module, flags=re.S)
+    assert not re.search(r"""["'`]https?://""", code)
+    r = client_for(assets).get("/console/vendor/cytoscape.esm.min.mjs")
+    assert r.status_code == 200 and r.content == module.encode()
