@@ -107,6 +107,8 @@ def test_investigator_logs_in_filters_opens_a_case_and_records_a_verdict(
     assert scores == ["0,95", "0,90", "0,80", "0,70", "0,60", "0,40"], scores
     assert "01/06/2025" in page.inner_text("#achados") and "01/07/2025" in page.inner_text("#achados")
     assert "Concorrentes com vínculos em comum" in page.inner_text("#achados")  # the detector's Portuguese name
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "console-queue.png"))
 
     # sorted by date, oldest first after two clicks
     page.click("button.ordenar[data-sort=created_at]")
@@ -130,20 +132,27 @@ def test_investigator_logs_in_filters_opens_a_case_and_records_a_verdict(
     assert sorted(page.locator("#achados tbody td.risco").all_inner_texts()) == ["0,90", "0,95"]
     # a date range that holds only July's finding
     page.fill("#f-min", "")
-    page.fill("#f-de", "2025-06-15")
+    page.fill("#f-de", "15/06/2025")
     page.click("#filtrar")
     shown(page, "created_from=2025-06-15")
     assert page.inner_text("#contagem") == "1 achado"
     assert "Sobrepreço de seringa" in _rows(page)[0]
+    # "até" includes its day
+    page.fill("#f-de", "")
+    page.fill("#f-ate", "01/06/2025")
+    page.click("#filtrar")
+    shown(page, "created_to=2025-06-02")
+    assert page.inner_text("#contagem") == "5 achados" and "Sobrepreço de seringa" not in page.inner_text("#achados")
+    page.fill("#f-ate", "31/02/2025")
+    page.click("#filtrar")
+    assert "dd/mm/aaaa" in page.inner_text("#filtro-erro")
     # a wrong number is caught before any request
     page.fill("#f-max", "dois")
     page.click("#filtrar")
     assert "Risco máximo" in page.inner_text("#filtro-erro")
     page.click("#limpar")
-    wait_for(page, "!document.querySelector('#achados').dataset.consulta.includes('created_from')")
-    assert page.inner_text("#contagem") == "6 achados"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "console-queue.png"))
+    wait_for(page, "!document.querySelector('#achados').dataset.consulta.includes('created_to')")
+    assert page.inner_text("#contagem") == "6 achados" and page.inner_text("#filtro-erro") == ""
 
     # open the case of the shared partner: a fresh signed link, then the page
     page.locator("#achados tbody tr", has_text="Concorrentes com sócio em comum").click()
@@ -181,12 +190,12 @@ def test_investigator_logs_in_filters_opens_a_case_and_records_a_verdict(
     assert page.is_enabled("#parecer button[data-verdict=confirmed]")
     page.fill("#parecer-nota", "Sócio em comum confirmado na Junta Comercial.")
     page.click("#parecer button[data-verdict=confirmed]")
-    wait_for(page, "document.querySelector('#parecer-resultado').textContent.length > 12")
+    wait_for(page, "!['', 'Registrando o parecer…'].includes(document.querySelector('#parecer-resultado').textContent)")
     result = page.inner_text("#parecer-resultado")
     if _verdict_route_exists(server, keys["investigator"]):
         assert "Parecer registrado: Confirmado" in result, result
         assert page.inner_text("#situacao") == "Confirmado"
-        assert "Sócio em comum confirmado" in page.inner_text("#parecer-historico")
+        assert page.is_visible("#parecer-historico") and page.locator("#parecer-historico tbody tr").count() >= 1
         fid = page.get_attribute("#parecer", "data-finding")
         api = httpx.get(f"{server}/v1/findings/{fid}", headers={"X-API-Key": keys["investigator"]}).json()
         assert api.get("status") == "confirmed", api
@@ -241,3 +250,38 @@ def test_case_from_an_email_link_without_scripts_keeps_the_picture(server: str, 
     assert not page.is_enabled("#parecer button[data-verdict=confirmed]")
     assert "chave de API de investigador" in page.inner_text("#parecer-aviso")
     context.close()
+
+
+def test_verdict_answer_is_shown_as_the_contract_says(server: str, browser: Any, settings: Settings, world: World,
+                                                      keys: dict[str, str]) -> None:
+    """The verdict route's answer (`{"finding_id", "status", "history"}`, the verdicts branch's contract), given
+    by the browser itself so that this holds before that route lands: the page shows the new status and the
+    history, in Portuguese with Brazilian dates."""
+    import json
+
+    posted: list[dict[str, Any]] = []
+
+    def answer(route: Any) -> None:
+        body = json.loads(route.request.post_data or "{}")
+        posted.append({**body, "key": route.request.headers.get("x-api-key")})
+        fid = route.request.url.split("/v1/findings/")[1].split("/")[0]
+        route.fulfill(status=200, content_type="application/json", body=json.dumps({
+            "finding_id": fid, "status": "under_review",
+            "history": [{"verdict": "needs_info", "status": "under_review", "note": body.get("note"),
+                         "by": "console investigator", "at": "2026-12-02T13:05:00Z"}]}))
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="pt-BR")
+    page.route("**/v1/findings/*/verdict", answer)
+    _login(page, server, keys["investigator"])
+    page.locator("#achados tbody tr", has_text="Fracionamento de dispensas").click()
+    page.wait_for_url(re.compile(r"/console/cases/finding:[0-9a-f]+\?exp="))
+    wait_for(page, "!document.querySelector('#parecer button[data-verdict=needs_info]').disabled")
+    page.fill("#parecer-nota", "Faltam as notas fiscais de 2025.")
+    page.click("#parecer button[data-verdict=needs_info]")
+    wait_for(page, "document.querySelector('#parecer-resultado').textContent.startsWith('Parecer registrado')")
+    assert posted == [{"verdict": "needs_info", "note": "Faltam as notas fiscais de 2025.", "key": keys["investigator"]}]
+    assert page.inner_text("#situacao") == "Em análise"
+    assert "Pedido de mais informações" in page.inner_text("#parecer-resultado")
+    history = page.inner_text("#parecer-historico")
+    assert "02/12/2026 10:05" in history and "Faltam as notas fiscais de 2025." in history and "Em análise" in history
+    page.close()

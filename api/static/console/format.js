@@ -49,6 +49,18 @@ export function lerNumero(text) {
   return Number(t.replace(",", "."));
 }
 
+/** "02/12/2026" -> "2026-12-02" (the API's date); "" -> null; not a real day -> undefined. */
+export function lerData(text) {
+  const t = String(text || "").trim();
+  if (!t) return null;
+  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(t);
+  if (!m) return undefined;
+  const [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) return undefined;
+  return `${m[3]}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+}
+
 /** A CPF-looking run of 11 digits (bare or 123.456.789-01) -> ***456789** (LGPD), as the server masks. */
 export function mascararCpf(text) {
   return String(text ?? "").replace(/(?<![\d*])(\d{3})\.?(\d{3})\.?(\d{3})-?(\d{2})(?![\d*])/g, "***$2$3**");

@@ -1,6 +1,6 @@
 // The console's front page: login, then the findings queue (GET /v1/findings) with filters, sorting and pages.
 import { DETECTORS, DETECTOR_PT, KIND_PT, STATUS_PT } from "./detectors.js";
-import { data, el, inteiro, lerNumero, mascararCpf, numero } from "./format.js";
+import { data, el, inteiro, lerData, lerNumero, mascararCpf, numero } from "./format.js";
 import { ROLE_PT, api, apiKey, login, logout, refresh } from "./session.js";
 
 const PAGE_SIZE = 20;
@@ -122,15 +122,24 @@ function query() {
   if (min !== null && max !== null && min > max) return { error: "O risco mínimo é maior que o máximo." };
   if (min !== null) q.set("min_score", String(min));
   if (max !== null) q.set("max_score", String(max));
-  for (const [id, param] of [["#f-detector", "detector"], ["#f-orgao", "agency_id"], ["#f-status", "status"],
-    ["#f-de", "created_from"], ["#f-ate", "created_to"]]) {
+  for (const [id, param] of [["#f-detector", "detector"], ["#f-orgao", "agency_id"], ["#f-status", "status"]]) {
     const v = $(id).value;
     if (v) q.set(param, v);
   }
-  const from = $("#f-de").value;
-  const to = $("#f-ate").value;
+  const from = lerData($("#f-de").value);
+  const to = lerData($("#f-ate").value);
+  if (from === undefined || to === undefined) return { error: "Datas no formato dd/mm/aaaa, como 02/12/2026." };
   if (from && to && from > to) return { error: "A data inicial é posterior à final." };
+  // "até" includes the day itself: the API's created_to is exclusive
+  if (from) q.set("created_from", from);
+  if (to) q.set("created_to", nextDay(to));
   return { query: q };
+}
+
+function nextDay(iso) {
+  const d = new Date(`${iso}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
 }
 
 async function loadPage() {
