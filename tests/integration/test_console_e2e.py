@@ -150,8 +150,23 @@ def test_investigator_logs_in_filters_opens_a_case_and_records_a_verdict(
     page.fill("#f-max", "dois")
     page.click("#filtrar")
     assert "Risco máximo" in page.inner_text("#filtro-erro")
+    page.fill("#f-ate", "")
+    page.fill("#f-max", "")
+    # an agency, and a status (the verdicts' filter): the queue shows what the API answers for the same query
+    agency = world.planted["fracionamento"]["agency"]
+    page.select_option("#f-orgao", agency)
+    page.select_option("#f-status", "new")
+    page.click("#filtrar")
+    shown(page, "status=new")
+    query = page.evaluate("document.querySelector('#achados').dataset.consulta")
+    assert f"agency_id={agency.replace(':', '%3A')}" in query.split("&")
+    api = httpx.get(f"{server}/v1/findings?{query}", headers={"X-API-Key": keys["investigator"]}).json()
+    assert api["total"] >= 1
+    assert page.inner_text("#contagem") == f"{api['total']} achado{'s' if api['total'] > 1 else ''}"
+    assert [r.split("\t")[1].split("\n")[0] for r in _rows(page)] == [f["title"] for f in api["items"]]
+    assert "Fracionamento de dispensas" in page.inner_text("#achados")
     page.click("#limpar")
-    wait_for(page, "!document.querySelector('#achados').dataset.consulta.includes('created_to')")
+    wait_for(page, "!document.querySelector('#achados').dataset.consulta.includes('status')")
     assert page.inner_text("#contagem") == "6 achados" and page.inner_text("#filtro-erro") == ""
 
     # open the case of the shared partner: a fresh signed link, then the page
