@@ -19,7 +19,7 @@ def list_alerts(
     _: InvestigatorKey,
     paging: PagingDep,
     recipient: Annotated[str | None, Query(pattern=EMAIL_PATTERN, max_length=254)] = None,
-    status: Literal["pending", "sent", "withheld", "obsolete"] | None = None,
+    status: Literal["pending", "sent", "withheld", "withdrawn", "obsolete"] | None = None,
     finding_id: Annotated[str | None, Query(pattern=FINDING_ID_PATTERN)] = None,
     run_id: Annotated[str | None, Query(pattern=RUN_ID_PATTERN)] = None,
 ) -> dict[str, object]:

@@ -364,7 +364,7 @@ def case_view(row: dict[str, Any]) -> dict[str, Any]:
         "fontes": [_source_row(guard(t)) for t in row.get("sources") or []],
         "sancoes": [_sanction_row(guard(s)) for s in row.get("sanctions") or []],
         "alertas": [_alert_row(a) for a in row.get("alerts") or []],
-        # the finding's status, once the verdicts land (none yet: the page says "Novo")
+        # the finding's status (docs/verdicts.md); findings written before the lifecycle have none: "Novo"
         "status": f.get("status") or "",
         "situacao": STATUS_PT.get(str(f.get("status") or "new"), str(f.get("status"))),
     })

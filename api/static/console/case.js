@@ -62,7 +62,7 @@ function showHistory(history) {
   const rows = history.map((h) => {
     const tr = el("tr");
     const at = h.at || h.recorded_at || h.created_at || h.when;
-    const by = h.by || h.actor || h.key_name || h.name || h.key_id || "—";
+    const by = h.who || h.by || h.actor || h.key_name || h.name || h.key_id || "—";
     tr.append(el("td", dataHora(at)), el("td", VERDICT_PT[h.verdict] || h.verdict || "—"),
       el("td", STATUS_PT[h.status] || h.status || "—"), el("td", mascararCpf(h.note || "")), el("td", by));
     return tr;
