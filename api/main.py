@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -74,6 +75,25 @@ async def validation_failed(request: Request, exc: RequestValidationError) -> JS
     return JSONResponse({"detail": json_safe(jsonable_encoder(errors))}, status_code=422)
 
 
+class RedactSignatures(logging.Filter):
+    """Drops the value of `sig=` from the paths uvicorn's access log writes: a signed case link opens its page
+    for days (reporting/links.py), so it must not sit in log files."""
+
+    _SIG = re.compile(r"([?&]sig=)[^&\s]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._SIG.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def redact_access_log() -> None:
+    """Install RedactSignatures on uvicorn's access logger once per process."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactSignatures) for f in access.filters):
+        access.addFilter(RedactSignatures())
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     from fastapi.staticfiles import StaticFiles
 
@@ -112,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 ctx.close()
                 app.state.ctx = None
 
+    redact_access_log()
     # /docs and /redoc are api/routes/docs.py's: the same pages with every file served locally (no CDN)
     app = FastAPI(title="licitagraph risk API", version="1.0.0", description=DESCRIPTION, openapi_tags=TAGS,
                   lifespan=lifespan, docs_url=None, redoc_url=None)

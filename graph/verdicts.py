@@ -139,14 +139,6 @@ def finding_history(runner: QueryRunner, finding_id: str) -> dict[str, Any]:
             "history": [_entry(h) for h in rows[0]["history"]]}
 
 
-def finding_statuses(runner: QueryRunner, finding_ids: list[str]) -> dict[str, str]:
-    """The current status of each known finding id."""
-    if not finding_ids:
-        return {}
-    rows = runner.read("api/v1_get_finding_statuses", {"ids": finding_ids})
-    return {r["id"]: r["status"] for r in rows}
-
-
 def verdict_rows(runner: QueryRunner) -> list[dict[str, Any]]:
     """Every verdict ever given, oldest first, as the export's rows (CPFs masked)."""
     out = []

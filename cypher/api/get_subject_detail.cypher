@@ -1,5 +1,6 @@
 // One subject (tender, supplier, agency or item) with all its properties and its findings, strongest
-// first. No row when the id is unknown.
+// first, each with its status (docs/verdicts.md); superseded findings are left out. No row when the id is
+// unknown.
 // @param id string                  the subject's id
 CALL {
   MATCH (n:Tender {id: $id}) RETURN n
@@ -10,8 +11,10 @@ CALL {
 CALL {
   WITH n
   OPTIONAL MATCH (f:Finding)-[:ABOUT]->(n)
+  WHERE coalesce(f.status, 'new') <> 'superseded'
   WITH f ORDER BY f.score DESC, f.id
   RETURN collect(f {.id, .detector, .detector_version, .subject_kind, .subject_id, .score, .title, .summary,
-                    .measures_json, .details_json, .node_ids, .run_id, .created_at}) AS findings
+                    .measures_json, .details_json, .node_ids, .run_id, .created_at,
+                    status: coalesce(f.status, 'new')}) AS findings
 }
 RETURN n.id AS id, labels(n)[0] AS label, properties(n) AS properties, findings

@@ -1,4 +1,4 @@
-// Findings with filters and pagination, strongest first: one row {total, items}.
+// Findings with filters and pagination, strongest first, superseded ones left out: one row {total, items}.
 // @param detector string = null     one detector code, or null
 // @param subject_id string = null   findings about one subject, or null
 // @param min_score float = 0.0      lowest score kept
@@ -6,7 +6,7 @@
 // @param skip int = 0               rows to skip
 // @param limit int = 50             page size
 MATCH (f:Finding)
-WHERE f.score >= $min_score
+WHERE f.score >= $min_score AND coalesce(f.status, 'new') <> 'superseded'
   AND ($detector IS NULL OR f.detector = $detector)
   AND ($subject_id IS NULL OR f.subject_id = $subject_id)
   AND ($since IS NULL OR f.created_at >= datetime($since))

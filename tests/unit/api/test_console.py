@@ -302,3 +302,17 @@ def test_picture_is_drawn_once_per_graph_version(h: Harness) -> None:
     first, second = h.client.get(link), h.client.get(link)
     assert first.status_code == second.status_code == 200 and first.content == second.content
     assert [n for n, _ in h.runner.calls].count("api/get_finding_network") == 1
+
+
+def test_signed_links_never_reach_the_access_log() -> None:
+    import logging
+
+    from api.main import create_app
+
+    create_app(Settings(environment="local"))
+    access = logging.getLogger("uvicorn.access")
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', (
+        "127.0.0.1:5000", "GET", "/console/cases/finding:ab12?exp=1796890891&sig=679df14f0b30fd55", "1.1", 200), None)
+    assert all(f.filter(record) for f in access.filters)
+    line = record.getMessage()
+    assert "679df14f" not in line and "exp=1796890891&sig=[redacted]" in line
