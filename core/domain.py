@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -16,9 +17,26 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # A full CPF in free text, bare (12345678901) or formatted (123.456.789-01), not inside a longer number; its
-# groups are the four parts. Masked to `***` + digits 4-9 + `**` (the Receita's public form) by
-# reporting.masking (Python re) and etl.transforms.columns (Spark's Java regex: the same syntax).
+# groups are the four parts. Masked to `***` + digits 4-9 + `**` (the Receita's public form) by mask_cpf_text
+# below and by etl.transforms.columns (Spark's Java regex: the same syntax).
 CPF_IN_TEXT = r"(?<!\d)(\d{3})\.?(\d{3})\.?(\d{3})-?(\d{2})(?!\d)"
+CPF_RE = re.compile(CPF_IN_TEXT)
+
+
+def mask_cpf_text(text: str) -> str:
+    """Every full CPF in `text` replaced by its masked form (`***456789**`)."""
+    return CPF_RE.sub(lambda m: f"***{m.group(2)}{m.group(3)}**", text)
+
+
+def mask_cpf_everywhere(value: Any) -> Any:
+    """mask_cpf_text on every string inside `value` (lists and dicts walked; keys kept)."""
+    if isinstance(value, str):
+        return mask_cpf_text(value)
+    if isinstance(value, list):
+        return [mask_cpf_everywhere(v) for v in value]
+    if isinstance(value, dict):
+        return {k: mask_cpf_everywhere(v) for k, v in value.items()}
+    return value
 
 
 class SubjectKind(StrEnum):

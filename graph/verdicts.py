@@ -19,13 +19,12 @@ rule in Python (for tests and documentation); the query is what the alerts run.
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from core.domain import CPF_IN_TEXT
+from core.domain import mask_cpf_text
 from graph.runner import QueryRunner
 from graph.version import bump_data_version
 
@@ -44,9 +43,6 @@ RUN_WHO = "licitagraph"
 EXPORT_COLUMNS: tuple[str, ...] = ("finding_id", "detector", "subject", "status", "verdict", "note", "who", "at",
                                    "run_id", "current_status")
 
-_CPF = re.compile(CPF_IN_TEXT)
-
-
 class VerdictError(ValueError):
     """A verdict that cannot be recorded: an unknown verdict, a note too long."""
 
@@ -58,7 +54,7 @@ class UnknownFinding(LookupError):
 # pure rules -----------------------------------------------------------------------------------------
 def mask_cpfs(text: str | None) -> str:
     """Full CPFs in free text masked the Receita's way (`***456789**`), as everything shown must be."""
-    return _CPF.sub(lambda m: f"***{m.group(2)}{m.group(3)}**", text or "")
+    return mask_cpf_text(text or "")
 
 
 def status_for(verdict: str) -> str:

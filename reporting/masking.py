@@ -7,27 +7,11 @@ data (and any field whose name mentions a CPF) that looks like a full CPF: 11 di
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from core.domain import CPF_IN_TEXT
+from core.domain import CPF_RE, mask_cpf_everywhere, mask_cpf_text
 
-CPF_RE = re.compile(CPF_IN_TEXT)  # a full CPF, bare or formatted
-
-
-def mask_cpf_text(text: str) -> str:
-    """Replace every CPF-looking run of 11 digits in `text` with its masked form."""
-    return CPF_RE.sub(lambda m: f"***{m.group(2)}{m.group(3)}**", text)
-
-
-def _mask_all(value: Any) -> Any:
-    if isinstance(value, str):
-        return mask_cpf_text(value)
-    if isinstance(value, list):
-        return [_mask_all(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _mask_all(v) for k, v in value.items()}
-    return value
+__all__ = ["CPF_RE", "guard", "mask_cpf_everywhere", "mask_cpf_text"]
 
 
 def guard(value: Any, *, person: bool = False) -> Any:
@@ -36,7 +20,7 @@ def guard(value: Any, *, person: bool = False) -> Any:
     if isinstance(value, list):
         return [guard(v, person=person) for v in value]
     if not isinstance(value, dict):
-        return _mask_all(value) if person and isinstance(value, str) else value
+        return mask_cpf_everywhere(value) if person and isinstance(value, str) else value
     labels = value.get("_labels") or [value.get("label")]
     is_person = (
         person
@@ -47,7 +31,7 @@ def guard(value: Any, *, person: bool = False) -> Any:
     out: dict[str, Any] = {}
     for k, v in value.items():
         if is_person or "cpf" in k.lower():
-            out[k] = _mask_all(v)
+            out[k] = mask_cpf_everywhere(v)
         else:
             out[k] = guard(v)
     return out

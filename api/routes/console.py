@@ -44,7 +44,7 @@ from graph.connection import Neo4jAuthFailed, Neo4jUnavailable
 from reporting import br, labels
 from reporting.keys import Principal
 from reporting.links import LinkState, case_link_state, case_path, case_signature, case_url, pncp_url
-from reporting.masking import guard, mask_cpf_text
+from reporting.masking import guard, mask_cpf_everywhere, mask_cpf_text
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,10 @@ def _new_link_hints(settings: Settings, finding_id: str) -> list[str]:
 async def authorize(request: Request, finding_id: str, key: Principal | HTTPException | None, exp: str | None,
                     sig: str | None) -> tuple[str, str] | HTMLResponse:
     """`(exp, sig)` of a valid link for this finding (the one given, or a fresh one for a key holder, so the
-    page's picture loads without the key), or the refusal page."""
+    page's picture loads without the key), or the refusal page (a 404 page for a text that is no finding id)."""
+    bad = _bad_id(request, finding_id)
+    if bad is not None:
+        return bad
     settings: Settings = request.app.state.settings
     if isinstance(key, Principal):
         exp_new = str(int(_now().timestamp()) + settings.console_link_ttl_s)
@@ -207,7 +210,7 @@ def _too_many(request: Request, headers: Mapping[str, str] | None) -> HTMLRespon
 
 
 def _bad_id(request: Request, finding_id: str) -> HTMLResponse | None:
-    if re.match(FINDING_ID_PATTERN, finding_id):
+    if re.fullmatch(FINDING_ID_PATTERN, finding_id):
         return None
     return refusal(request, status.HTTP_404_NOT_FOUND, "Caso não encontrado",
                    "O endereço não corresponde a um caso do licitagraph.")
@@ -351,7 +354,7 @@ def case_view(row: dict[str, Any]) -> dict[str, Any]:
     f = guard(dict(row["finding"]))
     measures, unlabelled = measure_rows(_loads(f.get("measures_json"), []))
     score = f.get("score")
-    return _mask_every_text({
+    return mask_cpf_everywhere({
         "id": f["id"], "titulo": f.get("title") or f.get("detector") or f["id"],
         "resumo": mask_cpf_text(br.localize(f.get("summary") or "")),
         "pontuacao": br.number(score, 2) if isinstance(score, int | float) else "—",
@@ -370,16 +373,6 @@ def case_view(row: dict[str, Any]) -> dict[str, Any]:
     })
 
 
-def _mask_every_text(value: Any) -> Any:
-    if isinstance(value, str):
-        return mask_cpf_text(value)
-    if isinstance(value, list):
-        return [_mask_every_text(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _mask_every_text(v) for k, v in value.items()}
-    return value
-
-
 def load_case(runner: Any, finding_id: str) -> dict[str, Any] | None:
     rows = runner.read("api/console_get_case", {"id": finding_id})
     return case_view(rows[0]) if rows else None
@@ -389,9 +382,6 @@ def load_case(runner: Any, finding_id: str) -> dict[str, Any] | None:
             include_in_schema=False)
 async def case_page(request: Request, finding_id: str, key: KeyDep, exp: ExpQuery = None,
                     sig: SigQuery = None) -> HTMLResponse:
-    bad = _bad_id(request, finding_id)
-    if bad is not None:
-        return bad
     access = await authorize(request, finding_id, key, exp, sig)
     if isinstance(access, HTMLResponse):
         return access
@@ -425,9 +415,6 @@ async def case_page(request: Request, finding_id: str, key: KeyDep, exp: ExpQuer
             response_class=Response, include_in_schema=False)
 async def case_picture(request: Request, finding_id: str, key: KeyDep, exp: ExpQuery = None,
                        sig: SigQuery = None) -> Response:
-    bad = _bad_id(request, finding_id)
-    if bad is not None:
-        return bad
     access = await authorize(request, finding_id, key, exp, sig)
     if isinstance(access, HTMLResponse):
         return access
@@ -550,9 +537,6 @@ async def case_network(request: Request, finding_id: str, key: KeyDep, exp: ExpQ
                        sig: SigQuery = None) -> Response:
     """The finding's structure for the case page's interactive drawing: `reporting.pictures.finding_network`'s
     shape (as `GET /v1/findings/{id}/network`), opened by the same link or key as the page."""
-    bad = _bad_id(request, finding_id)
-    if bad is not None:
-        return bad
     access = await authorize(request, finding_id, key, exp, sig)
     if isinstance(access, HTMLResponse):
         return access

@@ -231,6 +231,10 @@ def test_no_link_no_key_is_a_page_not_json(h: Harness) -> None:
     assert "Acesso restrito" in r.text and "e-mail de alerta" in r.text
     bad = h.client.get("/console/cases/tender:1")
     assert bad.status_code == 404 and "Caso não encontrado" in bad.text
+    # a finding id with a trailing newline is no finding id, on the page and on its picture and network
+    for tail in ("", "/network.png", "/network.json"):
+        r = h.client.get(f"/console/cases/{FID}%0A{tail}")
+        assert r.status_code == 404 and "Caso não encontrado" in r.text, tail
 
 
 def test_api_key_opens_the_page_and_mints_a_link_for_the_picture() -> None:
