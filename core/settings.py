@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     web_assets_dir: Path = REPO_ROOT / ".cache" / "web"
     bloom_url: str = "http://127.0.0.1:7474/browser/"
 
+    # The review queue (core/review.py): 0 orders unreviewed findings by risk alone, 1 by what a verdict
+    # would teach the model alone (its uncertainty)
+    review_queue_mix: float = Field(default=0.5, ge=0.0, le=1.0)
+
     # Celery: how long a task taken by a worker that died stays invisible before Redis redelivers it
     celery_visibility_timeout_s: int = 3600
 
