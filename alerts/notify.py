@@ -154,6 +154,19 @@ def plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def weights_note(settings: Settings) -> str:
+    """One Portuguese sentence on how the risk score weighs the detectors: hand-set priors until enough
+    verdicts exist, then fitted on them (detectors/weights.py)."""
+    from detectors.weights import load
+
+    w = load(settings.models_dir / "risk_weights.json")
+    if w.source == "fitted":
+        return (f"A pontuação combinada de risco pesa os detectores com pesos ajustados em {w.n_verdicts} "
+                f"vereditos da auditoria ({w.n_positive} confirmados).")
+    return ("A pontuação combinada de risco pesa os detectores com pesos definidos à mão (a priori): ainda não há "
+            "vereditos da auditoria suficientes para ajustá-los.")
+
+
 def build_email(recipient: str, rows: list[dict[str, Any]], settings: Settings, runner: Any | None,
                 message_id: str, digest: Digest | None = None) -> EmailMessage:
     """One digest email in Portuguese: the findings grouped into cases, the strongest MAX_CASES_IN_FULL in
@@ -164,7 +177,7 @@ def build_email(recipient: str, rows: list[dict[str, Any]], settings: Settings, 
     n = len(digest.shown_ids)
     ctx = {"cases": digest.cases[:MAX_CASES_IN_FULL], "rest": digest.cases[MAX_CASES_IN_FULL:],
            "n_cases": len(digest.cases), "n": n, "withheld": len(digest.withheld), "date": br.day(now),
-           "recipient": recipient, "plural": plural,
+           "recipient": recipient, "plural": plural, "weights_note": weights_note(settings),
            "link_days": plural(max(1, round(settings.console_link_ttl_s / 86400)), "dia", "dias")}
     env = _env()
     text = env.get_template("alert.txt.j2").render(**ctx)

@@ -191,6 +191,12 @@ class SubjectDetail(BaseModel):
     n_findings: int = 0
     risk_run_id: str | None = None
     reasons: list[Reason] = Field(default=[], description="top reasons of the risk score, strongest first")
+    risk_weights: str = Field(
+        default="prior",
+        description="where the detectors' weights in the risk score came from: `prior` (set by hand, before any "
+        "verdict) or `fitted` (fitted on investigators' verdicts, docs/verdicts.md)",
+    )
+    risk_weights_verdicts: int = Field(default=0, description="verdicts the fitted weights saw (0 for priors)")
     properties: dict[str, Any] = Field(default={}, description="the node's properties (CPFs masked)")
     findings: list[Finding] = Field(default=[], description="findings about the subject, strongest first")
     links: dict[str, str] = {}

@@ -133,3 +133,6 @@ class RiskScore(BaseModel):
     score: float = Field(ge=0.0, le=1.0)
     reasons: tuple[Reason, ...] = Field(default=(), description="top reasons, strongest first")
     n_findings: int = 0
+    # where the detectors' weights came from: "prior" (hand-set) or "fitted" (on investigators' verdicts)
+    weights_source: str = "prior"
+    weights_verdicts: int = 0

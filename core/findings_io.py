@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 from core import arrow as core_arrow
 from core.arrow import NAIVE_TIMESTAMP
 from core.domain import Evidence, Finding, Measure, RiskScore, Subject
-from core.tables import FINDINGS, RISK, TableSpec
+from core.tables import FINDINGS, RISK, VERDICTS, TableSpec
 
 # UTC instants, stored without a zone (what `licitagraph detect` writes); see the module docstring.
 TIMESTAMP_TYPE = NAIVE_TIMESTAMP
@@ -60,6 +60,10 @@ def findings_dir(tables_dir: Path) -> Path:
 
 def risk_dir(tables_dir: Path) -> Path:
     return tables_dir / RISK.name
+
+
+def verdicts_dir(tables_dir: Path) -> Path:
+    return tables_dir / VERDICTS.name
 
 
 # --------------------------------------------------------------------------------------------- encoding
@@ -141,6 +145,8 @@ def risk_row(r: RiskScore, run_id: str | None) -> dict[str, Any]:
         "n_findings": int(r.n_findings),
         "reasons_json": dumps([x.model_dump() for x in r.reasons]),
         "run_id": run_id,
+        "weights_source": r.weights_source,
+        "weights_verdicts": int(r.weights_verdicts),
     }
 
 
@@ -242,3 +248,17 @@ def iter_rows(path: Path, spec: TableSpec, batch_size: int = 2000) -> Iterator[l
 def read_findings(path: Path) -> list[Finding]:
     """The findings of a `findings` folder (or one file); [] when there is none."""
     return [finding_from_row(r) for rows in iter_rows(path, FINDINGS) for r in rows]
+
+
+def write_verdicts(rows: Iterable[Mapping[str, Any]], tables_dir: Path) -> Path:
+    """The verdict labels (`VERDICTS`) as `<tables>/verdicts/`, replaced whole (an empty table when none)."""
+    frame = pd.DataFrame(list(rows), columns=VERDICTS.column_names)
+    if len(frame):
+        frame["at"] = [_stored(_read_ts(v)) if v is not None else None for v in frame["at"]]
+    return replace_dataset(frame, VERDICTS, verdicts_dir(tables_dir))
+
+
+def read_verdicts(tables_dir: Path) -> pd.DataFrame:
+    """The verdict labels of a tables folder (an empty frame with the columns when none were exported)."""
+    rows = [r for batch in iter_rows(verdicts_dir(tables_dir), VERDICTS) for r in batch]
+    return pd.DataFrame(rows, columns=VERDICTS.column_names)

@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     # The review queue (core/review.py): 0 orders unreviewed findings by risk alone, 1 by what a verdict
     # would teach the model alone (its uncertainty)
     review_queue_mix: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Risk weights from verdicts (detectors/weights.py): labelled subjects needed before the hand-set priors
+    # give way to a fit, and how many pseudo-verdicts each prior is worth
+    risk_weights_min_verdicts: int = Field(default=30, ge=2)
+    risk_weights_prior_strength: float = Field(default=10.0, ge=0.0)
+    # a confirmed verdict starts a detect + alerts run, so the other tenders of the cartel's firms alert
+    verdict_confirm_starts_run: bool = True
 
     # Celery: how long a task taken by a worker that died stays invisible before Redis redelivers it
     celery_visibility_timeout_s: int = 3600

@@ -36,6 +36,8 @@ class TableSpec:
     doc: str = ""
     src_labels: tuple[str, ...] = field(default_factory=tuple)
     dst_labels: tuple[str, ...] = field(default_factory=tuple)
+    # a side table (findings, risk, verdicts) lives in `<tables>/<folder>/`, not under nodes/ or rels/
+    folder: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -43,6 +45,8 @@ class TableSpec:
 
     @property
     def path(self) -> str:
+        if self.folder is not None:
+            return self.folder
         return f"{'nodes' if self.kind == 'node' else 'rels'}/{self.name}"
 
 
@@ -347,6 +351,7 @@ FINDINGS = TableSpec(
         _c("created_at", "timestamp", "UTC instant, written without a zone (core/findings_io.py)"),
     ),
     "Every finding of a detect run: `<tables>/findings/` (one row per finding).",
+    folder="findings",
 )
 
 RISK = TableSpec(
@@ -359,16 +364,39 @@ RISK = TableSpec(
         _c("n_findings", "long"),
         _c("reasons_json", "string", "JSON list of the top reasons {detector, finding_id, title, score, weight}"),
         _c("run_id", "string"),
+        _c("weights_source", "string", "prior (hand-set detector weights) | fitted (on verdicts, detectors/weights.py)"),
+        _c("weights_verdicts", "long", "verdicts the fitted weights saw (0 for priors)"),
     ),
     "One combined risk score per tender, supplier and agency: `<tables>/risk/`.",
+    folder="risk",
+)
+
+VERDICTS = TableSpec(
+    "verdicts",
+    "node",
+    (
+        _c("finding_id", "string", "the reviewed finding", nullable=False),
+        _c("detector", "string", nullable=False),
+        _c("subject_kind", "string", "tender | supplier | agency | item", nullable=False),
+        _c("subject_id", "string", nullable=False),
+        _c("verdict", "string", "confirmed | dismissed (the finding's last reviewed status)", nullable=False),
+        _c("score_at_verdict", "double", "the finding's score when the verdict was given"),
+        _c("node_ids", "array<string>", "every graph node of the finding's evidence"),
+        _c("at", "timestamp", "UTC instant of the verdict, written without a zone"),
+    ),
+    "The investigators' verdicts as labels, exported from Neo4j before each detect run: `<tables>/verdicts/`.",
+    folder="verdicts",
 )
 
 ALL_TABLES: tuple[TableSpec, ...] = NODE_TABLES + REL_TABLES
 TABLES_BY_NAME: dict[str, TableSpec] = {t.name: t for t in ALL_TABLES}
+# what detect writes (findings, risk) and the labels it reads (verdicts), beside the graph tables
+SIDE_TABLES: tuple[TableSpec, ...] = (FINDINGS, RISK, VERDICTS)
+_ANY_BY_NAME: dict[str, TableSpec] = {**TABLES_BY_NAME, **{t.name: t for t in SIDE_TABLES}}
 
 
 def table(name: str) -> TableSpec:
     try:
-        return TABLES_BY_NAME[name]
+        return _ANY_BY_NAME[name]
     except KeyError:
-        raise KeyError(f"unknown graph table {name!r}; known: {sorted(TABLES_BY_NAME)}") from None
+        raise KeyError(f"unknown graph table {name!r}; known: {sorted(_ANY_BY_NAME)}") from None

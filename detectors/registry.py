@@ -9,6 +9,7 @@ from typing import Any
 from detectors.base import Detector
 from detectors.cnae_mismatch import CnaeMismatch
 from detectors.cobidding import Cobidding
+from detectors.confirmed_cartel import ConfirmedCartel
 from detectors.direct_share import DirectShare
 from detectors.dispensa_limit import DispensaLimit
 from detectors.fracionamento import Fracionamento
@@ -39,6 +40,7 @@ DETECTORS: tuple[type[Detector[Any]], ...] = (
     InactiveSupplier,
     TinyCapital,
     CnaeMismatch,
+    ConfirmedCartel,
 )
 
 

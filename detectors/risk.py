@@ -1,6 +1,7 @@
 """Combined risk: one score per tender, supplier and agency from the findings, with the top reasons.
 
-Per subject, each detector contributes its strongest finding, weighted (`registry.WEIGHTS`); the
+Per subject, each detector contributes its strongest finding, weighted (the hand-set priors of
+`registry.WEIGHTS`, or the weights fitted on investigators' verdicts, detectors/weights.py); the
 contributions combine as a noisy-OR, 1 - prod(1 - w * s), so independent red flags add up without ever
 passing 1. Tender findings also reach the tender's agency (x 0.3) and its winning suppliers (x 0.5).
 The rows and files of the findings and risk tables are core/findings_io.py's.
@@ -9,6 +10,7 @@ The rows and files of the findings and risk tables are core/findings_io.py's.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
 from core.domain import Finding, Reason, RiskScore, Subject, SubjectKind
 from detectors.registry import WEIGHTS
@@ -22,7 +24,12 @@ def combine(
     findings: list[Finding],
     tender_agency: dict[str, str] | None = None,
     tender_winners: dict[str, list[str]] | None = None,
+    weights: Mapping[str, float] | None = None,
+    weights_source: str = "prior",
+    weights_verdicts: int = 0,
 ) -> list[RiskScore]:
+    """The combined risk per subject; `weights` (detector -> weight) default to the hand-set priors."""
+    weights = WEIGHTS if weights is None else weights
     tender_agency = tender_agency or {}
     tender_winners = tender_winners or {}
     # (kind, id) -> detector -> best (weighted score, finding, weight)
@@ -39,7 +46,7 @@ def combine(
     for f in findings:
         if f.subject.kind == SubjectKind.ITEM:
             continue
-        w = WEIGHTS.get(f.detector, 0.5)
+        w = weights.get(f.detector, WEIGHTS.get(f.detector, 0.5))
         add(f.subject.kind, f.subject.id, f, w)
         if f.subject.kind == SubjectKind.TENDER:
             if f.subject.id in tender_agency:
@@ -61,6 +68,8 @@ def combine(
                     for _, f, w in reasons
                 ),
                 n_findings=counts[(kind, sid)],
+                weights_source=weights_source,
+                weights_verdicts=weights_verdicts,
             )
         )
     out.sort(key=lambda r: (-r.score, r.subject.kind.value, r.subject.id))

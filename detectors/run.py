@@ -19,6 +19,7 @@ from detectors.base import DetectorConfig, GraphTables, winners_by_tender
 from detectors.graph_engines import get_engine
 from detectors.registry import BY_CODE, DETECTORS
 from detectors.risk import combine
+from detectors.weights import load as load_weights
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,11 @@ def run_detectors(
     on_step: Callable[[str, int, int], None] | None = None,
     write: bool = True,
     tables: GraphTables | None = None,
+    risk_weights: Path | None = None,
 ) -> RunResult:
+    """Run the detectors on the tables and, when `write`, write findings/ and risk/. The risk uses the
+    weights fitted on verdicts in `risk_weights` (default `<models>/risk_weights.json`, written by
+    `licitagraph train --verdicts`) when that file holds a fit, else the hand-set priors."""
     parsed = check_configs(configs, only)
     if tables is None:
         if not tables_dir.exists():
@@ -119,7 +124,13 @@ def run_detectors(
         tender_winners = (
             w.groupby("tender")["supplier"].apply(lambda s: sorted(set(s))).to_dict() if len(w) else {}
         )
-        scores = combine(merged, tender_agency, tender_winners)
+        if risk_weights is None:
+            from core.settings import get_settings
+
+            risk_weights = get_settings().models_dir / "risk_weights.json"
+        rw = load_weights(risk_weights)
+        scores = combine(merged, tender_agency, tender_winners, weights=rw.weights,
+                         weights_source=rw.source, weights_verdicts=rw.n_verdicts)
         result.findings_path = findings_io.replace_dataset(
             findings_io.findings_frame(merged, run_id), FINDINGS, findings_io.findings_dir(tables_dir)
         )

@@ -150,6 +150,26 @@ def verdict_rows(runner: QueryRunner) -> list[dict[str, Any]]:
     return out
 
 
+def verdict_label_rows(runner: QueryRunner) -> list[dict[str, Any]]:
+    """One row per finding whose last reviewed status is confirmed or dismissed (core.tables.VERDICTS)."""
+    out = []
+    for r in runner.read("api/v1_list_verdict_labels"):
+        at: Any = r.get("at")
+        native = at.to_native() if at is not None and hasattr(at, "to_native") else at
+        out.append({**r, "node_ids": list(r.get("node_ids") or []), "at": native})
+    return out
+
+
+def export_verdicts(runner: QueryRunner, tables_dir: Path) -> int:
+    """Write the verdict labels to `<tables>/verdicts/` for the detectors and training (which never read
+    Neo4j). Returns the number of labelled findings."""
+    from core.findings_io import write_verdicts
+
+    rows = verdict_label_rows(runner)
+    write_verdicts(rows, tables_dir)
+    return len(rows)
+
+
 def write_csv(rows: Iterable[Mapping[str, Any]], path: Path) -> int:
     """The export as CSV for Brazilian spreadsheets: UTF-8 with a BOM (Excel reads the accents), `;` between
     columns, every text quoted when needed. Returns the number of rows."""

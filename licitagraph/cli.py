@@ -21,7 +21,6 @@ from api import cli as api_cli
 from detectors import cli as detectors_cli
 from etl import cli as etl_cli
 from evaluation import cli as evaluation_cli
-from gnn import cli as gnn_cli
 from graph import cli as graph_cli
 from pipeline import cli as pipeline_cli
 from pipeline import demo as pipeline_demo
@@ -35,7 +34,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "load": graph_cli.load,
     "detect": detectors_cli.detect,
     "evaluate": evaluation_cli.evaluate,
-    "train": gnn_cli.train,
+    "train": pipeline_cli.train,
     "serve": api_cli.serve,
     "worker": pipeline_cli.worker,
     "beat": pipeline_cli.beat,

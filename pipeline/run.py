@@ -53,10 +53,16 @@ def step_load(settings: Settings, run_id: str, sources: Path, tables: Path) -> d
 def step_detect(settings: Settings, run_id: str, sources: Path, tables: Path) -> dict[str, Any]:
     from detectors.run import run_detectors
     from graph.findings import write_findings
+    from graph.runner import Neo4jRunner
+    from graph.verdicts import export_verdicts
 
+    # the verdicts reach the detectors as a table (confirmed_cartel reads it; detectors never read Neo4j)
+    with Neo4jRunner(settings) as runner:
+        n_verdicts = export_verdicts(runner, tables)
     res = run_detectors(tables, run_id=run_id)
     counts = write_findings(tables, settings)
-    return {"findings": len(res.findings), "risk_subjects": res.n_risk, **{f"neo4j_{k}": v for k, v in counts.items()}}
+    return {"findings": len(res.findings), "risk_subjects": res.n_risk, "verdicts": n_verdicts,
+            **{f"neo4j_{k}": v for k, v in counts.items()}}
 
 
 def latest_checkpoint(settings: Settings) -> Path | None:

@@ -202,6 +202,16 @@ LABELS: dict[str, Label] = {
                                     "vencedor; zero quer dizer atividade estranha ao objeto.", "percent"),
     "peers": L("Fornecedores comparados", "Outros fornecedores do mesmo tipo de item.", "count",
                "exige pelo menos {t}"),
+    # confirmed_cartel (propagation of confirmed verdicts)
+    "confirmed_members_bidding": L("Empresas de cartel confirmado",
+                                   "Empresas desta licitação que a auditoria já confirmou como cartel em outro "
+                                   "achado.", "count"),
+    "linked_firms_bidding": L("Empresas ligadas a cartel confirmado",
+                              "Empresas desta licitação que compartilham sócio, endereço, telefone ou e-mail com "
+                              "um membro de cartel confirmado.", "count"),
+    "shared_links_with_member": L("Vínculos com membro de cartel",
+                                  "Maior número de sócios ou contatos que uma empresa desta licitação compartilha "
+                                  "com um membro de cartel confirmado.", "count"),
 }
 
 # how stored category values read
