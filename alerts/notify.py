@@ -162,7 +162,7 @@ def weights_note(settings: Settings) -> str:
     w = load(settings.models_dir / "risk_weights.json")
     if w.source == "fitted":
         return (f"A pontuação combinada de risco pesa os detectores com pesos ajustados em {w.n_verdicts} "
-                f"vereditos da auditoria ({w.n_positive} confirmados).")
+                f"casos já decididos pela auditoria ({w.n_positive} confirmados).")
     return ("A pontuação combinada de risco pesa os detectores com pesos definidos à mão (a priori): ainda não há "
             "vereditos da auditoria suficientes para ajustá-los.")
 

@@ -38,6 +38,7 @@ TAGS = [
     {"name": "suppliers", "description": "Suppliers (CNPJ) by risk"},
     {"name": "agencies", "description": "Buying agencies (órgãos) by risk"},
     {"name": "findings", "description": "Red flags with their evidence"},
+    {"name": "review", "description": "The unreviewed findings in the order investigators should review them"},
     {"name": "alerts", "description": "Alert emails sent"},
     {"name": "subscriptions", "description": "Who receives which alerts"},
     {"name": "pipeline", "description": "ETL -> load -> detect -> GNN -> alerts runs"},
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health,
         keys,
         pipeline,
+        review,
         subscriptions,
         suppliers,
         tenders,
@@ -139,7 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = s
     app.state.metrics = metrics
     app.state.ctx = None
-    for r in (health, tenders, suppliers, agencies, findings, alerts, subscriptions, pipeline, keys, docs, console):
+    for r in (health, tenders, suppliers, agencies, findings, review, alerts, subscriptions, pipeline, keys, docs, console):
         app.include_router(r.router)
     app.mount(console.STATIC_PREFIX, StaticFiles(directory=console.STATIC_DIR, check_dir=False), name="console-static")
     if s.api_cors_origins:

@@ -137,6 +137,15 @@ class GraphReader:
         return self.cached(("findings", skip, limit, *sorted(filters.items())),
                             lambda: self._list_findings(skip=skip, limit=limit, **filters))
 
+    async def areview_queue(self, mix: float, statuses: tuple[str, ...], detector: str | None,
+                            agency_id: str | None) -> list[dict[str, Any]]:
+        """Unreviewed findings in review order (graph/verdicts.review_queue), findings in the public shape."""
+        def compute() -> list[dict[str, Any]]:
+            rows = verdicts.review_queue(self.runner, mix, statuses, detector, agency_id)
+            return [{**r, "finding": finding_out(r["finding"])} for r in rows]
+
+        return await self._acached(("review_queue", mix, statuses, detector, agency_id), compute)
+
     def finding(self, finding_id: str) -> dict[str, Any] | None:
         return self.cached(("finding", finding_id), lambda: self._finding(finding_id))
 

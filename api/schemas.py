@@ -144,6 +144,23 @@ class Finding(BaseModel):
                                   "under_review, confirmed, dismissed, or superseded (no longer in the data)")
 
 
+class ReviewItem(BaseModel):
+    priority: float = Field(description="(1 - mix) * risk + mix * uncertainty; the queue is sorted by it")
+    risk: float = Field(description="the subject's combined risk (the finding's score when it has none)")
+    uncertainty: float = Field(description="1 - |2 * risk - 1|: how much a verdict would teach the model")
+    why: str = Field(description="why it is this high in the queue (Portuguese)")
+    finding: Finding
+
+
+class ReviewQueue(BaseModel):
+    total: int
+    page: int
+    page_size: int
+    mix: float = Field(description="0 = by risk only, 1 = by what a verdict would teach only")
+    weights: str = Field(description="`prior` (risk weights set by hand) or `fitted` (on verdicts)")
+    items: list[ReviewItem]
+
+
 class VerdictIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "verdict": "confirmed", "note": "Sócios em comum confirmados na Junta Comercial."}]})
@@ -173,6 +190,8 @@ class FindingHistory(BaseModel):
     finding_id: str
     status: FindingStatus
     history: list[HistoryEntry] = Field(description="every status change and verdict, oldest first")
+    started_run: str | None = Field(default=None, description="a confirmation starts a detect + alerts run (its "
+                                    "id here), so the other tenders of the cartel's firms are re-scored and alert")
 
 
 class Reason(BaseModel):

@@ -40,7 +40,7 @@ class RiskWeights:
 
     weights: dict[str, float]
     source: str = "prior"  # "prior" (hand-set, declared by each detector) | "fitted" (on verdicts)
-    n_verdicts: int = 0  # labelled subjects the fit saw
+    n_verdicts: int = 0  # subjects (tenders, firms) labelled by verdicts that the fit saw
     n_positive: int = 0
     leak: float = LEAK_PRIOR
     fitted_at: str | None = None
@@ -143,8 +143,8 @@ def fit(
     if n < min_verdicts or min(pos, n - pos) < min_per_class:
         return RiskWeights(
             weights=base, source="prior", n_verdicts=n, n_positive=pos,
-            note=(f"pesos definidos à mão (a priori): {n} vereditos, {pos} confirmados; o ajuste pede ao menos "
-                  f"{min_verdicts}, com {min_per_class} de cada classe"),
+            note=(f"pesos definidos à mão (a priori): {n} casos decididos pela auditoria, {pos} confirmados; o "
+                  f"ajuste pede ao menos {min_verdicts}, com {min_per_class} de cada lado"),
         )
     # cross-validated log loss of the priors and of the fit, on the same folds
     rng = np.random.default_rng(seed)
@@ -168,7 +168,7 @@ def fit(
     return RiskWeights(
         weights={d: round(float(v), 4) for d, v in zip(detectors, w, strict=True)},
         source="fitted", n_verdicts=n, n_positive=pos, leak=round(leak, 4), fitted_at=now, cv_log_loss=cv,
-        note=f"pesos ajustados em {n} vereditos ({pos} confirmados)",
+        note=f"pesos ajustados em {n} casos decididos pela auditoria ({pos} confirmados)",
     )
 
 

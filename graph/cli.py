@@ -219,3 +219,47 @@ def export_verdicts(
         raise typer.Exit(1) from exc
     n = write_csv(rows, out)
     typer.echo(f"wrote {n} verdicts to {out}")
+
+
+def review_queue(
+    limit: Annotated[int, typer.Option("--limit", min=1, help="how many findings to show")] = 20,
+    mix: Annotated[float | None, typer.Option(
+        "--mix", min=0.0, max=1.0,
+        help="0 = by risk only, 1 = by what a verdict would teach only (default: LICITAGRAPH_REVIEW_QUEUE_MIX)")] = None,
+    detector: Annotated[str | None, typer.Option("--detector", help="one detector code")] = None,
+    agency: Annotated[str | None, typer.Option("--agency", help="findings about this agency id or its tenders")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table")] = False,
+) -> None:
+    """The unreviewed findings in the order an investigator should review them (docs/verdicts.md)."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from core.settings import get_settings
+    from graph.connection import Neo4jAuthFailed, Neo4jUnavailable
+    from graph.runner import Neo4jRunner
+    from graph.verdicts import review_queue as queue
+
+    s = get_settings()
+    m = s.review_queue_mix if mix is None else mix
+    try:
+        with Neo4jRunner(s) as runner:
+            rows = queue(runner, m, detector=detector, agency_id=agency)
+    except (Neo4jUnavailable, Neo4jAuthFailed) as exc:
+        typer.secho(str(exc), err=True, fg="red")
+        raise typer.Exit(1) from exc
+    if as_json:
+        for r in rows[:limit]:
+            f = r["finding"]
+            typer.echo(json.dumps({"finding_id": f["id"], "detector": f["detector"], "subject_id": f["subject_id"],
+                                   "priority": r["priority"], "risk": r["risk"], "uncertainty": r["uncertainty"],
+                                   "why": r["why"]}, ensure_ascii=False))
+        return
+    t = Table(title=f"review queue: {len(rows)} unreviewed findings (mix {m:g}; weights {rows[0]['weights_source'] if rows else '-'})")
+    for col in ("#", "priority", "risk", "detector", "subject", "finding", "why"):
+        t.add_column(col)
+    for i, r in enumerate(rows[:limit], 1):
+        f = r["finding"]
+        t.add_row(str(i), f"{r['priority']:.3f}", f"{r['risk']:.3f}", f["detector"], f["subject_id"], f["id"], r["why"])
+    Console().print(t)

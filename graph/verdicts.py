@@ -170,6 +170,29 @@ def export_verdicts(runner: QueryRunner, tables_dir: Path) -> int:
     return len(rows)
 
 
+def review_queue(runner: QueryRunner, mix: float, statuses: Iterable[str] = (NEW,), detector: str | None = None,
+                 agency_id: str | None = None) -> list[dict[str, Any]]:
+    """Unreviewed findings in review order (core/review.py): the subject's combined risk, read as the
+    probability that auditors confirm it, mixed with how unsure that probability is. Each row: the finding
+    map (as the API lists it), `risk`, `uncertainty`, `priority` and `why` (Portuguese)."""
+    from core.review import priority, uncertainty
+
+    rows = runner.read("api/v1_list_review_candidates", {"statuses": list(statuses), "detector": detector,
+                                                         "agency_id": agency_id})
+    out = []
+    for r in rows:
+        f = r["finding"]
+        risk = r.get("subject_risk")
+        risk = float(risk) if risk is not None else float(f.get("score") or 0.0)
+        u = uncertainty(risk)
+        p = priority(risk, risk, mix)
+        why = ("risco alto" if (1 - mix) * risk >= mix * u else "o modelo está em dúvida: um veredito ensina mais")
+        out.append({"finding": f, "risk": round(risk, 6), "uncertainty": round(u, 6), "priority": round(p, 6),
+                    "why": why, "weights_source": r.get("weights_source") or "prior"})
+    out.sort(key=lambda x: (-x["priority"], -x["risk"], x["finding"]["id"]))
+    return out
+
+
 def write_csv(rows: Iterable[Mapping[str, Any]], path: Path) -> int:
     """The export as CSV for Brazilian spreadsheets: UTF-8 with a BOM (Excel reads the accents), `;` between
     columns, every text quoted when needed. Returns the number of rows."""

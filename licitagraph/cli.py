@@ -39,6 +39,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "worker": pipeline_cli.worker,
     "beat": pipeline_cli.beat,
     "verdict": graph_cli.verdict,
+    "review-queue": graph_cli.review_queue,
 }
 
 GROUPS: dict[str, typer.Typer] = {

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 
-from api.deps import AUTH_RESPONSES, InvestigatorKey, PagingDep, ReaderDep, ReaderKey
+from api.deps import AUTH_RESPONSES, ContextDep, InvestigatorKey, PagingDep, ReaderDep, ReaderKey, StoreDep
 from api.schemas import (
     DETECTOR_PATTERN,
     FINDING_ID_PATTERN,
@@ -29,6 +30,9 @@ from api.subjects import (
     page,
 )
 from graph.verdicts import STATUSES, UnknownFinding, VerdictError, parse_statuses
+from pipeline.enqueue import EnqueueError, enqueue_run
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1/findings", tags=["findings"], responses=AUTH_RESPONSES)
 
@@ -98,18 +102,28 @@ async def get_finding(reader: ReaderDep, _: ReaderKey, finding_id: FindingId) ->
 
 @router.post("/{finding_id}/verdict", response_model=FindingHistory, summary="An investigator's verdict",
              responses={404: {"description": "unknown id"}, 422: {"description": "bad verdict or note"}})
-def post_verdict(reader: ReaderDep, principal: InvestigatorKey, finding_id: FindingId,
-                 body: VerdictIn) -> dict[str, object]:
+def post_verdict(ctx: ContextDep, store: StoreDep, reader: ReaderDep, principal: InvestigatorKey,
+                 finding_id: FindingId, body: VerdictIn) -> dict[str, object]:
     """Record a verdict (investigator role or above): `confirmed`, `dismissed`, or `needs_info` (status
     `under_review`), with a note; the key's name and id are recorded as who. Answers the finding's status and
-    its whole history. A superseded finding keeps `superseded` and takes the verdict's status if it comes back."""
+    its whole history. A superseded finding keeps `superseded` and takes the verdict's status if it comes back.
+    A confirmation starts a detect + alerts run (`started_run`; LICITAGRAPH_VERDICT_CONFIRM_STARTS_RUN), so
+    the other tenders of the confirmed firms are re-scored (`confirmed_cartel`) and their subscribers alerted;
+    when the task queue does not answer, the verdict stands and the next scheduled run does it."""
     who = f"{principal.name} ({principal.key_id})" if principal.name else principal.key_id
     try:
-        return reader.record_verdict(finding_id, body.verdict, body.note, who, principal.key_id)
+        got = reader.record_verdict(finding_id, body.verdict, body.note, who, principal.key_id)
     except UnknownFinding:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no finding {finding_id}") from None
     except VerdictError as exc:
         raise invalid(("body",), str(exc), body.verdict) from None
+    if body.verdict == "confirmed" and ctx.settings.verdict_confirm_starts_run:
+        try:
+            run = enqueue_run(store, ctx.celery, ["detect", "alerts"], f"verdict:{principal.key_id}")
+            got = {**got, "started_run": run["id"]}
+        except EnqueueError as exc:
+            log.warning("confirmed %s, but no detect run could be started: %s", finding_id, exc)
+    return got
 
 
 @router.get("/{finding_id}/history", response_model=FindingHistory, summary="A finding's status history",

@@ -588,7 +588,8 @@ def test_verdicts_history_status_filter_and_no_stale_cache(client: TestClient, k
                     json={"verdict": "confirmed", "note": f"Sócio em comum, CPF {LEAKED_CPF}."}, headers=inv)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert set(body) == {"finding_id", "status", "history"} and body["finding_id"] == top
+    assert set(body) == {"finding_id", "status", "history", "started_run"} and body["finding_id"] == top
+    assert body["started_run"] is None  # LICITAGRAPH_VERDICT_CONFIRM_STARTS_RUN=false in tests/test.env
     assert body["status"] == "confirmed"
     assert [(h["status"], h["verdict"]) for h in body["history"]] == [
         ("new", None), ("under_review", "needs_info"), ("confirmed", "confirmed")]

@@ -62,14 +62,14 @@ def test_weights_move_from_the_priors_towards_what_verdicts_show() -> None:
     assert got.weights["good"] > 0.8 and got.weights["noisy"] < 0.2
     assert got.weights["unseen"] == pytest.approx(0.7, abs=0.01)  # no evidence: the prior holds
     assert got.cv_log_loss["fitted"] < got.cv_log_loss["prior"]
-    assert "40 vereditos" in got.note
+    assert "40 casos decididos" in got.note
 
 
 def test_too_few_verdicts_keep_the_priors_and_say_so() -> None:
     findings, labels = _world(10)
     got = rw.fit(findings, labels, {"good": 0.5, "noisy": 0.5}, min_verdicts=30)
     assert got.source == "prior" and got.weights == {"good": 0.5, "noisy": 0.5}
-    assert "a priori" in got.note and "10 vereditos" in got.note
+    assert "a priori" in got.note and "10 casos decididos" in got.note
 
 
 def test_the_prior_strength_holds_weights_near_the_priors_with_few_verdicts() -> None:
