@@ -122,7 +122,7 @@ def test_the_api_queue_and_a_confirmation_that_starts_a_run(loop_world) -> None:
     from pipeline.celery_app import make_celery
     from reporting.store import RecordsStore
 
-    tables, s, ids = loop_world
+    _, s, ids = loop_world
     s = s.model_copy(update={"api_rate_limit_per_minute": 100_000, "verdict_confirm_starts_run": True})
     admin = {"X-API-Key": s.admin_api_key}
     with TestClient(create_app(s)) as client:
