@@ -71,6 +71,11 @@ def train(
         bool, typer.Option("--findings/--no-findings", help="write GNN findings to <tables>/findings")
     ] = True,
     min_score: Annotated[float, typer.Option("--min-score")] = 0.5,
+    score_tables: Annotated[
+        Path | None,
+        typer.Option("--score-tables", exists=True, file_okay=False,
+                     help="write the findings for these tables (a world the model never saw) instead of the training tables"),
+    ] = None,
 ) -> None:
     """Train the graph neural network on the graph tables and save a checkpoint (and its findings)."""
     from datetime import UTC, datetime
@@ -120,7 +125,16 @@ def train(
         f"val loss {m['val_loss']:.4f}, val AUC {m['val_auc']:.3f}, device {m['device']}"
     )
     if findings:
+        target, scored = tables, graph
+        if score_tables is not None:
+            with console.status(f"building the graph of {score_tables}"):
+                scored = from_tables(score_tables)
+            if scored.feature_schema != graph.feature_schema:
+                typer.secho(f"{score_tables} has other features than the training tables: cannot score it",
+                            err=True, fg="red")
+                raise typer.Exit(2)
+            target = score_tables
         with console.status("scoring and explaining"):
-            items = make_findings(trained, graph, run_id=run, min_score=min_score)
-        fpath = write_findings(items, tables / "findings")
-        console.print(f"{len(items)} GNN findings: {fpath}")
+            items = make_findings(trained, scored, run_id=run, min_score=min_score)
+        fpath = write_findings(items, target / "findings")
+        console.print(f"{len(items)} GNN findings on {target}: {fpath}")

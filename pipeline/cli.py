@@ -61,13 +61,18 @@ def train(
     out: Annotated[Path | None, typer.Option("--out", help="checkpoint folder (default: <models_dir>/gnn/<run>)")] = None,
     findings: Annotated[bool, typer.Option("--findings/--no-findings", help="write GNN findings to <tables>/findings")] = True,
     min_score: Annotated[float, typer.Option("--min-score")] = 0.5,
+    score_tables: Annotated[
+        Path | None,
+        typer.Option("--score-tables", exists=True, file_okay=False,
+                     help="write the GNN findings for these tables (a world the model never saw) instead of the training tables"),
+    ] = None,
 ) -> None:
     """Train the graph neural network on the graph tables (or, with --verdicts, learn from verdicts)."""
     if not verdicts:
         from gnn.cli import train as train_gnn
 
         train_gnn(tables=tables, ground_truth=ground_truth, epochs=epochs, hidden=hidden, seed=seed,
-                  device=device, out=out, findings=findings, min_score=min_score)
+                  device=device, out=out, findings=findings, min_score=min_score, score_tables=score_tables)
         return
     from rich.console import Console
 
