@@ -151,3 +151,71 @@ def test_the_api_queue_and_a_confirmation_that_starts_a_run(loop_world) -> None:
         assert run is not None and run["steps"] == ["detect", "alerts"] and run["status"] == "queued"
     finally:
         make_celery(s).control.purge()  # no worker here: leave nothing queued for other tests
+
+
+def _lifecycle(s: Settings) -> list[dict[str, object]]:
+    """Every finding with its status and its whole history (status, verdict, seq), in order."""
+    return query(s, "MATCH (f:Finding) OPTIONAL MATCH (f)-[:HAS_EVENT]->(h:FindingEvent) WITH f, h ORDER BY h.seq "
+                    "RETURN f.id AS id, f.status AS status, collect([h.seq, h.status, h.verdict]) AS history "
+                    "ORDER BY id")
+
+
+def test_nothing_is_lost_when_a_worker_dies_mid_detect_or_the_pipeline_reruns(  # type: ignore[no-untyped-def]
+        loop_world, tmp_path: Path) -> None:
+    """A worker killed (SIGKILL) in the middle of a pipeline run's detect step: the redelivered run finishes on
+    another worker and every finding, status and history entry is still there, once; a whole load + detect
+    rerun changes nothing either."""
+    import os
+
+    import redis as redis_lib
+
+    from pipeline.celery_app import PIPELINE_TASK, make_celery
+    from pipeline.run import run_pipeline
+    from reporting.store import RecordsStore
+    from tests.integration.test_alerts import Worker, wait_for
+
+    tables, s, ids = loop_world
+    with Neo4jRunner(s) as runner:
+        record_verdict(runner, ids["finding"], "confirmed", "Sócio em comum.", "ana")
+        other = next(r["finding"]["id"] for r in review_queue(runner, 0.0))
+        record_verdict(runner, other, "dismissed", "Explicado pelo edital.", "bia")
+        record_verdict(runner, other, "needs_info", "Reaberto: pedir as atas.", "bia")
+    before = _lifecycle(s)
+    assert {r["id"]: r["status"] for r in before}[ids["finding"]] == "confirmed"
+
+    r = redis_lib.Redis.from_url(s.redis_url)
+    for key in ("celery", "unacked", "unacked_index"):
+        r.delete(key)
+    env = {**os.environ, "LICITAGRAPH_CELERY_VISIBILITY_TIMEOUT_S": "4", "PYTHONUNBUFFERED": "1",
+           "LICITAGRAPH_VAR_DIR": str(s.var_dir)}
+    with Neo4jRunner(s) as runner:
+        store = RecordsStore(runner, s.key_hash_secret)
+        store.create_run("kill-run", ["detect"], {"tables": str(tables)}, "test")
+        make_celery(s).send_task(PIPELINE_TASK, args=["kill-run"])
+        first = Worker(env, tmp_path / "worker-0.log")
+        try:
+            got = wait_for(lambda: (store.get_run("kill-run") or {}).get("step") == "detect"
+                           and store.get_run("kill-run"), 120, "the run to reach detect", every=0.05)
+            first.kill()
+            assert got["status"] == "running"  # killed mid-step, not after the run
+            killed_at = (store.get_run("kill-run") or {}).get("status")
+            second = Worker(env, tmp_path / "worker-1.log")
+            try:
+                done = wait_for(lambda: (store.get_run("kill-run") or {}).get("status") in ("succeeded", "failed")
+                                and store.get_run("kill-run"), 240, "the redelivered run")
+            finally:
+                second.stop()
+        finally:
+            first.stop()
+        assert done["status"] == "succeeded", (killed_at, done)
+        after = _lifecycle(s)
+        known = {r["id"] for r in before}
+        assert [r for r in after if r["id"] in known] == before
+        # the confirmation's only consequence: the member's other tender, flagged once
+        added = query(s, "MATCH (f:Finding) WHERE NOT f.id IN $known RETURN f.detector AS d, f.subject_id AS t",
+                      known=sorted(known))
+        assert added == [{"d": "confirmed_cartel", "t": ids["other"]}]
+
+        store.create_run("rerun", ["load", "detect"], {"tables": str(tables)}, "test")
+        run_pipeline("rerun", s, runner)
+    assert _lifecycle(s) == after
