@@ -122,6 +122,27 @@ class Settings(BaseSettings):
     pipeline_schedule_minute: int = 0
     timezone: str = "America/Sao_Paulo"
 
+    # Harvest (harvest/, docs/harvest.md): the public sources fetched into `<var>/data/sources`, the folder
+    # the ETL reads; the daily run harvests `harvest_sources` for the last `harvest_lookback_days` days
+    harvest_sources: list[str] = Field(default_factory=lambda: ["pncp", "sancoes"])
+    harvest_uf: str | None = "GO"
+    harvest_lookback_days: int = Field(default=3, ge=1, le=366)
+    harvest_pncp_modalities: list[int] = Field(default_factory=lambda: list(range(1, 15)))
+    harvest_rps: float = Field(default=2.0, gt=0)
+    harvest_retries: int = Field(default=6, ge=0)
+    harvest_backoff_s: float = Field(default=1.0, ge=0)
+    harvest_max_retry_after_s: float = Field(default=300.0, ge=0)
+    harvest_timeout_s: float = Field(default=60.0, gt=0)
+    # another server per source (a state mirror, the replay server); empty: the public one
+    harvest_pncp_url: str | None = None
+    harvest_compras_url: str | None = None
+    harvest_cnpj_url: str | None = None
+    harvest_sancoes_url: str | None = None
+
+    def harvest_base_url(self, source: str) -> str | None:
+        url: str | None = getattr(self, f"harvest_{source}_url", None)
+        return url or None
+
     @field_validator("var_dir", "web_assets_dir")
     @classmethod
     def _absolute_var_dir(cls, v: Path) -> Path:

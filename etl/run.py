@@ -134,8 +134,8 @@ def discover(sources: Path) -> tuple[dict[str, list[tuple[str, Path]]], list[str
     unplaced: list[str] = []
     for path in sorted(p for p in sources.rglob("*") if p.is_file()):
         rel = path.relative_to(sources).as_posix()
-        if rel in IGNORED:
-            continue
+        if rel in IGNORED or any(part.startswith(".") for part in rel.split("/")):
+            continue  # hidden: a harvester's state (.harvest/) and its temporary files
         kind = classify(rel)
         if kind is None:
             unplaced.append(rel)

@@ -22,6 +22,7 @@ from detectors import cli as detectors_cli
 from etl import cli as etl_cli
 from evaluation import cli as evaluation_cli
 from graph import cli as graph_cli
+from harvest import cli as harvest_cli
 from pipeline import cli as pipeline_cli
 from pipeline import demo as pipeline_demo
 from services import cli as services_cli
@@ -30,6 +31,8 @@ from synth import cli as synth_cli
 COMMANDS: dict[str, Callable[..., Any]] = {
     "demo": pipeline_demo.demo,
     "synth": synth_cli.synth,
+    "harvest": harvest_cli.harvest,
+    "harvest-replay": harvest_cli.harvest_replay,
     "etl": etl_cli.etl,
     "load": graph_cli.load,
     "detect": detectors_cli.detect,
