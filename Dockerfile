@@ -10,6 +10,7 @@ COPY pyproject.toml requirements.lock README.md ./
 COPY core core
 COPY services services
 COPY synth synth
+COPY harvest harvest
 COPY etl etl
 COPY graph graph
 COPY detectors detectors

@@ -46,7 +46,8 @@ def harvest(
     from core.settings import get_settings
     from harvest.common import Options
     from harvest.http import HarvestHTTPError
-    from harvest.run import SOURCES, harvest as run_harvest, policy_from, summary
+    from harvest.run import SOURCES, policy_from, summary
+    from harvest.run import harvest as run_harvest
 
     if source not in SOURCES:
         raise typer.BadParameter(f"{source!r} is not one of {', '.join(SOURCES)}", param_hint="SOURCE")

@@ -45,7 +45,7 @@ def purchase_key(rec: Any) -> tuple[str, int, int] | str:
     """(agency CNPJ, year, sequence) of a contratação, or the reason it has none usable."""
     if not isinstance(rec, dict):
         return f"record is a {type(rec).__name__}, not an object"
-    org = rec.get("orgaoEntidade") if isinstance(rec.get("orgaoEntidade"), dict) else {}
+    org: dict[str, Any] = rec["orgaoEntidade"] if isinstance(rec.get("orgaoEntidade"), dict) else {}
     cnpj = re.sub(r"\D", "", str(org.get("cnpj") or ""))
     ano, seq = rec.get("anoCompra"), rec.get("sequencialCompra")
     m = CONTROL.match(str(rec.get("numeroControlePNCP") or "").strip())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import zipfile
-from datetime import timedelta
+from datetime import date, timedelta
 
 from harvest.common import Options
 from harvest.http import Fetcher, HarvestHTTPError
@@ -43,9 +43,9 @@ class SancoesHarvester:
                 self.manifest.windows_failed.append(reg)
                 self.manifest.error(reg, str(exc), status=exc.status)
 
-    def registry(self, reg: str, d1: object) -> None:
+    def registry(self, reg: str, d1: date) -> None:
         for back in range(LOOK_BACK_DAYS + 1):
-            day = (d1 - timedelta(days=back)).strftime("%Y%m%d")  # type: ignore[operator]
+            day = (d1 - timedelta(days=back)).strftime("%Y%m%d")
             key = f"{reg}/{day}"
             if self.ck.done(key) and not self.opts.refresh:
                 self.manifest.windows_skipped.append(key)

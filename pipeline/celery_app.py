@@ -1,7 +1,8 @@
 """The Celery app of the pipeline and alert tasks, built by a function (nothing at import time).
 
 Broker and result backend: Redis (`settings.redis_url`). Beat runs the pipeline daily at
-`settings.pipeline_schedule_hour:minute` in `settings.timezone`. Tasks are acknowledged late (after they
+`settings.pipeline_schedule_hour:minute` in `settings.timezone`: harvest -> etl -> load -> detect -> gnn ->
+alerts (`pipeline.tasks.SCHEDULED_STEPS`), on the sources folder the ETL reads (`<var>/data/sources`). Tasks are acknowledged late (after they
 finish), so a worker that dies mid-task leaves its message in Redis, which redelivers it after the
 visibility timeout (`LICITAGRAPH_CELERY_VISIBILITY_TIMEOUT_S`, default 1 hour; see docs/alerts.md).
 """

@@ -1,8 +1,8 @@
-"""The pipeline run behind the `run_pipeline` task: ETL -> load -> detect -> GNN, each step optional.
+"""The pipeline run behind the `run_pipeline` task: harvest -> ETL -> load -> detect -> GNN, each step optional.
 
 The run is a `:PipelineRun` node (api/v1_*_pipeline_run queries): its steps, status and per-step
 timings are recorded as it goes, so the API can show them. Every step calls the package entry point
-(etl.run.run, graph.loader.Loader, detectors.run.run_detectors, gnn.predict) and each is
+(harvest.run.harvest_many, etl.run.run, graph.loader.Loader, detectors.run.run_detectors, gnn.predict) and each is
 idempotent, so a redelivered run simply runs again. Heavy imports happen inside the steps.
 """
 
@@ -20,7 +20,6 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 
 
-
 class PipelineError(RuntimeError):
     """A step failed; the run is recorded as failed with this message."""
 
@@ -31,6 +30,30 @@ def paths(settings: Settings, options: dict[str, Any]) -> tuple[Path, Path]:
     sources = Path(options.get("sources") or settings.data_dir / "sources")
     tables = Path(options.get("tables") or settings.data_dir / "tables")
     return sources, tables
+
+
+def step_harvest(settings: Settings, run_id: str, sources: Path, tables: Path) -> dict[str, Any]:
+    """Fetch `settings.harvest_sources` into the folder the ETL step reads, each source on its own: one that
+    fails is recorded (its status and error in the run's counts) and the others, then the ETL, still run."""
+    from datetime import date, timedelta
+
+    from harvest.common import Options
+    from harvest.run import harvest_many, policy_from
+
+    yesterday = date.today() - timedelta(days=1)
+
+    def options(source: str) -> Options:
+        return Options(
+            sources=sources, date_from=yesterday - timedelta(days=settings.harvest_lookback_days - 1),
+            date_to=yesterday, uf=settings.harvest_uf, base_url=settings.harvest_base_url(source),
+            modalities=tuple(settings.harvest_pncp_modalities),
+        )
+
+    out = harvest_many(settings.harvest_sources, options, policy=policy_from(settings))
+    failed = sorted(s for s, r in out.items() if r.get("status") != "succeeded")
+    if failed:
+        log.warning("pipeline run %s: harvest incomplete for %s", run_id, ", ".join(failed))
+    return {"sources": out, "failed": failed}
 
 
 def step_etl(settings: Settings, run_id: str, sources: Path, tables: Path) -> dict[str, Any]:
@@ -86,7 +109,7 @@ def step_gnn(settings: Settings, run_id: str, sources: Path, tables: Path) -> di
 
 
 StepFn = Callable[[Settings, str, Path, Path], dict[str, Any]]
-STEP_FUNCTIONS: dict[str, StepFn] = {"etl": step_etl, "load": step_load, "detect": step_detect, "gnn": step_gnn}
+STEP_FUNCTIONS: dict[str, StepFn] = {"harvest": step_harvest, "etl": step_etl, "load": step_load, "detect": step_detect, "gnn": step_gnn}
 
 
 def run_pipeline(run_id: str, settings: Settings, runner: Any,

@@ -18,6 +18,9 @@ from pipeline.celery_app import MATCH_TASK, PIPELINE_TASK, SCHEDULED_TASK, SEND_
 
 log = logging.getLogger(__name__)
 
+# the daily run: fetch the public sources into the folder the ETL reads, then the steps of any run
+SCHEDULED_STEPS = ("harvest", "etl", "load", "detect", "gnn", "alerts")
+
 RETRYABLE = (smtplib.SMTPException, OSError, DeliveryBusy, Neo4jUnavailable)
 
 _lock = threading.Lock()
@@ -58,13 +61,13 @@ def run_pipeline(run_id: str) -> dict[str, Any]:
 
 @shared_task(name=SCHEDULED_TASK, acks_late=True)
 def scheduled_pipeline() -> str:
-    """Beat's daily entry: record a full run and start it."""
-    from pipeline.enqueue import STEPS, new_run_id
+    """Beat's daily entry: record a full run (harvest first, then every step of a run) and start it."""
+    from pipeline.enqueue import new_run_id
     from reporting.store import RecordsStore
 
     settings, runner, _ = resources()
     run_id = new_run_id()
-    RecordsStore(runner, settings.key_hash_secret).create_run(run_id, list(STEPS), {}, "beat")
+    RecordsStore(runner, settings.key_hash_secret).create_run(run_id, list(SCHEDULED_STEPS), {}, "beat")
     run_pipeline.delay(run_id)
     return run_id
 
