@@ -100,6 +100,7 @@ class World:
     compras_results: list[dict[str, Any]] = field(default_factory=list)
     suppliers: list[tuple[str, str]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)  # path -> body (cnpj zips, sanction zips)
+    sanctioned: list[tuple[str, str]] = field(default_factory=list)  # (CNPJ, name) in CEIS, then in CNEP
 
     def build(self) -> World:
         rng = random.Random(self.seed)
@@ -214,8 +215,14 @@ class World:
                 self.files[f"{CNPJ_ROOT}{month}/{name}"] = _zip(name.replace(".zip", ".csv").upper(),
                                                                 text.encode("iso-8859-1"))
 
-    # CEIS / CNEP: one file a day; the first supplier is sanctioned (CEIS), the second fined (CNEP)
+    # CEIS / CNEP: one file a day; the supplier that won most is sanctioned (CEIS), the next one fined (CNEP)
     def _sanction_files(self) -> None:
+        wins: dict[str, int] = {}
+        for res in self.results.values():
+            for r in res:
+                wins[r["niFornecedor"]] = wins.get(r["niFornecedor"], 0) + 1
+        ranked = sorted(self.suppliers, key=lambda s: (-wins.get(s[0], 0), s[0]))
+        self.sanctioned = ranked[:2]
         header = ["CADASTRO", "CÓDIGO DA SANÇÃO", "TIPO DE PESSOA", "CPF OU CNPJ DO SANCIONADO",
                   "NOME DO SANCIONADO", "NOME INFORMADO PELO ÓRGÃO SANCIONADOR", "RAZÃO SOCIAL - CADASTRO RECEITA",
                   "NOME FANTASIA - CADASTRO RECEITA", "NÚMERO DO PROCESSO", "CATEGORIA DA SANÇÃO",
@@ -223,7 +230,7 @@ class World:
                   "DETALHAMENTO DO MEIO DE PUBLICAÇÃO", "DATA DO TRÂNSITO EM JULGADO", "ABRAGÊNCIA DA SANÇÃO",
                   "ÓRGÃO SANCIONADOR", "UF ÓRGÃO SANCIONADOR", "ESFERA ÓRGÃO SANCIONADOR", "FUNDAMENTAÇÃO LEGAL",
                   "DATA ORIGEM INFORMAÇÃO", "ORIGEM INFORMAÇÕES", "OBSERVAÇÕES"]
-        for reg, (doc, name) in (("ceis", self.suppliers[0]), ("cnep", self.suppliers[1])):
+        for reg, (doc, name) in zip(("ceis", "cnep"), self.sanctioned, strict=True):
             cols = header if reg == "ceis" else [*header[:10], "VALOR DA MULTA", *header[10:]]
             buf = io.StringIO()
             w = csv.writer(buf, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
