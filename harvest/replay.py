@@ -169,7 +169,7 @@ class World:
                                     "quantidadeHomologada": qty, "valorUnitarioHomologado": off,
                                     "valorTotalHomologado": round(off * qty, 2),
                                     "situacaoCompraItemResultadoId": 1, "situacaoCompraItemResultadoNome": "Informado",
-                                    "dataResultadoPncp": (day + timedelta(days=10)).isoformat() + "T10:00:00",
+                                    "dataResultadoPncp": (day + timedelta(days=1)).isoformat() + "T10:00:00",
                                 })
                 self.items[key] = items
                 rec["valorTotalEstimado"] = round(total, 2)

@@ -5,6 +5,7 @@ fetched again, corrections, CNPJ downloads resumed with HTTP Range."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import zipfile
 from collections import Counter
@@ -99,7 +100,7 @@ def test_rate_limiter_spaces_request_starts() -> None:
     for _ in range(9):
         lim.wait()
         starts.append(t[0])
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert min(gaps) == pytest.approx(0.25)
     assert starts[-1] == pytest.approx(2.0)
 
@@ -272,9 +273,10 @@ def test_sancoes_latest_day_and_compras_bids(tmp_path: Path) -> None:
     with ReplayServer(w, Faults.flaky(stall_s=0.5, retry_after_s=0.05)) as srv:
         # the portal has nothing after DAY0 + 4: the harvester walks back to the newest day published
         s = harvest("sancoes", opts(tmp_path, srv.url, date_to=date(2025, 3, 9)), policy=FAST)
-        c = harvest("compras", opts(tmp_path, srv.url, date_from=date(2025, 3, 13), date_to=date(2025, 3, 14)),
+        c = harvest("compras", opts(tmp_path, srv.url, date_from=date(2025, 3, 4), date_to=date(2025, 3, 5)),
                     policy=FAST)
     assert sorted(p.name for p in (tmp_path / "sancoes").rglob("*.csv")) == ["20250307_CEIS.csv", "20250307_CNEP.csv"]
+    assert s.windows_done == ["ceis/20250307", "cnep/20250307"]
     ceis = (tmp_path / "sancoes" / "ceis" / "20250307_CEIS.csv").read_bytes().decode("iso-8859-1")
     assert ceis.startswith('"CADASTRO";"CÓDIGO DA SANÇÃO"') and w.sanctioned[0][0] in ceis
     import csv
