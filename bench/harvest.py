@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -25,12 +26,16 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from harvest.common import Options
-from harvest.http import Fetcher, Policy
-from harvest.replay import Faults, ReplayServer, World
-from harvest.run import harvest
-
 REPO = Path(__file__).resolve().parent.parent
+# this script is bench/harvest.py: the package of the same name must win over it
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
+sys.path.insert(0, str(REPO))
+
+from harvest.common import Options  # noqa: E402
+from harvest.http import Fetcher, Policy  # noqa: E402
+from harvest.replay import Faults, ReplayServer, World  # noqa: E402
+from harvest.run import harvest  # noqa: E402
+
 MARK_START, MARK_END = "<!-- harvest:start -->", "<!-- harvest:end -->"
 MODS = (4, 6, 8, 9)
 YEAR_CONTRATACOES = 100_000
