@@ -235,3 +235,135 @@ def get_model(name: str) -> OofScores:
         return MODELS[name]
     except KeyError:
         raise KeyError(f"unknown model {name!r}; known: {', '.join(sorted(MODELS))}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Feature-free neighbour vote, and every model as an explicit (train, test) holdout for --split
+
+
+def neighbour_vote(bids: pd.DataFrame, train_tenders: pd.Index, test_tenders: pd.Index) -> pd.Series:
+    """A test tender's score: the mean label of the training tenders that share a bidder with it; the
+    training prior when none does. No feature, no fit: what firm identity alone gives away. Anonymous bids
+    (no firm id) share nothing."""
+    labels = tender_labels(bids)
+    train = pd.Index(train_tenders).astype(str)
+    test = pd.Index(test_tenders).astype(str)
+    prior = float(labels.loc[train].mean()) if len(train) else 0.5
+    b = bids[bids["firm"].notna()] if "firm" in bids.columns else bids.iloc[:0]
+    pairs = pd.DataFrame({"tender": b["tender"].astype(str), "firm": b.get("firm")}).drop_duplicates()
+    tr = pairs[pairs["tender"].isin(train)]
+    te = pairs[pairs["tender"].isin(test)]
+    joined = te.merge(tr, on="firm", suffixes=("", "_train"))[["tender", "tender_train"]].drop_duplicates()
+    joined["y"] = joined["tender_train"].map(labels)
+    vote = joined.groupby("tender")["y"].mean()
+    out = pd.Series(prior, index=test, dtype=float).fillna(prior)
+    out.loc[vote.index] = vote.to_numpy()
+    out.index = pd.Index(test_tenders)
+    return out.rename("neighbour_vote")
+
+
+def neighbour_oof_scores(bids: pd.DataFrame, folds: pd.Series, seed: int) -> pd.Series:
+    """The neighbour vote out of fold (seed unused: the vote is deterministic)."""
+    parts = [
+        neighbour_vote(bids, folds.index[folds != k], folds.index[folds == k]) for k in sorted(folds.unique())
+    ]
+    return pd.concat(parts).reindex(folds.index)
+
+
+MODELS["neighbour"] = neighbour_oof_scores
+# models that read firm identity (co-bidding links, labels of neighbouring tenders): meaningful only under
+# splits with no firm on both sides; the neighbour vote is reported beside them
+IDENTITY_MODELS = ("gnn", "ensemble", "neighbour")
+
+
+@dataclass
+class HoldoutResult:
+    """Scores of the test tenders of one (train, test) fold, and of an ensemble's members."""
+
+    scores: pd.Series
+    components: dict[str, pd.Series] = field(default_factory=dict)
+
+
+Holdout = Callable[[pd.DataFrame, pd.Index, pd.Index, int], HoldoutResult]
+
+
+def _screens_holdout(bids: pd.DataFrame, train: pd.Index, test: pd.Index, seed: int) -> HoldoutResult:
+    return HoldoutResult(screens_holdout_scores(bids, train, test, seed))
+
+
+def _gnn_holdout(bids: pd.DataFrame, train: pd.Index, test: pd.Index, seed: int) -> HoldoutResult:
+    func = getattr(_gnn_module(), "holdout_scores", None)
+    if func is None:
+        raise ModelUnavailableError("evaluation/gnn_oof.py has no holdout_scores(bids, train, test, seed)")
+    return HoldoutResult(func(bids, train, test, seed))
+
+
+def _ensemble_holdout(bids: pd.DataFrame, train: pd.Index, test: pd.Index, seed: int) -> HoldoutResult:
+    """Members only: the rank mean is taken over the pooled out-of-fold scores (`combine_members`)."""
+    screens = screens_holdout_scores(bids, train, test, seed)
+    if not _has_firm_ids(bids):
+        return HoldoutResult(screens, {"screens": screens})
+    gnn = _gnn_holdout(bids, train, test, seed).scores.reindex(test)
+    return HoldoutResult(screens, {"screens": screens, "gnn": gnn})
+
+
+def combine_members(model: str, scores: pd.Series, components: dict[str, pd.Series]) -> pd.Series:
+    """The final pooled score of `model` from its pooled member scores (the ensemble's rank mean)."""
+    if model == "ensemble" and "gnn" in components:
+        return (_percentile_rank(components["screens"]) + _percentile_rank(components["gnn"])) / 2.0
+    return scores
+
+
+def _neighbour_holdout(bids: pd.DataFrame, train: pd.Index, test: pd.Index, seed: int) -> HoldoutResult:
+    return HoldoutResult(neighbour_vote(bids, train, test))
+
+
+def _transfer_holdout(bids: pd.DataFrame, train: pd.Index, test: pd.Index, seed: int) -> HoldoutResult:
+    """The cross-market model (`detectors.cross_market`): training tenders grouped by their `market`
+    (one market when the column is absent), features ranked within each market; the test tenders are
+    ranked within their own market's test tenders."""
+    from detectors.cross_market import Market, fit_cross_market
+
+    b = bids.assign(tender=bids["tender"].astype(str))
+    market = (
+        b.groupby("tender")["market"].first()
+        if "market" in b.columns
+        else pd.Series("market", index=b["tender"].unique())
+    )
+    labels = tender_labels(b)
+    feats = cached_features(b)
+    train_s = pd.Index(train).astype(str)
+    test_s = pd.Index(test).astype(str)
+    markets = []
+    for name, ts in pd.Series(train_s, index=train_s).groupby(market.reindex(train_s).to_numpy()):
+        idx = pd.Index(ts.to_numpy())
+        if labels.loc[idx].nunique() == 2:
+            markets.append(Market(str(name), feats.loc[idx], labels.loc[idx]))
+    if not markets:
+        return HoldoutResult(pd.Series(float(labels.loc[train_s].mean()), index=pd.Index(test)))
+    model = fit_cross_market(markets, seed=seed)
+    out = pd.Series(np.nan, index=test_s, dtype=float)
+    for _, ts in pd.Series(test_s, index=test_s).groupby(market.reindex(test_s).to_numpy()):
+        idx = pd.Index(ts.to_numpy())
+        out.loc[idx] = model.score_features(feats.loc[idx]).to_numpy()
+    out.index = pd.Index(test)
+    return HoldoutResult(out)
+
+
+def transfer_oof_scores(bids: pd.DataFrame, folds: pd.Series, seed: int) -> pd.Series:
+    parts = [
+        _transfer_holdout(bids, folds.index[folds != k], folds.index[folds == k], seed).scores
+        for k in sorted(folds.unique())
+    ]
+    return pd.concat(parts).reindex(folds.index)
+
+
+MODELS["transfer"] = transfer_oof_scores
+
+HOLDOUT: dict[str, Holdout] = {
+    "screens": _screens_holdout,
+    "gnn": _gnn_holdout,
+    "ensemble": _ensemble_holdout,
+    "neighbour": _neighbour_holdout,
+    "transfer": _transfer_holdout,
+}

@@ -79,3 +79,22 @@ def oof_scores(
 ) -> pd.Series:
     """Tender -> collusion probability in [0, 1] for every tender in `folds`, out of fold."""
     return oof_result(bids, folds, seed, config).scores
+
+
+def holdout_scores(
+    bids: pd.DataFrame, train: pd.Index, test: pd.Index, seed: int, config: TrainConfig | None = None
+) -> pd.Series:
+    """One (train, test) fold of `evaluate --split`: a model trained from scratch on the labels of `train`
+    only, on a graph built from the bids of `train` and `test` tenders only (tenders the split leaves out of
+    this fold, such as those mixing firm groups or dated after the test block, are not even graph context)."""
+    keep = set(pd.Index(train).astype(str)) | set(pd.Index(test).astype(str))
+    sub = bids[bids["tender"].astype(str).isin(keep)]
+    graph = from_bids(sub.drop(columns=["label"], errors="ignore"))
+    lab = sub.assign(tender=sub["tender"].astype(str)).groupby("tender")["label"].max()
+    labels = lab.reindex(pd.Index(train).astype(str)).dropna().astype(int)
+    cfg = (config or TrainConfig()).model_copy(update={"seed": seed})
+    trained = fit(graph, labels, cfg)
+    p = trained.predict(graph, known={str(t): int(v) for t, v in labels.items()})["tender"]
+    out = p.reindex(pd.Index(test).astype(str)).clip(0.0, 1.0)
+    out.index = pd.Index(test)
+    return out.rename("gnn")

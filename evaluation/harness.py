@@ -192,9 +192,20 @@ def evaluate_bids(
     detailed = DETAILED.get(model) if detailed_thresholds else None
     labels = eligible_labels(bids)
     eligible = bids[bids["tender"].isin(labels.index)].reset_index(drop=True)
+    from evaluation.classifiers import IDENTITY_MODELS, neighbour_oof_scores
+
+    with_vote = model in IDENTITY_MODELS and model != "neighbour"
+    votes: list[pd.Series] = []
     repeats: list[RepeatResult] = []
     for r in range(n_repeats):
         repeats.append(run_repeat(eligible, labels, oof, base_seed + r, n_splits=n_splits, detailed=detailed))
+        if with_vote:  # the feature-free neighbour vote on the same folds, reported beside the model
+            v = neighbour_oof_scores(eligible, repeats[-1].folds, 0).reindex(repeats[-1].folds.index)
+            votes.append(v)
+            y_r = labels.loc[v.index].to_numpy()
+            repeats[-1].metrics["neighbour_vote_roc_auc"] = score_metrics(v.to_numpy(dtype=float), y_r)[
+                "roc_auc"
+            ]
         log.info("repeat %d/%d: %s", r + 1, n_repeats, repeats[-1].metrics)
         if progress:
             progress(r + 1)
@@ -246,6 +257,15 @@ def evaluate_bids(
         ],
         "threshold_selection": _threshold_note(repeats),
     }
+    if with_vote:
+        vote_avg = pd.concat(votes, axis=1).mean(axis=1).loc[labels.index]
+        table["score_neighbour_vote"] = vote_avg.to_numpy()
+        metrics["baselines"] = {
+            "neighbour_vote": {
+                "roc_auc": float(per_repeat["neighbour_vote_roc_auc"].mean()),
+                "averaged_scores": score_metrics(vote_avg.to_numpy(), y),
+            }
+        }
     if repeats[0].components:
         metrics["components"] = {
             name: {
@@ -285,7 +305,7 @@ def write_report(
 
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "scores.csv", index=False)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True))
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True, default=str))
     y = labels.loc[table["tender"]].to_numpy()
     s = table["score"].to_numpy()
     fpr, tpr, _ = roc_curve(y, s)
@@ -311,8 +331,13 @@ def write_report(
         f"# Evaluation: {title}",
         "",
         f"Model `{metrics['model']}`, {metrics['n_tenders']} tenders with {MIN_BIDS}+ bids, "
-        f"{metrics['n_positive']} collusive; {metrics['n_repeats']} x {metrics['n_splits']}-fold stratified "
-        "cross-validation grouped by tender.",
+        f"{metrics['n_positive']} collusive; "
+        + (
+            f"{metrics['n_repeats']} x {metrics['n_splits']}-fold stratified cross-validation grouped by tender."
+            if metrics.get("split", "tender") == "tender"
+            else f"{metrics['n_repeats']} repeat(s) of `--split {metrics['split']}` ({metrics['n_splits']} folds), "
+            f"{metrics['n_scored']} tenders scored ({metrics['n_scored_positive']} collusive)."
+        ),
         "",
         "| metric | mean | std | min | max |",
         "| --- | --- | --- | --- | --- |",
@@ -338,4 +363,244 @@ def evaluate_garcia_file(
     table, metrics = evaluate_bids(bids, model=model, n_repeats=n_repeats, progress=progress)
     metrics["input"] = path.name
     write_report(out, table, eligible_labels(bids), metrics, f"{path.stem} ({model})")
+    return metrics
+
+
+# ---------------------------------------------------------------------------------------------
+# --split firm | time | cartel | market, and the neighbour vote beside identity models
+
+
+def load_inputs(paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Normalised bids of one or more García files, and the raw frame (for dates and cartels).
+
+    With several files every tender and firm id is prefixed with its market (the file's stem) and a
+    `market` column names it: ids of different files are unrelated, so no firm is shared between them."""
+    from evaluation.splits import SplitError
+
+    if len(paths) == 1:
+        raw = pd.read_csv(paths[0]) if paths[0].exists() else None
+        return load_garcia(paths[0]), raw
+    stems = [p.stem for p in paths]
+    if len(set(stems)) != len(stems):
+        raise SplitError(f"--input files need distinct names; got {stems}")
+    frames = []
+    for p in paths:
+        try:
+            b = load_garcia(p)
+        except LabelledInputError as exc:
+            raise EvaluationInputError(f"{p.name}: {exc}") from exc
+        b["tender"] = p.stem + ":" + b["tender"]
+        b["firm"] = b["firm"].map(lambda f, s=p.stem: None if f is None else f"{s}:{f}")
+        b["market"] = p.stem
+        frames.append(b)
+    return pd.concat(frames, ignore_index=True), None
+
+
+def build_split(
+    kind: str, bids: pd.DataFrame, raw: pd.DataFrame | None, labels: pd.Series, n_splits: int, seed: int
+) -> Any:
+    """The `evaluation.splits.Split` of `kind` over the eligible tenders `labels`."""
+    from evaluation import splits as sp
+
+    if kind == "tender":
+        return sp.tender_split(labels, n_splits, seed)
+    if kind == "firm":
+        return sp.firm_split(bids, labels, n_splits, seed)
+    if kind == "time":
+        return sp.time_split(sp.tender_dates(raw, labels), labels, n_splits)
+    if kind == "cartel":
+        return sp.cartel_split(sp.tender_cartels(raw, labels), labels, n_splits, seed)
+    if kind == "market":
+        if "market" not in bids.columns:
+            raise sp.SplitError("--split market needs two or more --input files (one market each)")
+        return sp.market_split(bids.groupby("tender")["market"].first().reindex(labels.index))
+    raise sp.SplitError(f"--split must be one of {', '.join(sp.SPLITS)}, not {kind!r}")
+
+
+def _fold_metrics(scores: pd.Series, labels: pd.Series) -> dict[str, float | None]:
+    y = labels.loc[scores.index].to_numpy()
+    if len(np.unique(y)) < 2:
+        return {"roc_auc": None, "pr_auc": None}
+    m = score_metrics(scores.to_numpy(dtype=float), y)
+    return {"roc_auc": m["roc_auc"], "pr_auc": m["pr_auc"]}
+
+
+def evaluate_split(
+    bids: pd.DataFrame,
+    raw: pd.DataFrame | None,
+    split: str,
+    model: str = "screens",
+    n_repeats: int = 1,
+    n_splits: int = 5,
+    base_seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Every model as explicit (train, test) folds of `split`; threshold-free metrics (ROC AUC, PR AUC,
+    precision in the top 10 %) pooled over the tenders scored, and per fold. A model reading firm identity
+    gets the neighbour vote computed on the same folds beside it (`baselines`)."""
+    from evaluation.classifiers import HOLDOUT, IDENTITY_MODELS, combine_members
+
+    if model not in HOLDOUT:
+        raise KeyError(f"unknown model {model!r}; known: {', '.join(sorted(HOLDOUT))}")
+    labels = eligible_labels(bids)
+    eligible = bids[bids["tender"].isin(labels.index)].reset_index(drop=True)
+    with_vote = model in IDENTITY_MODELS and model != "neighbour"
+    runs: list[dict[str, Any]] = []
+    for r in range(n_repeats):
+        seed = base_seed + r
+        sp = build_split(split, eligible, raw, labels, n_splits, seed)
+        scores: list[pd.Series] = []
+        comps: dict[str, list[pd.Series]] = {}
+        vote: list[pd.Series] = []
+        per_fold: list[tuple[Any, dict[str, Any]]] = []
+        for f in sp.folds:
+            sub = eligible[eligible["tender"].isin(f.train.union(f.test))]
+            res = HOLDOUT[model](sub, f.train, f.test, seed * 1000 + f.k)
+            scores.append(res.scores.reindex(f.test))
+            for name, c in res.components.items():
+                comps.setdefault(name, []).append(c.reindex(f.test))
+            row: dict[str, Any] = {
+                "fold": f.k,
+                "name": f.name,
+                "train": len(f.train),
+                "test": len(f.test),
+                "test_collusive": int(labels.loc[f.test].sum()),
+            }
+            if with_vote:
+                v = HOLDOUT["neighbour"](sub, f.train, f.test, 0).scores.reindex(f.test)
+                vote.append(v)
+                row["neighbour_vote"] = _fold_metrics(v, labels)
+            per_fold.append((f, row))
+        pooled = pd.concat(scores)
+        components = {n: pd.concat(c) for n, c in comps.items()}
+        pooled = combine_members(model, pooled, components)
+        for f, row in per_fold:
+            row.update(_fold_metrics(pooled.loc[f.test], labels))
+        runs.append(
+            {
+                "seed": seed,
+                "split": sp,
+                "scores": pooled,
+                "components": components,
+                "vote": pd.concat(vote) if vote else None,
+                "folds": [row for _, row in per_fold],
+            }
+        )
+        log.info("repeat %d/%d of --split %s: %d tenders scored", r + 1, n_repeats, split, len(pooled))
+        if progress:
+            progress(r + 1)
+    tested = runs[0]["scores"].index
+    for run in runs[1:]:
+        tested = tested.intersection(run["scores"].index)
+    y = labels.loc[tested].to_numpy()
+
+    def avg(key: str) -> pd.Series:
+        return pd.concat([run[key].reindex(tested) for run in runs], axis=1).mean(axis=1)
+
+    mean_scores = avg("scores")
+    table = pd.DataFrame({"tender": tested, "score": mean_scores.to_numpy()})
+    fold_of = {t: f.k for f in runs[0]["split"].folds for t in f.test}
+    table["fold"] = [fold_of.get(t, -1) for t in tested]
+    per_repeat = []
+    for run in runs:
+        s = run["scores"]
+        m = score_metrics(s.to_numpy(dtype=float), labels.loc[s.index].to_numpy())
+        for name, c in run["components"].items():
+            m[f"{name}_roc_auc"] = score_metrics(c.to_numpy(dtype=float), labels.loc[c.index].to_numpy())[
+                "roc_auc"
+            ]
+        if run["vote"] is not None:
+            v = run["vote"]
+            m["neighbour_vote_roc_auc"] = score_metrics(
+                v.to_numpy(dtype=float), labels.loc[v.index].to_numpy()
+            )["roc_auc"]
+        m["fold_roc_auc"] = _within_fold_auc(run["folds"])
+        per_repeat.append({"seed": run["seed"], **m, "folds": run["folds"], "n_scored": len(s)})
+    frame = pd.DataFrame([{k: v for k, v in p.items() if k not in ("folds", "seed")} for p in per_repeat])
+    sp0 = runs[0]["split"]
+    metrics: dict[str, Any] = {
+        "model": model,
+        "split": split,
+        "split_notes": sp0.notes,
+        "n_tenders": len(labels),
+        "n_positive": int(labels.sum()),
+        "n_scored": len(tested),
+        "n_scored_positive": int(y.sum()),
+        "n_bids": len(eligible),
+        "min_bids_per_tender": MIN_BIDS,
+        "n_splits": len(sp0.folds),
+        "n_repeats": n_repeats,
+        "seeds": [run["seed"] for run in runs],
+        "roc_auc": float(frame["roc_auc"].mean()),
+        "pr_auc": float(frame["pr_auc"].mean()),
+        "precision_at_10pct": float(frame["precision_at_10pct"].mean()),
+        "spread": {
+            col: {
+                "mean": float(frame[col].mean()),
+                "std": float(frame[col].std(ddof=1)) if n_repeats > 1 else 0.0,
+                "min": float(frame[col].min()),
+                "max": float(frame[col].max()),
+            }
+            for col in frame.columns
+            if col != "n_scored"
+        },
+        "averaged_scores": score_metrics(mean_scores.to_numpy(), y),
+        "per_repeat": per_repeat,
+        "threshold_selection": "none: threshold-free metrics only under this split",
+    }
+    if runs[0]["components"]:
+        for name in runs[0]["components"]:
+            table[f"score_{name}"] = avg_component(runs, name, tested).to_numpy()
+    if with_vote:
+        vote_avg = pd.concat([run["vote"].reindex(tested) for run in runs], axis=1).mean(axis=1)
+        table["score_neighbour_vote"] = vote_avg.to_numpy()
+        metrics["baselines"] = {
+            "neighbour_vote": {
+                "roc_auc": float(frame["neighbour_vote_roc_auc"].mean()),
+                "averaged_scores": score_metrics(vote_avg.to_numpy(), y),
+            }
+        }
+    return table, metrics
+
+
+def _within_fold_auc(folds: list[dict[str, Any]]) -> float:
+    """Mean ROC AUC inside the folds that hold both classes, weighted by their test tenders (scores are
+    compared only within a fold, so a fold-wide shift, such as a training prior, cannot move it); NaN if none."""
+    rows = [(r["roc_auc"], r["test"]) for r in folds if r.get("roc_auc") is not None]
+    if not rows:
+        return float("nan")
+    return float(sum(a * n for a, n in rows) / sum(n for _, n in rows))
+
+
+def avg_component(runs: list[dict[str, Any]], name: str, tested: pd.Index) -> pd.Series:
+    return pd.concat([run["components"][name].reindex(tested) for run in runs], axis=1).mean(axis=1)
+
+
+def evaluate_inputs(
+    paths: list[Path],
+    out: Path,
+    model: str = "screens",
+    split: str = "tender",
+    n_repeats: int = 5,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """`licitagraph evaluate --format garcia` with any `--split`: writes scores.csv, metrics.json, report."""
+    if split == "tender" and len(paths) == 1:
+        metrics = evaluate_garcia_file(paths[0], out, model=model, n_repeats=n_repeats, progress=progress)
+        metrics["split"] = "tender"
+        (out / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True, default=str))
+        return metrics
+    if split == "tender":
+        from evaluation.splits import SplitError
+
+        raise SplitError(
+            "--split tender takes one --input file; several files are compared with --split market"
+        )
+    bids, raw = load_inputs(paths)
+    table, metrics = evaluate_split(bids, raw, split, model=model, n_repeats=n_repeats, progress=progress)
+    metrics["input"] = [p.name for p in paths]
+    labels = eligible_labels(bids).loc[table["tender"]]
+    write_report(
+        out, table, labels, metrics, f"{', '.join(p.stem for p in paths)} ({model}, --split {split})"
+    )
     return metrics
