@@ -151,3 +151,47 @@ def _detect_fixture(path: Path, only: list[str] | None, configs: dict[str, dict[
         typer.secho(str(exc), err=True, fg="red")
         raise typer.Exit(2) from exc
     sys.stdout.write(dumps(rows))
+
+
+def train_screens(
+    train: Annotated[
+        list[Path] | None,
+        typer.Option("--train", exists=True, dir_okay=False, readable=True, help="a labelled García-layout market"),
+    ] = None,
+    garcia_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--garcia-dir",
+            exists=True,
+            file_okay=False,
+            help="take every DB_Collusion_<market>_processed.csv in this folder (the pooled 'All' file excepted)",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="model file (default: <var>/models/screens_model.joblib)")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """Fit the cross-market screens model on labelled markets and write the model file `screens_model` reads."""
+    from core.labelled import LabelledInputError
+    from detectors.cross_market import CrossMarketError, fit_cross_market
+    from detectors.screens_model import default_model_path
+
+    files = list(train or [])
+    if garcia_dir is not None:
+        files += sorted(p for p in garcia_dir.glob("DB_Collusion_*_processed.csv") if "_All_" not in p.name)
+    if not files:
+        typer.secho("give --train FILE (repeatable) or --garcia-dir DIR", err=True, fg="red")
+        raise typer.Exit(2)
+    try:
+        model = fit_cross_market(files, seed=seed)
+    except (CrossMarketError, LabelledInputError) as exc:
+        typer.secho(str(exc), err=True, fg="red")
+        raise typer.Exit(2) from exc
+    path = model.save(out or default_model_path())
+    d = model.describe()
+    typer.echo(
+        f"screens model {d['version']} ({d['candidate']}, {len(d['features'])} features) fitted on "
+        + ", ".join(f"{k} ({v['tenders']} tenders, {v['collusive']} collusive)" for k, v in d["training_markets"].items())
+    )
+    typer.echo(f"written: {path}")

@@ -20,12 +20,14 @@ from detectors.low_competition import LowCompetition
 from detectors.overpricing import Overpricing
 from detectors.sanctioned_winner import SanctionedWinner
 from detectors.screens import Screens
+from detectors.screens_model import ScreensModel
 from detectors.shared_contacts import SharedContacts
 from detectors.short_deadline import ShortDeadline
 from detectors.tiny_capital import TinyCapital
 
 DETECTORS: tuple[type[Detector[Any]], ...] = (
     Screens,
+    ScreensModel,
     Cobidding,
     LoserWinner,
     SharedContacts,

@@ -38,6 +38,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "detect": detectors_cli.detect,
     "evaluate": evaluation_cli.evaluate,
     "train": pipeline_cli.train,
+    "train-screens": detectors_cli.train_screens,
     "serve": api_cli.serve,
     "worker": pipeline_cli.worker,
     "beat": pipeline_cli.beat,

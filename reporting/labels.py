@@ -119,6 +119,25 @@ LABELS: dict[str, Label] = {
                             "Um contato comum a muitas empresas (um escritório de contabilidade) diz pouco; por "
                             "isso só contam contatos de poucas empresas.", "count", "contam contatos de até {t} "
                             "empresas"),
+    # screens_model (the cross-market screens model trained on convicted cartels' tenders)
+    "model_score": L("Escore do modelo de cartéis",
+                     "De 0 a 1: semelhança dos lances desta contratação (média dos itens) com os de licitações de "
+                     "cartéis condenados em outros mercados; compara-se com o limite calculado nesta execução.",
+                     "index01"),
+    "model_score_max_item": L("Maior escore entre os itens",
+                              "O escore do item mais suspeito da contratação.", "index01"),
+    "n_items_scored": L("Itens avaliados pelo modelo",
+                        "Itens da contratação com lances suficientes para o modelo.", "count"),
+    "market_share_above": L("Contratações com escore igual ou maior",
+                            "Parte das contratações avaliadas nesta execução com escore igual ou maior que este.",
+                            "percent"),
+    "top_item_CV": L("Coeficiente de variação (item mais suspeito)",
+                     "Dispersão dos lances do item de maior escore em relação à média.", "decimal"),
+    "top_item_DIFFP": L("Distância entre o 1º e o 2º lance (item mais suspeito)",
+                        "Quanto o segundo colocado ficou acima do vencedor no item de maior escore.", "percent"),
+    "top_item_RD": L("Isolamento do vencedor (item mais suspeito)",
+                     "Distância entre os dois menores lances dividida pela dispersão dos perdedores, no item de "
+                     "maior escore.", "decimal"),
     # low_competition
     "bidders": L("Licitantes", "Quantas empresas apresentaram proposta.", "count", "alerta com até {t}"),
     "baseline_bidders": L("Licitantes em contratações comparáveis",
