@@ -33,6 +33,7 @@ from core.labelled import eligible_labels as eligible_labels
 from core.labelled import load_garcia as load_garcia
 from core.labelled import normalize_garcia as normalize_garcia
 from evaluation.classifiers import DETAILED, OofDetailed, OofResult, get_model
+from evaluation.splits import make_folds as make_folds
 
 log = logging.getLogger(__name__)
 
@@ -43,23 +44,6 @@ EvaluationInputError = LabelledInputError
 
 class ThresholdLeakError(RuntimeError):
     """A model's inner scores (for the F1 threshold) name a tender of the fold being evaluated."""
-
-
-def make_folds(labels: pd.Series, n_splits: int, seed: int) -> pd.Series:
-    """Stratified folds over tenders (one row per tender, so grouping by tender is exact)."""
-    from sklearn.model_selection import StratifiedKFold
-
-    n_min = int(labels.value_counts().min()) if labels.nunique() > 1 else 0
-    if n_min < n_splits:
-        raise EvaluationInputError(
-            f"{n_splits}-fold stratified cross-validation needs at least {n_splits} tenders of each class; "
-            f"the smaller class has {n_min}"
-        )
-    folds = pd.Series(-1, index=labels.index, name="fold", dtype=int)
-    skf = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    for k, (_, test) in enumerate(skf.split(np.zeros(len(labels)), labels.to_numpy())):
-        folds.iloc[test] = k
-    return folds
 
 
 def best_f1_threshold(scores: np.ndarray, labels: np.ndarray) -> float:

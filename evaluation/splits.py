@@ -65,10 +65,25 @@ class Split:
         return [{"fold": f.k, "name": f.name, "train": len(f.train), "test": len(f.test)} for f in self.folds]
 
 
-def tender_split(labels: pd.Series, n_splits: int, seed: int) -> Split:
-    """Stratified folds over tenders: the harness's `make_folds`, as explicit (train, test) pairs."""
-    from evaluation.harness import make_folds
+def make_folds(labels: pd.Series, n_splits: int, seed: int) -> pd.Series:
+    """Stratified folds over tenders (one row per tender, so grouping by tender is exact)."""
+    from sklearn.model_selection import StratifiedKFold
 
+    n_min = int(labels.value_counts().min()) if labels.nunique() > 1 else 0
+    if n_min < n_splits:
+        raise LabelledInputError(
+            f"{n_splits}-fold stratified cross-validation needs at least {n_splits} tenders of each class; "
+            f"the smaller class has {n_min}"
+        )
+    folds = pd.Series(-1, index=labels.index, name="fold", dtype=int)
+    skf = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    for k, (_, test) in enumerate(skf.split(np.zeros(len(labels)), labels.to_numpy())):
+        folds.iloc[test] = k
+    return folds
+
+
+def tender_split(labels: pd.Series, n_splits: int, seed: int) -> Split:
+    """Stratified folds over tenders (`make_folds`), as explicit (train, test) pairs."""
     folds = make_folds(labels, n_splits, seed)
     out = [Fold(int(k), folds.index[folds != k], folds.index[folds == k]) for k in sorted(folds.unique())]
     return Split("tender", out, len(labels))

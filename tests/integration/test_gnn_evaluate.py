@@ -58,6 +58,7 @@ def test_evaluate_ensemble_on_a_brazil_slice(
             "ensemble",
             "--repeats",
             "1",
+            "--allow-firm-overlap",
         ],
     )
     assert result.exit_code == 0, result.output
