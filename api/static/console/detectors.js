@@ -2,6 +2,7 @@
 // this list equal to the registry).
 export const DETECTORS = [
   ["screens", "Lances com padrão estatístico de conluio"],
+  ["screens_model", "Padrão de lances típico de cartel (modelo treinado em cartéis conhecidos)"],
   ["cobidding", "Grupo estável de licitantes com sinais de cartel"],
   ["loser_winner", "Beneficiário recorrente dentro de grupo de licitantes"],
   ["shared_contacts", "Concorrentes com vínculos em comum"],
