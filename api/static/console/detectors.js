@@ -17,6 +17,7 @@ export const DETECTORS = [
   ["inactive_supplier", "Fornecedor com CNPJ inativo"],
   ["tiny_capital", "Capital social pequeno para o valor contratado"],
   ["cnae_mismatch", "Atividade econômica alheia ao objeto"],
+  ["confirmed_cartel", "Participação de empresas de cartel confirmado"],
   ["gnn", "Rede neural de grafos (GNN)"],
 ];
 
