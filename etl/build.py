@@ -80,6 +80,20 @@ def item_class(catalog: Column, code: Column, desc_norm: Column, unit: Column) -
     ).otherwise(F.concat_ws(" | ", desc_norm, unit))
 
 
+def notice_year(notice: Column) -> Column:
+    """The year a bid export's notice number states, or null: "35/2018", "PP 002/2018" (four digits),
+    "12018" (number glued to the year), "jul/17", "065/17", "PE 17/18" (two digits after the slash)."""
+    n = F.trim(F.upper(F.coalesce(notice, F.lit(""))))
+    four = F.regexp_extract(n, r"(?<![0-9])(20[0-9]{2})(?![0-9])", 1)
+    glued = F.regexp_extract(n, r"^[0-9]{1,3}(20[1-3][0-9])$", 1)
+    two = F.regexp_extract(n, r"/\s*([0-9]{2})(?![0-9])", 1)
+    return (
+        F.when(four != "", four.cast("long"))
+        .when(glued != "", glued.cast("long"))
+        .when(two != "", F.lit(2000) + two.cast("long"))
+    )
+
+
 def _hash16(*cols: Column) -> Column:
     return F.substring(
         F.sha1(F.concat_ws("\u001f", *[F.coalesce(c.cast("string"), F.lit("")) for c in cols])), 1, 16
@@ -319,6 +333,7 @@ def from_tcerj_bids(df: DataFrame, out: Rows) -> None:
             tender.alias("id"),
             agency.alias("agency_id"),
             F.col("notice").alias("process_number"),
+            notice_year(F.col("notice")).alias("year"),
             modality_ids[modality_norm].cast("long").alias("modality_id"),
             F.col("modality"),
             F.col("object"),

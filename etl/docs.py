@@ -32,7 +32,12 @@ How the ETL fills them:
   (CNPJ básico + `0001` + check digits), company data (Empresas, Simples) is copied to each establishment.
 - Address, Phone and Email are shared nodes (normalized: upper case, accent-free street, `SN` for no number,
   CEP digits; phone = DDD + number digits; e-mail lower case), so two suppliers with one contact meet there.
-- `Item.item_class` = `<catalog>:<code>` when the item has a catalog code, else `<description_norm> | <unit>`.
+- `Item.item_class` = `<catalog>:<code>` when the item has a catalog code, else the class its description
+  falls in among all items' descriptions (character n-gram TF-IDF, complete linkage) plus the price unit:
+  `FARINHA MANDIOCA | KG`. `price_unit` and `unit_size` convert a package price to a price per KG or L when
+  the description states the content ("PCT 1KG"). Recomputed over the whole Item table on every run
+  (docs/item-matching.md).
+- `Tender.year` of a TCE-RJ notice is the year its number states (`35/2018`, `jul/17`).
 - `Tender.batch` = publication month `YYYY-MM` (null when the source has no publication date).
 - `BID.rank` = dense rank of `value` among the item's valid bids (lowest = 1), recomputed after every merge;
   `BID.won` comes from the source (TCE-RJ code 1, generic `vencedor = S`, García `Winner = 1`).

@@ -82,9 +82,14 @@ def rank_bids(bids: DataFrame) -> DataFrame:
 
 
 def finalize(df: DataFrame, spec: TableSpec) -> DataFrame:
-    """Last touches that need the merged table: BID ranks, `in_registry` false when unknown."""
+    """Last touches that need the merged table: BID ranks, item classes (over every item, so a new batch
+    reclassifies the old items with the new ones), `in_registry` false when unknown."""
     if spec.name == "BID":
         df = rank_bids(df)
+    if spec.name == "Item":
+        from etl.transforms.items import with_item_classes
+
+        df = with_item_classes(df)
     if spec.name == "Supplier":
         df = df.withColumn("in_registry", F.coalesce(F.col("in_registry"), F.lit(False)))
     return conform(df, spec)
