@@ -58,7 +58,8 @@ def to_base_factor(months: pd.Series, years: pd.Series) -> tuple[pd.Series, pd.S
     used ("2018-06", "2017"). A row without a date is taken as contemporary with the dated rows: it gets
     their median factor and the period "undated" (factor 1 when no row has a date)."""
     base = float(ipca_index()[base_month()])
-    factors, periods = [], []
+    factors: list[float] = []
+    periods: list[str | None] = []
     for m, y in zip(months, years, strict=True):
         month = m if isinstance(m, pd.Period) else None
         year = int(y) if y is not None and y == y else None

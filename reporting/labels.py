@@ -158,7 +158,15 @@ LABELS: dict[str, Label] = {
                   "Quantos desvios absolutos medianos o preço está acima da mediana de referência; acima de 3,5 é "
                   "um valor atípico.", "decimal"),
     "unit_value": L("Preço unitário pago", "Preço unitário homologado deste item.", "money"),
-    "reference_median": L("Mediana de referência", "Preço unitário mediano pago por outros órgãos.", "money"),
+    "reference_median": L("Mediana de referência",
+                          "Preço mediano pago por outros órgãos pela mesma classe de item, na mesma unidade de "
+                          "comparação, corrigido pelo IPCA para a data desta compra.", "money"),
+    "price_per_unit": L("Preço por unidade de comparação",
+                        "Preço pago convertido para a unidade de comparação (por quilo ou litro quando a "
+                        "descrição informa o conteúdo da embalagem).", "money"),
+    "reference_buyers": L("Órgãos de referência",
+                          "Quantos outros órgãos compraram a mesma classe de item; o próprio órgão nunca entra "
+                          "na referência.", "count", "exige pelo menos {t}"),
     "n_references": L("Compras de referência",
                       "Quantas compras de outros órgãos formam a mediana; poucas tornam a comparação frágil.",
                       "count", "exige pelo menos {t}"),

@@ -335,11 +335,8 @@ def item_classes(items: pd.DataFrame, cut: float = SIMILARITY_CUT) -> pd.DataFra
     name = out["match_text"].map(lambda t: names[labels[t]] if t else None)
     code = out["catalog_code"].where(out["catalog_code"].fillna("").astype(str).str.strip() != "")
     catalog = out["catalog"].fillna("CAT").astype(str).str.upper()
-    out["item_class"] = np.where(
-        code.notna(),
-        catalog + ":" + code.fillna("").astype(str),
-        np.where(name.notna(), name.fillna("") + " | " + out["price_unit"], None),
-    )
+    by_text = (name + " | " + out["price_unit"]).where(name.notna())
+    out["item_class"] = (catalog + ":" + code.fillna("").astype(str)).where(code.notna(), by_text)
     return out
 
 
@@ -351,7 +348,7 @@ def with_item_classes(items: DataFrame, cut: float = SIMILARITY_CUT) -> DataFram
     from pyspark.sql import functions as F
 
     keys = ["description", "unit_raw", "catalog", "catalog_code"]
-    distinct = items.groupBy(*keys).count().toPandas()
+    distinct: pd.DataFrame = items.groupBy(*keys).count().toPandas()
     if distinct.empty:
         return items
     classed = item_classes(distinct, cut)[[*keys, "item_class", "price_unit", "unit_size"]]

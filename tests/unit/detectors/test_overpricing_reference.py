@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detectors.overpricing import _leave_one_tender_out, _median_without
+from detectors.overpricing import _leave_one_group_out, _median_without
 
 
 def brute(g: pd.DataFrame, min_refs: int) -> list[tuple[object, float, int, float]]:
@@ -34,7 +34,7 @@ def test_fast_reference_equals_the_brute_force(seed: int) -> None:
     values = rng.choice([1.0, 2.0, 2.5, 3.0, 10.0], n) if seed % 2 else rng.lognormal(1, 1, n)  # ties or not
     g = pd.DataFrame({"unit_value": values, "tender_id": rng.integers(0, max(2, n // 3), n)},
                      index=rng.permutation(10_000)[:n])
-    fast, slow = sorted(_leave_one_tender_out(g, 3)), brute(g, 3)
+    fast, slow = sorted(_leave_one_group_out(g, 3)), brute(g, 3)
     assert [(r[0], r[2]) for r in fast] == [(r[0], r[2]) for r in slow]
     for f, s in zip(fast, slow, strict=True):
         assert f[1] == s[1]
