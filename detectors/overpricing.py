@@ -34,7 +34,8 @@ from detectors.prices import base_month, to_base_factor
 
 
 class OverpricingConfig(DetectorConfig):
-    min_references: int = 3  # other buyers (agencies) with a price in the class
+    min_references: int = 3  # other buyers' prices in the class (never the buyer's own)
+    min_buyers: int = 3  # other buyers (agencies) they come from: a reference is never one or two agencies' habit
     price_ratio_min: float | None = None
     estimate_ratio_min: float | None = None
     floor_ratio: float = 1.25
@@ -68,7 +69,7 @@ class Overpricing(Detector[OverpricingConfig]):
         # leave-one-buyer-out median and MAD of the deflated log prices: a price is never its own reference
         rows = []
         for _key, g in a.groupby("key", sort=True):
-            if g["buyer"].nunique() <= config.min_references:
+            if g["buyer"].nunique() - 1 < config.min_buyers:
                 continue
             rows += _leave_one_group_out(g, config.min_references, by="buyer", value="real_price")
         if not rows:
@@ -133,11 +134,13 @@ class Overpricing(Detector[OverpricingConfig]):
                         Measure(
                             name="n_references",
                             value=int(r["n_refs"]),
+                            threshold=config.min_references,
+                            comparison=">=",
                         ),
                         Measure(
                             name="reference_buyers",
                             value=int(r["n_buyers"]),
-                            threshold=config.min_references,
+                            threshold=config.min_buyers,
                             comparison=">=",
                         ),
                         Measure(name="estimated_overcharge", value=float(overcharge), unit="R$"),

@@ -44,8 +44,12 @@ def test_planted_cases_are_found(detected) -> None:  # type: ignore[no-untyped-d
     assert set(p["rotation"]["suppliers"]) <= {f.subject.id for f in ungated.findings}
     assert p["sanctioned_winner"]["supplier"] in _subjects(findings, "sanctioned_winner")
     assert p["fracionamento"]["agency"] in _subjects(findings, "fracionamento")
-    over = findings[findings["detector"] == "overpricing"]
-    assert any(p["overpricing"]["item"] in list(n) for n in over["node_ids"])
+    # the world plants its overpriced item against two peer agencies; by default overpricing wants three
+    # other buyers (docs/detectors/overpricing.md), so the case is checked with two allowed
+    over = run_detectors(
+        root, only=["overpricing"], configs={"overpricing": {"min_buyers": 2}}, write=False
+    ).findings
+    assert any(p["overpricing"]["item"] in f.evidence.node_ids for f in over)
 
 
 def test_branch_is_not_a_competitor_and_filler_stays_quiet(detected) -> None:  # type: ignore[no-untyped-def]
