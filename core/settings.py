@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     # give way to a fit, and how many pseudo-verdicts each prior is worth
     risk_weights_min_verdicts: int = Field(default=30, ge=2)
     risk_weights_prior_strength: float = Field(default=10.0, ge=0.0)
+    # local auctions labelled by verdicts at which the screens model's refit weighs them as much as all the
+    # labelled markets together (pipeline/learn.py)
+    screens_model_prior_tenders: float = Field(default=50.0, gt=0.0)
     # a confirmed verdict starts a detect + alerts run, so the other tenders of the cartel's firms alert
     verdict_confirm_starts_run: bool = True
 

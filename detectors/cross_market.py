@@ -255,6 +255,11 @@ class CrossMarketModel:
     created: str = ""
     sklearn_version: str = ""
     min_bids: int = MIN_BIDS
+    # the labelled markets it was fitted on, kept so that `train --verdicts` can refit it anywhere
+    train_markets: list[Market] = field(default_factory=list)
+    # local tenders labelled by investigators' verdicts in the last refit, and the share of weight they had
+    verdicts: int = 0
+    local_weight: float = 0.0
 
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
         """(n, 2) array like sklearn's, for one market's tender features (`market_features`): column 1 is the
@@ -283,6 +288,8 @@ class CrossMarketModel:
             "n_collusive": sum(v["collusive"] for v in self.training.values()),
             "selection": self.selection,
             "min_bids": self.min_bids,
+            "verdicts": self.verdicts,
+            "local_weight": self.local_weight,
             "created": self.created,
             "sklearn_version": self.sklearn_version,
         }
@@ -374,6 +381,57 @@ def fit_cross_market(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         sklearn_version=f"{sklearn.__version__} (python {platform.python_version()})",
         min_bids=min_bids,
+        train_markets=list(markets),
     )
     log.info("cross-market model %s fitted on %s", cand.name, ", ".join(names))
     return model
+
+
+def local_share(n_local: int, prior_tenders: float) -> float:
+    """The share of the fit's weight the local verdicts get: n / (n + k). With few verdicts the labelled
+    markets decide; with `prior_tenders` verdicts the two weigh the same; beyond, the local data lead."""
+    return n_local / (n_local + prior_tenders) if n_local else 0.0
+
+
+def refit_with_verdicts(
+    base: CrossMarketModel,
+    local_features: pd.DataFrame,
+    local_labels: pd.Series,
+    prior_tenders: float = 50.0,
+    seed: int = 0,
+) -> CrossMarketModel:
+    """The model refitted on its labelled markets plus this market's tenders labelled by verdicts.
+
+    `local_features`: every auction of the local market (ranks are taken among all of them, as when scoring);
+    `local_labels`: auction -> 0/1 for the labelled ones. The variant (features, normalisation, learner) stays
+    the base model's; the local tenders get `local_share` of the weight (both classes alike), the labelled
+    markets the rest (each market alike, both classes alike)."""
+    if not base.train_markets:
+        raise CrossMarketError("the screens model file keeps no training markets; retrain it with train-screens")
+    y_local = local_labels.dropna().astype(int)
+    if y_local.nunique() < 2:
+        raise CrossMarketError(f"the verdicts label {len(y_local)} auctions of a single class: nothing to learn")
+    cand, cols = base.candidate, base.columns
+    X_local = prepare(local_features, cols, cand.normalise).loc[y_local.index]
+    markets = base.train_markets
+    X_base = pd.concat([prepare(m.features, cols, cand.normalise) for m in markets])
+    y_base = np.concatenate([m.labels.to_numpy() for m in markets if m.labels is not None])
+    lam = local_share(len(y_local), prior_tenders)
+    w_base = _balanced_weights(markets)
+    w_base = w_base / w_base.sum() * (1.0 - lam)
+    yl = y_local.to_numpy()
+    w_local = np.where(yl == 1, 0.5 / max(int((yl == 1).sum()), 1), 0.5 / max(int((yl == 0).sum()), 1)) * lam
+    X = pd.concat([X_base, X_local])
+    y = np.concatenate([y_base, yl])
+    w = np.concatenate([w_base, w_local])
+    learner = _Learner(cand.learner, seed).fit(X, y, w * len(w) / w.sum())
+    import sklearn
+
+    return CrossMarketModel(
+        candidate=cand, columns=cols, learner=learner,
+        training={**{m.name: base.training.get(m.name, {}) for m in markets},
+                  "local verdicts": {"tenders": len(yl), "collusive": int(yl.sum())}},
+        selection=base.selection, created=datetime.now(UTC).isoformat(timespec="seconds"),
+        sklearn_version=f"{sklearn.__version__} (python {platform.python_version()})", min_bids=base.min_bids,
+        train_markets=list(markets), verdicts=len(yl), local_weight=round(lam, 4),
+    )

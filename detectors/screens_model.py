@@ -52,6 +52,22 @@ class ScreensModelConfig(DetectorConfig):
     score_min: float | None = None
 
 
+def auction_features(tables: GraphTables, config: ScreensModelConfig | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(bids, features) of this market's auctions: each item of a competitive modality with `min_bids`+ valid
+    positive bids is one auction; features (index: item id) as the cross-market model reads them."""
+    config = config or ScreensModelConfig()
+    bids = bids_with_tender(tables)
+    bids = bids[bids["value"].notna() & (bids["value"] > 0)]
+    modality = tables.get("Tender").set_index("id")["modality_id"]
+    bids = bids[~bids["tender"].map(modality).isin(config.excluded_modalities)]
+    n = bids.groupby("item")["supplier"].transform("size")
+    bids = bids[n >= config.min_bids]
+    auctions = pd.DataFrame(
+        {"tender": bids["item"].astype(str), "bid": bids["value"].astype(float), "winner": bids["won"]}
+    )
+    return bids, market_features(auctions, config.min_bids)
+
+
 class ScreensModel(Detector[ScreensModelConfig]):
     info = DetectorInfo(
         code="screens_model",
@@ -79,12 +95,7 @@ class ScreensModel(Detector[ScreensModelConfig]):
         model = self._model(config)
         if model is None:
             return []
-        bids = bids_with_tender(tables)
-        bids = bids[bids["value"].notna() & (bids["value"] > 0)]
-        modality = tables.get("Tender").set_index("id")["modality_id"]
-        bids = bids[~bids["tender"].map(modality).isin(config.excluded_modalities)]
-        n = bids.groupby("item")["supplier"].transform("size")
-        bids = bids[n >= config.min_bids]
+        bids, feats = auction_features(tables, config)
         if bids["item"].nunique() < config.min_auctions:
             log.info(
                 "screens_model: %d auctions with %d+ bids, fewer than %d; skipped",
@@ -93,10 +104,6 @@ class ScreensModel(Detector[ScreensModelConfig]):
                 config.min_auctions,
             )
             return []
-        auctions = pd.DataFrame(
-            {"tender": bids["item"].astype(str), "bid": bids["value"].astype(float), "winner": bids["won"]}
-        )
-        feats = market_features(auctions, config.min_bids)
         item_score = model.score_features(feats).rename_axis("item")
         tender_of = bids.drop_duplicates("item").set_index("item")["tender"].astype(str)
         per_item = pd.DataFrame({"score": item_score, "tender": tender_of.reindex(item_score.index)})

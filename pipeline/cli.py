@@ -86,4 +86,5 @@ def train(
     cv = f" (cross-validated log loss: prior {res.cv_log_loss['prior']}, fitted {res.cv_log_loss['fitted']})" \
         if res.cv_log_loss else ""
     console.print(f"risk weights: {res.weights_source}: {res.note}{cv}")
+    console.print(f"screens model: {res.screens_model}")
     console.print(f"written: {res.weights_path} and {tables / 'verdicts'}; the next `licitagraph detect` uses them")

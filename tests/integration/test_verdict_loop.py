@@ -88,6 +88,7 @@ def test_a_confirmed_cartel_reaches_its_other_tenders_and_the_queue_and_weights_
         learnt = train_from_verdicts(s, tables, runner)
     assert learnt.n_verdicts == 1 and learnt.n_tenders == 1 and learnt.n_firms >= 2
     assert learnt.weights_source == "prior"  # one verdict: the hand-set priors stay, and say why
+    assert learnt.screens_model.startswith("no screens model")  # nothing to refit in this var folder
     weights = json.loads((s.models_dir / "risk_weights.json").read_text(encoding="utf-8"))
     assert weights["source"] == "prior" and "a priori" in weights["note"]
     assert weights["n_verdicts"] == learnt.n_tenders + learnt.n_firms  # the subjects the verdict labelled

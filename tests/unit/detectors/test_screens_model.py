@@ -49,3 +49,41 @@ def test_model_file_round_trip_and_refusals(tmp_path: Path) -> None:
     with pytest.raises(CrossMarketError, match="single class"):
         fit_cross_market([("c", one_class)])
     assert isinstance(Market("x", market_features(target)), Market)
+
+
+def _inverted(n: int, seed: int) -> pd.DataFrame:
+    """A market where the cartels hide differently: collusive tenders spread their bids evenly, honest ones
+    bunch behind an isolated winner (the opposite of `_bids`)."""
+    b = _bids(n, seed)
+    b["label"] = 1 - b["label"]
+    return b
+
+
+@pytest.mark.slow  # forest fits
+def test_verdicts_move_the_model_towards_the_local_market(tmp_path: Path) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    from detectors.cross_market import local_share, refit_with_verdicts
+
+    base = fit_cross_market([("a", _bids(30, 1)), ("b", _bids(30, 2))], candidates=None)
+    local = _inverted(60, 5)
+    feats = market_features(local)
+    truth = local.groupby("tender")["label"].first().reindex(feats.index)
+    reviewed = truth.iloc[:30]  # investigators decided half the local tenders
+    unseen = truth.index[30:]
+
+    def auc(model: object) -> float:
+        s = model.score_features(feats).loc[unseen]  # type: ignore[attr-defined]
+        return float(roc_auc_score(truth.loc[unseen], s))
+
+    assert auc(base) < 0.5  # the markets it learnt from say the opposite of this one
+    few = refit_with_verdicts(base, feats, reviewed.iloc[:4], prior_tenders=50)
+    many = refit_with_verdicts(base, feats, reviewed, prior_tenders=5)
+    assert few.local_weight == pytest.approx(local_share(4, 50), abs=1e-4) and few.verdicts == 4
+    assert many.verdicts == 30 and many.local_weight > 0.8
+    assert auc(many) > 0.8 and auc(many) > auc(few)
+    assert many.describe()["training_markets"]["local verdicts"] == {"tenders": 30, "collusive": int(reviewed.sum())}
+    back = load_model(many.save(tmp_path / "m.joblib"))
+    assert back.verdicts == 30 and len(back.train_markets) == 2
+    with pytest.raises(CrossMarketError, match="single class"):
+        refit_with_verdicts(base, feats, truth[truth == 1].iloc[:5])
