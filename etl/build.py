@@ -24,6 +24,7 @@ PRIORITY = {
     "synth": 1,
     "bids_tcerj": 2,
     "bids_generic": 3,
+    "bids_rj_state": 2,
     "pncp": 4,
     "ceis": 5,
     "cnep": 5,
@@ -365,6 +366,80 @@ def from_tcerj_bids(df: DataFrame, out: Rows) -> None:
     priced = F.when(F.col("unit_value") > 0, F.col("unit_value"))
     df = df.withColumn("unit_value", priced)
     _bids(df, out, item, F.col("unit_value") * F.col("quantity"))
+
+
+def from_rj_state_bids(df: DataFrame, out: Rows) -> None:
+    """RJ state participations (etl/sources/rj_state.py): scrambled ids are opaque keys, not documents."""
+    from etl.sources.rj_state import MODALITY_IDS
+
+    agency = F.concat(F.lit("agency:rj_state:"), _hash16(F.col("agency_name")))
+    tender = F.concat(F.lit("tender:rj_state:"), F.col("tender_code").cast("string"))
+    item = F.concat(
+        F.lit("item:rj_state:"),
+        F.col("tender_code").cast("string"),
+        F.lit(":"),
+        F.col("item_code").cast("string"),
+    )
+    sid = F.concat(F.lit("supplier:rj_state:"), F.col("supplier_key"))
+    modality_ids = F.create_map(*[F.lit(x) for kv in sorted(MODALITY_IDS.items()) for x in kv])
+    opened = F.col("opened_on").cast("timestamp")
+    out["Agency"].append(
+        df.where(F.col("agency_name").isNotNull()).select(
+            agency.alias("id"),
+            F.col("agency_name").alias("name"),
+            F.lit("E").alias("sphere"),
+            F.lit("RJ").alias("uf"),
+            *_lineage(),
+        )
+    )
+    out["Tender"].append(
+        df.select(
+            tender.alias("id"),
+            F.when(F.col("agency_name").isNotNull(), agency).alias("agency_id"),
+            F.col("tender_code").cast("string").alias("process_number"),
+            modality_ids[C.norm_text(F.col("modality"))].cast("long").alias("modality_id"),
+            F.col("modality"),
+            F.col("object"),
+            object_nature(F.col("object"), F.lit(None)).alias("object_nature"),
+            opened.alias("proposals_open_at"),
+            F.date_format(opened, "yyyy-MM").alias("batch"),
+            *_lineage(),
+        )
+    )
+    out["PUBLISHED"].append(
+        df.where(F.col("agency_name").isNotNull()).select(*_rel(agency, tender, "Agency", "Tender"))
+    )
+    out["Item"].append(
+        df.select(
+            item.alias("id"), tender.alias("tender_id"), F.col("item_code").alias("number"), *_lineage()
+        )
+    )
+    out["HAS_ITEM"].append(df.select(*_rel(tender, item, "Tender", "Item")))
+    out["Supplier"].append(
+        df.select(
+            sid.alias("id"),
+            F.lit(None).cast("string").alias("document"),
+            F.col("person_type"),
+            C.norm_text(F.col("supplier_name")).alias("name"),
+            *_lineage(),
+        )
+    )
+    out["BID"].append(
+        df.select(
+            *_rel(
+                sid,
+                item,
+                "Supplier",
+                "Item",
+                F.col("value"),
+                F.lit(None).cast("double").alias("unit_value"),
+                F.lit(None).cast("double").alias("quantity"),
+                F.lit(None).cast("long").alias("rank"),
+                F.col("won"),
+                F.lit("valid").alias("status"),
+            )
+        )
+    )
 
 
 def from_garcia(df: DataFrame, out: Rows) -> None:

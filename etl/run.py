@@ -55,6 +55,7 @@ KINDS: tuple[str, ...] = (
     "pncp_resultados",
     "bids_tcerj",
     "bids_generic",
+    "bids_rj_state",
     "ceis",
     "cnep",
     "garcia",
@@ -117,6 +118,8 @@ def classify(rel: str) -> str | None:
         return "bids_tcerj"
     if low.startswith("bids/generic/") and name.endswith(".csv"):
         return "bids_generic"
+    if low.startswith("bids/rj_state/") and name.endswith(".csv"):
+        return "bids_rj_state"
     if low.startswith("cnpj/"):
         table = table_of(name)
         return f"cnpj_{table}" if table else None
@@ -508,7 +511,7 @@ def _source_of(kind: str) -> str:
 
 
 def _read_parse(spark: Any, kind: str, files: list[Any]) -> Any:
-    from etl.sources import bids, cnpj, garcia, pncp, sancoes
+    from etl.sources import bids, cnpj, garcia, pncp, rj_state, sancoes
 
     if kind == "pncp_contratacoes":
         return pncp.parse_contratacoes(pncp.read_contratacoes(spark, files))
@@ -520,6 +523,8 @@ def _read_parse(spark: Any, kind: str, files: list[Any]) -> Any:
         return bids.parse_tcerj(bids.read_tcerj(spark, files))
     if kind == "bids_generic":
         return bids.parse_generic(bids.read_generic(spark, files))
+    if kind == "bids_rj_state":
+        return rj_state.parse_rj_state(rj_state.read_rj_state(spark, files))
     if kind in ("ceis", "cnep"):
         return sancoes.parse_sancoes(sancoes.read_sancoes(spark, kind.upper(), files))
     if kind == "garcia":
@@ -543,6 +548,8 @@ def _build_one(kind: str, ok: Any, rows: Any, cnpj_new: dict[str, Any]) -> None:
         build.from_tcerj_bids(ok, rows)
     elif kind == "bids_generic":
         build.from_generic_bids(ok, rows)
+    elif kind == "bids_rj_state":
+        build.from_rj_state_bids(ok, rows)
     elif kind in ("ceis", "cnep"):
         build.from_sancoes(ok, rows)
     elif kind == "garcia":
