@@ -51,7 +51,9 @@ class DetectorInfo:
     title: str  # Portuguese title of its findings (pt-BR, shown as is)
     weight: float  # weight prior of its score in the combined risk (detectors/risk.py), in (0, 1]
     why: str  # Portuguese "why it matters" paragraph of the alert email (alerts/notify.py)
-    patterns: tuple[str, ...] = ()  # planted synthetic patterns it is expected to find (evaluation/synthetic.py)
+    patterns: tuple[
+        str, ...
+    ] = ()  # planted synthetic patterns it is expected to find (evaluation/synthetic.py)
 
     def problems(self) -> list[str]:
         out = []
@@ -148,6 +150,43 @@ def lower_fence(values: Iterable[float], k: float = 1.5) -> float:
         return float("nan")
     q1, q3 = np.percentile(v, [25, 75])
     return float(q1 - k * (q3 - q1))
+
+
+def bh_cutoff(pvalues: Iterable[float], q: float) -> float:
+    """The Benjamini-Hochberg cut-off of `pvalues` at false discovery rate `q`: the largest p(i) with
+    p(i) <= q * i / m (p-values at or under it are discoveries); 0.0 when none is."""
+    p = np.sort(np.asarray([x for x in pvalues if x == x], dtype=float))
+    if p.size == 0:
+        return 0.0
+    ok = p <= q * np.arange(1, p.size + 1) / p.size
+    return float(p[np.flatnonzero(ok).max()]) if ok.any() else 0.0
+
+
+def oneway_icc(values: pd.Series, groups: pd.Series) -> float:
+    """Intraclass correlation of `values` within `groups` (one-way ANOVA estimator, clipped to [0, 1]).
+
+    How alike the items of one tender are: a tender's n items carry the information of
+    n / (1 + (n - 1) * icc) independent ones (the design effect)."""
+    df = pd.DataFrame({"v": pd.to_numeric(values, errors="coerce"), "g": groups}).dropna()
+    k = df.groupby("g")["v"].size()
+    n, a = len(df), len(k)
+    if a < 2 or n <= a:
+        return 0.0
+    mean = df["v"].mean()
+    gm = df.groupby("g")["v"].transform("mean")
+    msb = float((k * (df.groupby("g")["v"].mean() - mean) ** 2).sum()) / (a - 1)
+    msw = float(((df["v"] - gm) ** 2).sum()) / (n - a)
+    n0 = (n - float((k**2).sum()) / n) / (a - 1)
+    den = msb + (n0 - 1) * msw
+    return clip01((msb - msw) / den) if den > 0 else 0.0
+
+
+def design_effect_z(mean: float, n: float, center: float, sd: float, icc: float) -> float:
+    """How many standard errors a group mean of `n` correlated items sits above the market's `center`."""
+    if not (sd > 0 and n > 0):
+        return float("nan")
+    se = sd * math.sqrt((1 + (n - 1) * icc) / n)
+    return (mean - center) / se
 
 
 def clip01(x: float) -> float:

@@ -1,12 +1,19 @@
-"""`cobidding`: stable co-bidding communities with cartel signals (rotation of winners or market sharing
-across agencies or item classes) backed by cover bidding on the group's joint tenders.
+"""`cobidding`: stable co-bidding groups whose joint bids look like cover bidding and whose wins are
+shared among the members (rotation, or market sharing across agencies or item classes).
 
-Suppliers are linked when they bid in the same tender at least `min_cobids` times and their tender sets
-overlap strongly (Jaccard index); communities are the connected components of that graph (computed by
-the graph engine, networkx or GraphFrames). Rotation alone does not tell a cartel from honest regulars who
-meet often and win by turns by chance, so a community is flagged only when most of its joint tenders also
-look like cover bidding (the `screens` cover index past its fence: a member wins alone, the other members
-bunch just above it, the price stays close to the estimate).
+Every cut-off comes from the data it runs on:
+- regular partners: pairs that bid in the same tenders at least `min_cobids` times, by default the upper
+  Tukey fence of the joint-tender counts of every co-bidding pair (and at least 2: "again");
+- cover evidence: a pair is linked when its joint screened items (auctions where both bid), taken
+  together, pass the screens' tender threshold (`screens`: the same design-effect z against all items and
+  the same upper fence over tenders), so a pair's link means "their joint auctions look as cover-like as
+  a tender the screens flag";
+- communities are the connected components of the linked pairs (the graph engine: networkx or
+  GraphFrames); a community is flagged when its joint items, taken together, pass the same threshold and
+  two or more members win among them (one beneficiary with covers is `loser_winner`'s pattern).
+Meeting often and winning by turns alone does not tell a cartel from honest regulars in a small market,
+so the cover evidence is required; the members' win share against the share a draw among the bidders
+would give them is reported beside it.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from detectors.base import (
     DetectorInfo,
     GraphTables,
     bids_with_tender,
+    clip01,
     make_finding,
     upper_fence,
 )
@@ -33,15 +41,9 @@ from detectors.screens import CoverIndex, cached_cover_index
 
 
 class CobiddingConfig(DetectorConfig):
-    min_cobids: int = 3
-    min_jaccard: float | None = None
-    floor_jaccard: float = 0.5
+    min_cobids: int | None = None
     min_members: int = 2
-    max_members: int = 30
-    min_joint_tenders: int = 4
-    min_win_share: float = 0.75
-    min_signal: float = 0.5
-    min_cover_share: float = 0.5
+    max_members: int | None = None
 
 
 def cobid_edges(bids: pd.DataFrame) -> pd.DataFrame:
@@ -59,33 +61,107 @@ def cobid_edges(bids: pd.DataFrame) -> pd.DataFrame:
     return e
 
 
-def strong_edges(
-    bids: pd.DataFrame, min_cobids: int, min_jaccard: float | None, floor_jaccard: float
-) -> tuple[pd.DataFrame, float]:
-    """Links of regular partners: at least `min_cobids` tenders together and a Jaccard index of at least
-    `min_jaccard` (default: the upper Tukey fence of the Jaccard indexes of every co-bidding pair, kept
-    within [`floor_jaccard`, 0.9]), so that in a dense market big firms that meet everywhere are not a
-    community."""
+def regular_pairs(bids: pd.DataFrame, min_cobids: int | None = None) -> tuple[pd.DataFrame, int]:
+    """Pairs that meet again and again: joint tenders at or above `min_cobids` (default: the upper Tukey
+    fence of the joint-tender counts of every co-bidding pair, and at least 2: "again")."""
     e = cobid_edges(bids)
-    if min_jaccard is None:
-        fence = upper_fence(e["jaccard"].tolist()) if len(e) else float("nan")
-        min_jaccard = min(max(floor_jaccard, fence), 0.9) if fence == fence else floor_jaccard
-    e = e[(e["weight"] >= min_cobids) & (e["jaccard"] >= min_jaccard)]
-    return e, float(min_jaccard)
+    if min_cobids is None:
+        fence = upper_fence(e["weight"].astype(float).tolist()) if len(e) else float("nan")
+        min_cobids = max(2, math.floor(fence) + 1 if fence == fence else 2)
+    return e[e["weight"] >= min_cobids].reset_index(drop=True), int(min_cobids)
 
 
-def communities(
-    bids: pd.DataFrame,
-    engine: GraphEngine,
-    min_cobids: int = 3,
-    min_jaccard: float | None = None,
-    floor_jaccard: float = 0.5,
-) -> tuple[pd.Series, float]:
-    """supplier -> community label for suppliers with a strong co-bidding link, and the Jaccard threshold used."""
-    strong, jac = strong_edges(bids, min_cobids, min_jaccard, floor_jaccard)
-    if strong.empty:
-        return pd.Series(dtype=object, name="component"), jac
-    return engine.connected_components(strong[["src", "dst"]]), jac
+def _auctions(bids: pd.DataFrame) -> tuple[dict[str, set[str]], dict[str, str | None], dict[str, list[str]]]:
+    """item -> bidders, item -> winner (None when nobody won), tender -> items."""
+    b = bids[bids["item"].notna()]
+    bidders = b.groupby("item")["supplier"].agg(set).to_dict()
+    won = b[b["won"]].drop_duplicates("item").set_index("item")["supplier"].to_dict()
+    winner = {i: won.get(i) for i in bidders}
+    items = b.drop_duplicates("item").groupby("tender")["item"].agg(list).to_dict()
+    return bidders, winner, items
+
+
+def dominance(
+    members: set[str],
+    tenders: list[str],
+    bidders: dict[str, set[str]],
+    winner: dict[str, str | None],
+    items_of: dict[str, list[str]],
+) -> dict[str, Any]:
+    """The members' take of their joint auctions (items where two or more members bid and somebody won):
+    items won, by whom, and the share a draw among the bidders would give them (members bidding /
+    bidders, item by item), for the evidence."""
+    diffs: list[float] = []
+    n_items = won = 0
+    expected = 0.0
+    wins: dict[str, int] = {}
+    joint_items: list[str] = []
+    for t in tenders:
+        obs = exp = 0.0
+        k = 0
+        for i in items_of.get(t, []):
+            bs = bidders.get(i, set())
+            inside = len(bs & members)
+            w = winner.get(i)
+            if inside < 2 or w is None:
+                continue
+            k += 1
+            joint_items.append(i)
+            e = inside / len(bs)
+            exp += e
+            if w in members:
+                obs += 1
+                wins[w] = wins.get(w, 0) + 1
+        if k:
+            diffs.append(obs - exp)
+            n_items += k
+            won += int(obs)
+            expected += exp
+    return {
+        "joint_tenders": len(diffs),
+        "joint_items": n_items,
+        "joint_item_ids": joint_items,
+        "won": won,
+        "win_share": won / n_items if n_items else 0.0,
+        "expected_share": expected / n_items if n_items else 0.0,
+        "wins": wins,
+    }
+
+
+def cover_pairs(
+    bids: pd.DataFrame, cover: CoverIndex, min_cobids: int | None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Regular pairs with the cover z of their joint screened items (items where both bid), and whether
+    it passes the screens' tender threshold (`linked`): taken together, the pair's joint auctions look
+    as cover-like as a tender the screens flag. Plus the cut-offs used."""
+    pairs, min_cobids = regular_pairs(bids, min_cobids)
+    items_of = bids.groupby("supplier")["item"].agg(set).to_dict()
+    screened = set(cover.items.index)
+    zs, ns, joint = [], [], []
+    for a, b in zip(pairs["src"], pairs["dst"], strict=True):
+        both = sorted((items_of[a] & items_of[b]) & screened)
+        z, n = cover.z_of(both)
+        zs.append(z)
+        ns.append(n)
+        joint.append(both)
+    out = pairs.assign(cover_z=zs, cover_items=ns, joint_items=joint)
+    thr = cover.threshold
+    out["linked"] = (out["cover_z"] > thr) if thr == thr else False
+    return out, {"min_cobids": min_cobids, "cover_threshold": thr, "pairs_tested": len(out)}
+
+
+def cached_cover_pairs(
+    tables: GraphTables, bids: pd.DataFrame, cover: CoverIndex, min_cobids: int | None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """`cover_pairs`, computed once per tables object (cobidding and loser_winner)."""
+    return tables.memo(("cover_pairs", min_cobids), lambda: cover_pairs(bids, cover, min_cobids))
+
+
+def communities(edges: pd.DataFrame, engine: GraphEngine) -> pd.Series:
+    """supplier -> community label: the connected components of `edges` (src, dst)."""
+    if edges.empty:
+        return pd.Series(dtype=object, name="component")
+    return engine.connected_components(edges[["src", "dst"]])
 
 
 class Cobidding(Detector[CobiddingConfig]):
@@ -108,69 +184,62 @@ class Cobidding(Detector[CobiddingConfig]):
         bids = bids_with_tender(tables)
         if bids.empty:
             return []
-        min_cobids = config.min_cobids
-        computed = config.min_jaccard is None
-        comp, min_jaccard = communities(bids, engine, min_cobids, config.min_jaccard, config.floor_jaccard)
-        tenders = tables.get("Tender").set_index("id")
         cover = cached_cover_index(tables)
+        pairs, cut = cached_cover_pairs(tables, bids, cover, config.min_cobids)
+        comp = communities(pairs[pairs["linked"]], engine)
+        bidders, winner, items_of = _auctions(bids)
+        tenders = tables.get("Tender").set_index("id")
+        tenders_of = bids.groupby("supplier")["tender"].agg(set).to_dict()
+        max_members = config.max_members
         out: list[Finding] = []
         for label, members_s in comp.groupby(comp):
             members = sorted(members_s.index)
-            if not config.min_members <= len(members) <= config.max_members:
+            if len(members) < config.min_members or (max_members is not None and len(members) > max_members):
+                continue
+            mset = set(members)
+            joint = sorted(
+                t
+                for t in set().union(*(tenders_of[m] for m in members))
+                if sum(t in tenders_of[m] for m in members) >= 2
+            )
+            d = dominance(mset, joint, bidders, winner, items_of)
+            # a shared take (two or more members win), not one beneficiary: that is loser_winner's pattern
+            if len(d["wins"]) < 2:
+                continue
+            cover_z, cover_n = cover.z_of(d["joint_item_ids"])
+            if not cover_z > cut["cover_threshold"]:
                 continue
             signals = community_signals(bids, members, tenders, cover)
-            if (
-                signals["joint_tenders"] < config.min_joint_tenders
-                or signals["member_win_share"] < config.min_win_share
-            ):
-                continue
-            signal = max(signals["rotation"], signals["market_sharing"])
-            if signal < config.min_signal or signals["cover_share"] < config.min_cover_share:
-                continue
-            score = min(
-                1.0, 0.25 + 0.25 * signals["member_win_share"] + 0.25 * signal + 0.25 * signals["cover_share"]
-            )
+            inner = pairs[pairs["linked"] & pairs["src"].isin(mset)]
+            excess = (d["win_share"] - d["expected_share"]) / max(1e-9, 1 - d["expected_share"])
+            cover_term = 0.5 * (1 + math.erf(cover_z / math.sqrt(2)))
+            score = min(1.0, 0.5 + 0.2 * clip01(excess) + 0.15 * signals["rotation"] + 0.15 * cover_term)
             measures = [
                 Measure(name="members", value=len(members), threshold=config.min_members, comparison=">="),
-                Measure(name="min_cobids", value=min_cobids, comparison="tenders together >="),
-                Measure(name="min_jaccard", value=min_jaccard, comparison="tender-set overlap >="),
                 Measure(
-                    name="joint_tenders",
-                    value=signals["joint_tenders"],
-                    threshold=config.min_joint_tenders,
+                    name="pair_joint_tenders_min",
+                    value=int(inner["weight"].min()),
+                    threshold=cut["min_cobids"],
                     comparison=">=",
                 ),
+                Measure(name="joint_tenders", value=d["joint_tenders"]),
+                Measure(name="joint_items", value=d["joint_items"]),
                 Measure(
-                    name="member_win_share",
-                    value=signals["member_win_share"],
-                    threshold=config.min_win_share,
-                    comparison=">=",
+                    name="cover_z",
+                    value=cover_z,
+                    threshold=cut["cover_threshold"],
+                    comparison=">",
                 ),
-                Measure(
-                    name="rotation", value=signals["rotation"], threshold=config.min_signal, comparison=">="
-                ),
-                Measure(
-                    name="market_sharing",
-                    value=signals["market_sharing"],
-                    threshold=config.min_signal,
-                    comparison=">=",
-                ),
-                Measure(
-                    name="cover_share",
-                    value=signals["cover_share"],
-                    threshold=config.min_cover_share,
-                    comparison=">=",
-                ),
-                Measure(
-                    name="cover_index_threshold",
-                    value=cover.threshold if cover.threshold == cover.threshold else None,
-                    comparison="joint tender counts as cover bidding when its index >",
-                ),
+                Measure(name="cover_items", value=cover_n),
+                Measure(name="member_win_share", value=d["win_share"]),
+                Measure(name="expected_win_share", value=d["expected_share"]),
+                Measure(name="winning_members", value=len(d["wins"]), threshold=2, comparison=">="),
+                Measure(name="rotation", value=signals["rotation"]),
+                Measure(name="market_sharing", value=signals["market_sharing"]),
+                Measure(name="cover_share", value=signals["cover_share"]),
                 Measure(name="cover_margin_median", value=signals["cover_margin_median"]),
-                Measure(name="cover_margin_iqr", value=signals["cover_margin_iqr"]),
-                Measure(name="stability", value=signals["stability"]),
             ]
-            joint = signals["joint_tender_ids"][:200]
+            shown = joint[:200]
             for m in members:
                 out.append(
                     make_finding(
@@ -179,16 +248,20 @@ class Cobidding(Detector[CobiddingConfig]):
                         m,
                         score,
                         self.title,
-                        f"Grupo de {len(members)} fornecedores disputou junto {signals['joint_tenders']} contratações e "
-                        f"venceu {signals['member_win_share']:.0%} delas, com revezamento ou divisão de mercado; "
-                        f"{signals['cover_share']:.0%} dessas disputas têm lances de cobertura.",
+                        f"Grupo de {len(members)} fornecedores disputou junto {d['joint_tenders']} contratações "
+                        f"({d['joint_items']} itens), venceu {d['win_share']:.0%} desses itens (esperado pela "
+                        f"concorrência: {d['expected_share']:.0%}), alternando os vencedores, e os lances "
+                        f"conjuntos têm padrão de cobertura (z {cover_z:.2f} acima do limite "
+                        f"{cut['cover_threshold']:.2f} do mercado).",
                         measures,
-                        [*members, *joint],
+                        [*members, *shown],
                         {
                             "community": label,
-                            "wins_by_member": signals["wins_by_member"],
+                            "wins_by_member": {str(k): int(v) for k, v in sorted(d["wins"].items())},
+                            "joint_tenders": shown,
                             "cover_tenders": signals["cover_tender_ids"][:200],
-                            "min_jaccard_computed": computed,
+                            "min_cobids_computed": config.min_cobids is None,
+                            "pairs_tested": cut["pairs_tested"],
                             "cover_threshold_computed": cover.computed,
                         },
                     )
@@ -199,16 +272,19 @@ class Cobidding(Detector[CobiddingConfig]):
 def community_signals(
     bids: pd.DataFrame, members: list[str], tenders: pd.DataFrame, cover: CoverIndex | None = None
 ) -> dict[str, Any]:
-    """Cartel signals of one community measured on the tenders where two or more members bid."""
+    """Cartel signals of one community measured on its joint auctions (items where two or more members
+    bid): rotation of the wins among members, market sharing by agency or item class, cover bidding."""
     mset = set(members)
     mb = bids[bids["supplier"].isin(mset)]
+    per_item = mb.groupby("item")["supplier"].nunique()
+    joint_items = set(per_item[per_item >= 2].index)
     per_tender = mb.groupby("tender")["supplier"].nunique()
     joint = sorted(per_tender[per_tender >= 2].index)
     any_member = set(mb["tender"])
-    jb = bids[bids["tender"].isin(joint)]
-    winners = jb[jb["won"]].drop_duplicates("tender").set_index("tender")["supplier"]
-    member_wins = winners[winners.isin(mset)]
-    wins = member_wins.value_counts()
+    jb = bids[bids["item"].isin(joint_items)]
+    winners = jb[jb["won"]].drop_duplicates("item").set_index("item")
+    member_wins = winners[winners["supplier"].isin(mset)]
+    wins = member_wins["supplier"].value_counts()
     n_win = int(wins.sum())
     # rotation: how evenly wins spread over members (normalized entropy), 0 when one member takes all
     if len(wins) >= 2 and n_win:
@@ -219,17 +295,12 @@ def community_signals(
     # market sharing: members win in different agencies (or item classes), each mostly held by one member
     market = 0.0
     if len(wins) >= 2:
-        wt = pd.DataFrame({"tender": member_wins.index, "supplier": member_wins.to_numpy()})
+        wt = member_wins.reset_index()[["item", "tender", "supplier", "item_class"]]
         wt["agency"] = wt["tender"].map(tenders["agency_id"]) if "agency_id" in tenders else None
-        cls = jb.drop_duplicates("tender").set_index("tender")["item_class"]
-        wt["item_class"] = wt["tender"].map(cls)
         for key in ("agency", "item_class"):
             g = wt.dropna(subset=[key]).groupby(key)["supplier"]
-            if g.ngroups >= 2:
-                dominance = g.agg(lambda s: s.value_counts().iloc[0] / len(s))
-                split = wt.dropna(subset=[key]).groupby("supplier")[key].nunique().gt(0).sum() >= 2
-                if split and g.agg(lambda s: s.value_counts().index[0]).nunique() >= 2:
-                    market = max(market, float(dominance.mean()))
+            if g.ngroups >= 2 and g.agg(lambda s: s.value_counts().index[0]).nunique() >= 2:
+                market = max(market, float(g.agg(lambda s: s.value_counts().iloc[0] / len(s)).mean()))
     margins = cover_margins(jb, mset)
     cover_ids: list[str] = []
     if cover is not None and cover.threshold == cover.threshold:
@@ -240,7 +311,7 @@ def community_signals(
         "joint_tenders": len(joint),
         "joint_tender_ids": joint,
         "stability": len(joint) / max(len(any_member), 1),
-        "member_win_share": n_win / max(len(joint), 1),
+        "member_win_share": n_win / max(len(joint_items), 1),
         "rotation": rotation,
         "market_sharing": market,
         "cover_share": len(cover_ids) / max(len(joint), 1),

@@ -1,34 +1,40 @@
-"""`loser_winner`: the loser -> winner graph ranked within co-bidding communities.
+"""`loser_winner`: the loser -> winner graph ranked within co-bidding groups.
 
-Every losing bid draws an edge from the loser to the item's winner. Inside a community of regular
-co-bidders, the member that the others keep losing to ranks first by PageRank; a member far ahead of the
-rest is the group's likely beneficiary (the others act as cover bidders). Firms that simply price above a
-more efficient rival look the same in the graph, so the finding also needs the tenders the beneficiary won
-against the group to look like cover bidding (the `screens` cover index past its fence) in at least
-`min_cover_share` of them.
+Groups are the connected components of regular pairs whose joint auctions look like cover bidding (the
+links of `cobidding`: joint-tender count past its fence, joint items' cover z past the screens' tender
+threshold). Every losing bid draws an edge from the loser to the item's winner; inside a group the member
+that the others keep losing to ranks first by PageRank. It is flagged when at least two members lose to
+it, it wins more of the items it disputes with them than its fair share (what a draw among each item's
+bidders would give it), and those items, taken together, pass the screens' threshold too. Its lead over
+the second (PageRank ratio) is reported; `min_share_ratio` adds it as a condition.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
 
 from core.domain import Finding, Measure, SubjectKind
-from detectors.base import Detector, DetectorConfig, DetectorInfo, GraphTables, bids_with_tender, make_finding
-from detectors.cobidding import communities
+from detectors.base import (
+    Detector,
+    DetectorConfig,
+    DetectorInfo,
+    GraphTables,
+    bids_with_tender,
+    make_finding,
+)
+from detectors.cobidding import _auctions, cached_cover_pairs, communities, dominance
 from detectors.graph_engines import NetworkxEngine
 from detectors.screens import cached_cover_index
 
 
 class LoserWinnerConfig(DetectorConfig):
-    min_cobids: int = 3
-    min_jaccard: float | None = None
-    floor_jaccard: float = 0.5
+    min_cobids: int | None = None
     min_members: int = 3
-    min_share_ratio: float = 2.0
+    min_share_ratio: float | None = None
     min_distinct_losers: int = 2
-    min_cover_share: float = 0.5
 
 
 def loser_winner_edges(bids: pd.DataFrame) -> pd.DataFrame:
@@ -62,16 +68,18 @@ class LoserWinner(Detector[LoserWinnerConfig]):
         bids = bids_with_tender(tables)
         if bids.empty:
             return []
-        comp, _ = communities(bids, engine, config.min_cobids, config.min_jaccard, config.floor_jaccard)
-        edges = loser_winner_edges(bids)
         cover = cached_cover_index(tables)
-        cover_idx = cover.tenders["index"]
+        pairs, cut = cached_cover_pairs(tables, bids, cover, config.min_cobids)
+        bidders, winner, items_of = _auctions(bids)
+        # groups: regular pairs whose joint auctions look like cover bidding, whoever wins them
+        comp = communities(pairs[pairs["linked"]], engine)
+        edges = loser_winner_edges(bids)
         sizes = comp.map(comp.value_counts())
         comp = comp[sizes >= config.min_members]
         # one PageRank over every community's internal edges (communities are disjoint), renormalised per community
         inner = edges[edges["src"].map(comp).eq(edges["dst"].map(comp)) & edges["src"].isin(comp.index)]
         pr_all = engine.pagerank(inner, nodes=sorted(comp.index)) if len(inner) else pd.Series(dtype=float)
-        out: list[Finding] = []
+        groups = []
         for label, members_s in comp.groupby(comp):
             members = sorted(members_s.index)
             e = inner[inner["src"].isin(members)]
@@ -80,33 +88,31 @@ class LoserWinner(Detector[LoserWinnerConfig]):
             pr = pr_all.reindex(members).fillna(0.0)
             pr = pr / pr.sum()
             ranked = pr.sort_values(ascending=False, kind="stable")
-            top, first = ranked.index[0], float(ranked.iloc[0])
+            first = float(ranked.iloc[0])
             second = float(ranked.iloc[1]) if len(ranked) > 1 else 0.0
-            ratio = first / second if second > 0 else float("inf")
+            groups.append((label, members, e, ranked, first, first / second if second > 0 else float("inf")))
+        threshold = config.min_share_ratio
+        out: list[Finding] = []
+        for label, members, e, ranked, first, ratio in groups:
+            top = ranked.index[0]
             losers_to_top = sorted(set(e.loc[e["dst"] == top, "src"]))
-            if ratio < config.min_share_ratio or len(losers_to_top) < config.min_distinct_losers:
+            if len(losers_to_top) < config.min_distinct_losers or (
+                threshold is not None and ratio < threshold
+            ):
                 continue
-            tenders = sorted(
-                set(
-                    bids.loc[
-                        bids["won"]
-                        & (bids["supplier"] == top)
-                        & bids["tender"].isin(set(bids.loc[bids["supplier"].isin(losers_to_top), "tender"])),
-                        "tender",
-                    ]
-                )
-            )
-            covered = [
-                t
-                for t in tenders
-                if cover.threshold == cover.threshold
-                and t in cover_idx.index
-                and cover_idx[t] > cover.threshold
-            ]
-            cover_share = len(covered) / max(len(tenders), 1)
-            if cover_share < config.min_cover_share:
+            tenders_of_losers = set(bids.loc[bids["supplier"].isin(losers_to_top), "tender"])
+            tenders = sorted(tenders_of_losers & set(bids.loc[bids["supplier"] == top, "tender"]))
+            d = dominance({top, *losers_to_top}, tenders, bidders, winner, items_of)
+            top_share = d["wins"].get(top, 0) / max(d["joint_items"], 1)
+            # its fair share: what a draw among the bidders of those items would give it
+            fair = sum(1 / len(bidders[i]) for i in d["joint_item_ids"]) / max(d["joint_items"], 1)
+            if not top_share > fair:
                 continue
-            score = min(1.0, 0.5 + 0.25 * first + 0.25 * cover_share)
+            cover_z, cover_n = cover.z_of(d["joint_item_ids"])
+            if not cover_z > cut["cover_threshold"]:
+                continue
+            cover_term = 0.5 * (1 + math.erf(cover_z / math.sqrt(2)))
+            score = min(1.0, 0.5 + 0.25 * first + 0.25 * cover_term)
             out.append(
                 make_finding(
                     self,
@@ -116,13 +122,13 @@ class LoserWinner(Detector[LoserWinnerConfig]):
                     self.title,
                     f"{len(losers_to_top)} membros do grupo perdem repetidamente para este fornecedor "
                     f"(PageRank {first:.2f} no grupo, {ratio if ratio != float('inf') else 99:.1f} vezes o segundo); "
-                    f"{cover_share:.0%} dessas vitórias têm lances de cobertura.",
+                    f"ele venceu {top_share:.0%} dos {d['joint_items']} itens disputados com eles.",
                     [
                         Measure(name="pagerank_share", value=first),
                         Measure(
                             name="ratio_to_second",
                             value=None if ratio == float("inf") else ratio,
-                            threshold=config.min_share_ratio,
+                            threshold=threshold,
                             comparison=">=",
                         ),
                         Measure(
@@ -131,24 +137,19 @@ class LoserWinner(Detector[LoserWinnerConfig]):
                             threshold=config.min_distinct_losers,
                             comparison=">=",
                         ),
+                        Measure(name="top_win_share", value=top_share, threshold=fair, comparison=">"),
+                        Measure(name="expected_group_win_share", value=d["expected_share"]),
                         Measure(
-                            name="cover_share",
-                            value=cover_share,
-                            threshold=config.min_cover_share,
-                            comparison=">=",
+                            name="cover_z", value=cover_z, threshold=cut["cover_threshold"], comparison=">"
                         ),
-                        Measure(
-                            name="cover_index_threshold",
-                            value=cover.threshold if cover.threshold == cover.threshold else None,
-                            comparison="won tender counts as cover bidding when its index >",
-                        ),
+                        Measure(name="cover_items", value=cover_n),
                     ],
                     [*members, *tenders[:200]],
                     {
                         "community": label,
                         "ranking": {k: round(float(v), 4) for k, v in ranked.items()},
-                        "cover_tenders": covered[:200],
-                        "cover_threshold_computed": cover.computed,
+                        "min_cobids": cut["min_cobids"],
+                        "cover_tenders": [t for t in tenders if t in set(cover.flagged().index)][:200],
                     },
                 )
             )

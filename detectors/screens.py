@@ -29,8 +29,10 @@ from detectors.base import (
     DetectorInfo,
     GraphTables,
     bids_with_tender,
+    design_effect_z,
     excess_score,
     make_finding,
+    oneway_icc,
     upper_fence,
 )
 from detectors.screen_stats import screens_matrix, tender_features
@@ -68,6 +70,18 @@ class CoverIndex:
     threshold: float
     computed: bool
     quartiles: dict[str, float]  # each screen's quartile on its collusive side, for the evidence
+    market: dict[str, float]  # all items' mean and sd of the item index, and its intraclass correlation
+
+    def z_of(self, items: list[Any] | pd.Index) -> tuple[float, int]:
+        """The cover z of any set of screened items (a group's joint items), against the same market,
+        with its item count; (nan, 0) when none is screened."""
+        it = self.items.reindex([i for i in items if i in self.items.index])
+        if it.empty or not self.market:
+            return float("nan"), 0
+        m = self.market
+        return design_effect_z(float(it["item_index"].mean()), len(it), m["center"], m["sd"], m["icc"]), len(
+            it
+        )
 
     def flagged(self) -> pd.DataFrame:
         t = self.tenders
@@ -144,27 +158,27 @@ def cover_index(
     scored = items[items["item_index"].notna()]
     if scored.empty:
         empty = pd.DataFrame(columns=["index", "mean_rank", "n_items", *COVER_SIDE])
-        return CoverIndex(items, empty, float("nan"), index_min is None, quartiles)
+        return CoverIndex(items, empty, float("nan"), index_min is None, quartiles, {})
     g = scored.groupby("tender")
-    # the tender's mean item rank, standardised against all items (median, MAD) and weighted by n ** 0.25:
-    # a pattern repeated over several items is stronger evidence than one item, but the items of one tender
-    # share bidders and buyer, so the evidence grows slower than the sqrt(n) of independent items
-    center = float(scored["item_index"].median())
-    spread = 1.4826 * float((scored["item_index"] - center).abs().median()) or 1.0
+    # A tender's mean item rank as a z against all items: the items of one tender share bidders and buyer
+    # (on real data they are strongly alike), so n items weigh as n / (1 + (n - 1) * icc) independent
+    # ones, the intraclass correlation measured on the same data.
+    center = float(scored["item_index"].mean())
+    sd = float(scored["item_index"].std(ddof=1)) if len(scored) > 1 else float("nan")
+    icc = oneway_icc(scored["item_index"], scored["tender"])
     mean_rank = g["item_index"].mean()
     n_items = g.size()
-    tenders = pd.DataFrame(
-        {
-            "index": (mean_rank - center) / spread * n_items.astype(float) ** 0.25,
-            "mean_rank": mean_rank,
-            "n_items": n_items,
-        }
-    )
+    z = [
+        design_effect_z(float(m), float(n), center, sd, icc)
+        for m, n in zip(mean_rank.to_numpy(), n_items.to_numpy(), strict=True)
+    ]
+    tenders = pd.DataFrame({"index": z, "mean_rank": mean_rank, "n_items": n_items}, index=mean_rank.index)
     for screen in (*COVER_SIDE, *REPORTED):
         tenders[screen] = g[screen].median()
     computed = index_min is None
     threshold = upper_fence(tenders["index"].tolist(), fence_k) if computed else float(index_min)  # type: ignore[arg-type]
-    return CoverIndex(scored, tenders, float(threshold), computed, quartiles)
+    market = {"center": center, "sd": sd, "icc": icc}
+    return CoverIndex(scored, tenders, float(threshold), computed, quartiles, market)
 
 
 def cached_cover_index(tables: GraphTables, min_bids: int = 3) -> CoverIndex:

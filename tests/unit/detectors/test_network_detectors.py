@@ -99,29 +99,40 @@ def test_cobidding_flags_rotation_only(graph) -> None:
     got = det.run(graph(**market()), det.config(), engine=NetworkxEngine())
     assert sorted(f.subject.id for f in got) == ["supplier:a", "supplier:b", "supplier:c"]
     m = {x.name: x for x in got[0].evidence.measures}
-    assert m["min_cobids"].value == 3
-    assert m["min_jaccard"].value == 0.5  # computed fence of a market of one-off pairs, floored at 0.5
-    assert m["joint_tenders"].value == 6
+    # the open market's pairs meet once: the computed fence of joint tenders is the floor "again" (2)
+    assert m["pair_joint_tenders_min"].value == 6 and m["pair_joint_tenders_min"].threshold == 2
+    assert m["joint_tenders"].value == 6 and m["joint_items"].value == 12
     assert m["member_win_share"].value == 1.0
-    assert m["rotation"].value == pytest.approx(1.0)  # two wins each: perfectly even
+    assert m["rotation"].value == pytest.approx(1.0)  # four items won by each: perfectly even
     assert m["cover_margin_median"].value == 0.1
     assert {"tender:rot0", "tender:rot5"} <= set(got[0].evidence.node_ids)
-    assert m["cover_share"].value == 1.0 and m["cover_share"].threshold == 0.5
-    assert m["cover_index_threshold"].value is not None  # the screens' computed fence, reported
+    # the group's joint items pass the screens' own threshold, reported as the cut-off used
+    from detectors.screens import cover_index
+
+    assert m["cover_z"].threshold == pytest.approx(cover_index(graph(**market())).threshold)
+    assert m["cover_z"].value > m["cover_z"].threshold
     assert sorted(got[0].evidence.details["cover_tenders"]) == [f"tender:rot{i}" for i in range(6)]
-    # the dominant group (no rotation) and the losing pair (no wins) are excluded
-    assert det.run(graph(**market()), det.config({"min_joint_tenders": 7})) == []
+    # the dominant group (no rotation) and the losing pair (no wins) are excluded; a larger explicit
+    # min_cobids leaves the rotation group out too
+    assert det.run(graph(**market()), det.config({"min_cobids": 7})) == []
 
 
 def test_cobidding_leaves_out_an_honest_club_that_rotates_by_chance(graph) -> None:
+    from detectors.cobidding import cover_pairs
+    from detectors.screens import cover_index
+
     det = Cobidding()
-    got = det.run(graph(**club_market()), det.config(), engine=NetworkxEngine())
+    g = graph(**club_market())
+    got = det.run(g, det.config(), engine=NetworkxEngine())
     assert sorted({f.subject.id for f in got}) == ["supplier:a", "supplier:b", "supplier:c"]
-    # what keeps the club out is the cover evidence: without it, its chance rotation would be flagged
-    ungated = det.run(graph(**club_market()), det.config({"min_cover_share": 0.0}), engine=NetworkxEngine())
-    club = [f for f in ungated if f.subject.id.startswith("supplier:k")]
-    assert len(club) == 3
-    assert {x.name: x.value for x in club[0].evidence.measures}["cover_share"] == 0.0
+    # what keeps the club out is the cover evidence: its pairs meet as often as the cartel's, but their
+    # joint items do not look like cover bidding
+    from detectors.base import bids_with_tender
+
+    pairs, cut = cover_pairs(bids_with_tender(g), cover_index(g), None)
+    club = pairs[pairs["src"].str.startswith("supplier:k")]
+    assert len(club) == 3 and (club["weight"] == 6).all()
+    assert not club["linked"].any() and (club["cover_z"] < cut["cover_threshold"]).all()
 
 
 def test_loser_winner_edges_and_ranking(graph) -> None:
@@ -137,7 +148,9 @@ def test_loser_winner_edges_and_ranking(graph) -> None:
     assert next(iter(ranking)) == "supplier:p"
     assert ranking["supplier:p"] > 2 * ranking["supplier:q"]
     assert {"supplier:q", "supplier:r", "tender:dom0"} <= set(got[0].evidence.node_ids)
-    assert {x.name: x.value for x in got[0].evidence.measures}["cover_share"] == 1.0
+    m = {x.name: x for x in got[0].evidence.measures}
+    assert m["top_win_share"].value == 1.0 and m["top_win_share"].threshold == pytest.approx(1 / 3)
+    assert m["cover_z"].value > m["cover_z"].threshold
 
 
 def test_loser_winner_needs_cover_bids_on_the_won_tenders(graph) -> None:
@@ -154,5 +167,13 @@ def test_loser_winner_needs_cover_bids_on_the_won_tenders(graph) -> None:
     det = LoserWinner()
     got = det.run(graph(**m), det.config(), engine=NetworkxEngine())
     assert [f.subject.id for f in got] == ["supplier:p"]
-    ungated = det.run(graph(**m), det.config({"min_cover_share": 0.0}), engine=NetworkxEngine())
-    assert sorted(f.subject.id for f in ungated) == ["supplier:e", "supplier:p"]
+    # e meets f and g as often as p meets q and r, and wins everything, but their joint items are not
+    # cover-like: the pairs are not linked
+    from detectors.base import bids_with_tender
+    from detectors.cobidding import cover_pairs
+    from detectors.screens import cover_index
+
+    g = graph(**m)
+    pairs, cut = cover_pairs(bids_with_tender(g), cover_index(g), None)
+    eff = pairs[pairs["src"] == "supplier:e"]
+    assert len(eff) == 2 and (eff["weight"] == 6).all() and not eff["linked"].any()
