@@ -167,7 +167,7 @@ def communities(edges: pd.DataFrame, engine: GraphEngine) -> pd.Series:
 class Cobidding(Detector[CobiddingConfig]):
     info = DetectorInfo(
         code="cobidding",
-        version="2.0.0",
+        version="3.0.0",
         title="Grupo estável de licitantes com sinais de cartel",
         weight=0.8,
         why=(

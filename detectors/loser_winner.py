@@ -54,7 +54,7 @@ def loser_winner_edges(bids: pd.DataFrame) -> pd.DataFrame:
 class LoserWinner(Detector[LoserWinnerConfig]):
     info = DetectorInfo(
         code="loser_winner",
-        version="2.0.0",
+        version="3.0.0",
         title="Beneficiário recorrente dentro de grupo de licitantes",
         weight=0.7,
         why="Empresas que sempre perdem para o mesmo vencedor sugerem propostas de cobertura.",

@@ -190,7 +190,7 @@ def cached_cover_index(tables: GraphTables, min_bids: int = 3) -> CoverIndex:
 class Screens(Detector[ScreensConfig]):
     info = DetectorInfo(
         code="screens",
-        version="2.0.0",
+        version="3.0.0",
         title="Lances com padrão estatístico de conluio",
         weight=0.6,
         why=(

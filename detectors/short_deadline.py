@@ -4,7 +4,8 @@ requires (PNCP `dataEncerramentoProposta`; `dataAberturaProposta` is when propos
 The minimum depends on what is bought. The object text gives one reading (`object_nature`) and the items
 another (goods when every item is a material, services otherwise); when they disagree (a "serviço de
 manutenção de veículos" whose items are all parts), the shorter minimum is used, so that no finding rests
-on the reading that happens to demand more days.
+on the reading that happens to demand more days. For the same reason an unknown judgment criterion is read
+as menor preço (the shortest minimum).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 
 from core.domain import Finding, Measure, SubjectKind
 from detectors.base import Detector, DetectorConfig, DetectorInfo, GraphTables, make_finding
-from detectors.law import business_days_between, minimum_business_days
+from detectors.law import CRITERION_LOWEST_PRICE, business_days_between, minimum_business_days
 
 # modalities with an edital and a proposals deadline under art. 55: leilão, concorrência, pregão, concurso
 EDITAL_MODALITIES = (1, 3, 4, 5, 6, 7, 13)
@@ -30,7 +31,7 @@ class ShortDeadlineConfig(DetectorConfig):
 class ShortDeadline(Detector[ShortDeadlineConfig]):
     info = DetectorInfo(
         code="short_deadline",
-        version="2.0.0",
+        version="2.1.0",
         title="Prazo de propostas menor que o do art. 55",
         weight=0.6,
         why="O prazo entre o edital e a abertura das propostas é menor que o mínimo do art. 55.",
@@ -53,7 +54,13 @@ class ShortDeadline(Detector[ShortDeadlineConfig]):
         )
         out = []
         for _, r in t.iterrows():
-            crit = None if pd.isna(r["judgment_criterion_id"]) else int(r["judgment_criterion_id"])
+            # unknown criterion (a PNCP page without its items): the shortest reading, menor preço; a pregão
+            # is judged by menor preço or maior desconto anyway (art. 6 XLI), which share the minimum
+            crit = (
+                CRITERION_LOWEST_PRICE
+                if pd.isna(r["judgment_criterion_id"])
+                else int(r["judgment_criterion_id"])
+            )
             item_nature = kinds.get(r["id"])
             by_object: int | None
             by_items: int | None

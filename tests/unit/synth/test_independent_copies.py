@@ -21,3 +21,27 @@ def test_both_readings_of_the_dispensa_decrees_agree() -> None:
     years = sorted(synth_law.DISPENSA_LIMITS)
     for a, b in pairwise(years):
         assert all(x < y for x, y in zip(synth_law.DISPENSA_LIMITS[a], synth_law.DISPENSA_LIMITS[b], strict=True))
+
+
+def test_synth_imports_nothing_from_the_detectors() -> None:
+    """The simulator plants cases from its own reading of the law: an import from detectors/ (a threshold,
+    a law constant, a helper) would make the synthetic score echo the detectors back."""
+    import ast
+    from pathlib import Path
+
+    import synth
+
+    root = Path(synth.__file__).parent
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            offenders += [f"{path.name}: {n}" for n in names if n == "detectors" or n.startswith("detectors.")]
+    assert offenders == []
+
