@@ -239,6 +239,29 @@ LABELS: dict[str, Label] = {
     "shared_links_with_member": L("Vínculos com membro de cartel",
                                   "Maior número de sócios ou contatos que uma empresa desta licitação compartilha "
                                   "com um membro de cartel confirmado.", "count"),
+    # cobidding and loser_winner v3: regular pairs whose joint items look like cover bidding
+    "pair_joint_tenders_min": L("Encontros do par menos frequente",
+                                "Menor número de licitações em que dois membros do grupo disputaram juntos; o "
+                                "limite é a cerca de Tukey sobre todos os pares do mercado.", "count"),
+    "joint_items": L("Itens disputados juntos",
+                     "Itens em que membros do grupo apresentaram lances uns contra os outros.", "count"),
+    "cover_z": L("Sinal de cobertura nos itens em comum",
+                 "Índice de lances de cobertura dos itens que o grupo disputou junto, em desvios-padrão acima da "
+                 "média do mercado; o limite é o mesmo que o detector de padrões de lances usa.", "decimal"),
+    "cover_items": L("Itens com índice de cobertura",
+                     "Itens em comum com lances suficientes para calcular o índice de cobertura.", "count"),
+    "expected_win_share": L("Vitórias esperadas por sorteio",
+                            "Parcela dos itens que os membros venceriam se o vencedor de cada item fosse sorteado "
+                            "entre os seus licitantes.", "percent"),
+    "winning_members": L("Membros vencedores",
+                         "Membros do grupo que venceram ao menos um item disputado com os outros; um rodízio "
+                         "precisa de ao menos dois.", "count"),
+    "top_win_share": L("Vitórias da empresa beneficiada",
+                       "Parcela dos itens disputados com o grupo que a empresa venceu; comparada com a parcela "
+                       "que um sorteio entre os licitantes de cada item lhe daria.", "percent"),
+    "expected_group_win_share": L("Vitórias esperadas do grupo por sorteio",
+                                  "Parcela dos itens que o grupo venceria se o vencedor de cada item fosse "
+                                  "sorteado entre os seus licitantes.", "percent"),
 }
 
 # how stored category values read

@@ -54,7 +54,7 @@ def test_every_key_the_detectors_emit_on_their_fixtures_has_a_label() -> None:
 
 def test_every_measure_named_in_the_source_has_a_label() -> None:
     keys = source_keys()
-    assert {"gnn_probability", "classifier_probability", "DISCOUNT_median", "min_cobids"} <= keys
+    assert {"gnn_probability", "classifier_probability", "DISCOUNT_median", "pair_joint_tenders_min"} <= keys
     assert sorted(keys - set(LABELS)) == []
 
 
