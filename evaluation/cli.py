@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -39,7 +39,8 @@ def evaluate(
             exists=True,
             dir_okay=False,
             readable=True,
-            help="garcia: labelled market(s) to fit the cross-market model on; --input is then scored",
+            help="garcia: labelled market(s) to fit the cross-market model on; --input is then scored "
+            "(with --simulate-verdicts: the starting model's markets; default the other García files beside --input)",
         ),
     ] = None,
     allow_firm_overlap: Annotated[
@@ -56,14 +57,41 @@ def evaluate(
             "--tables", help="synth: tables folder holding findings/ (default: tables/ beside the input file)"
         ),
     ] = None,
+    simulate_verdicts: Annotated[
+        str | None,
+        typer.Option(
+            "--simulate-verdicts",
+            help="garcia: simulate investigators instead of cross-validating; verdict counts, e.g. 25,50,100,200",
+        ),
+    ] = None,
+    queue_mix: Annotated[
+        float | None,
+        typer.Option(
+            "--queue-mix", min=0.0, max=1.0, help="simulation: review queue mix (default: review_queue_mix setting)"
+        ),
+    ] = None,
+    verdict_batch: Annotated[
+        int, typer.Option("--verdict-batch", min=1, help="simulation: verdicts between two refits")
+    ] = 10,
+    simulate_repeats: Annotated[
+        int, typer.Option("--simulate-repeats", min=1, help="simulation: repeats per strategy (seeds 0..n-1)")
+    ] = 3,
 ) -> None:
     """Measure detection quality on labelled data (held-out tenders, firms, periods, cartels or markets),
-    or score an unseen market with a model fitted on other markets (--train)."""
+    score an unseen market with a model fitted on other markets (--train), or draw learning curves from
+    simulated investigator verdicts (--simulate-verdicts)."""
     from rich.console import Console
     from rich.progress import Progress
     from rich.table import Table
 
     console = Console()
+    if simulate_verdicts is not None:
+        if format != "garcia":
+            raise typer.BadParameter("needs --format garcia", param_hint="--simulate-verdicts")
+        if len(input) != 1:
+            raise typer.BadParameter("simulates one --input market at a time", param_hint="--simulate-verdicts")
+        _simulate(console, input[0], out, simulate_verdicts, queue_mix, train, verdict_batch, simulate_repeats)
+        return
     if format == "garcia":
         from evaluation.classifiers import IDENTITY_MODELS, MODELS, ModelUnavailableError
         from evaluation.harness import EvaluationInputError, evaluate_inputs
@@ -170,3 +198,74 @@ def _score_unseen_market(train: list[Path], inputs: list[Path], out: Path) -> No
         + ("" if auc is None else f"; ROC AUC {auc:.3f}")
     )
     typer.echo(f"written: {out}/scores.csv, metrics.json")
+
+
+def _simulate(
+    console: Any,
+    input: Path,
+    out: Path,
+    counts: str,
+    mix: float | None,
+    train: list[Path] | None,
+    batch: int,
+    repeats: int,
+) -> None:
+    """`evaluate --simulate-verdicts`: learning curves of the review queue, random reviews and the
+    cross-market model alone (evaluation/learning.py)."""
+    from rich.progress import Progress
+    from rich.table import Table
+
+    try:
+        checkpoints = [int(v) for v in counts.split(",") if v.strip()]
+    except ValueError:
+        checkpoints = []
+    if not checkpoints or min(checkpoints) < 1:
+        raise typer.BadParameter(
+            f"expected positive verdict counts separated by commas, not {counts!r}", param_hint="--simulate-verdicts"
+        )
+    if mix is None:
+        from core.settings import get_settings
+
+        mix = get_settings().review_queue_mix
+    from evaluation.learning import SimulationInputError, simulate_garcia_file
+
+    try:
+        with Progress(console=console) as progress:
+            task = progress.add_task(f"simulated verdicts on {input.name}", total=2 * repeats)
+            metrics = simulate_garcia_file(
+                input,
+                out,
+                checkpoints,
+                train=train,
+                mix=mix,
+                batch=batch,
+                repeats=repeats,
+                progress=lambda n: progress.update(task, completed=n),
+            )
+    except SimulationInputError as exc:
+        typer.secho(str(exc), err=True, fg="red")
+        raise typer.Exit(2) from exc
+    import pandas as pd
+
+    curve = pd.read_csv(out / "learning_curve.csv")
+    t = Table(
+        title=f"{input.name}: {metrics['n_tenders']} tenders ({metrics['n_positive']} collusive), "
+        f"cross-market model from {', '.join(metrics['train'])}; queue mix {mix}"
+    )
+    for col in ("verdicts", "strategy", "ROC AUC (min-max)", "PR AUC", "neighbour vote ROC AUC", "collusive found"):
+        t.add_column(col)
+    for r in curve.itertuples(index=False):
+        t.add_row(
+            str(r.verdicts),
+            str(r.strategy),
+            f"{r.roc_auc:.3f} ({r.roc_auc_min:.3f}-{r.roc_auc_max:.3f})",
+            f"{r.pr_auc:.3f}",
+            f"{r.neighbour_vote_roc_auc:.3f}",
+            f"{r.hits:.1f}",
+        )
+    console.print(t)
+    if metrics["capped"]:
+        console.print(
+            f"capped: {metrics['capped']} (at least {metrics['min_unreviewed']} tenders are left unreviewed)"
+        )
+    console.print(f"written: {out}/learning_curve.csv, learning_curve_runs.csv, learning_metrics.json, learning_curve.png")
