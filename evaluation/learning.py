@@ -16,16 +16,20 @@ Strategies:
 
 Beside every curve, a neighbour vote made from the same verdicts: a tender's score is the mean revealed
 label of the reviewed tenders sharing a bidder with it, else the base rate of the verdicts so far. It
-measures what firm identity alone gives, so what the models add over it stays visible.
+measures what firm identity alone gives, so what the models add over it stays visible. It comes twice:
+as defined (each such reviewed tender counted once: `neighbour_vote_*`) and weighted by the number of
+bidders shared (`weighted_vote_*`), which is the one that carries the signal where tenders have dozens
+of bidders and nearly all pairs share one (Italy).
 
 How the model moves from cross-market to local data (stacking; Wolpert 1992): after n verdicts,
 - a local screens classifier (the same forests as the screens classifier, without its sigmoid
   calibration, which 3 internal folds of a few dozen verdicts cannot fit) is fitted on the reviewed
   tenders' screen features; its out-of-fold probabilities on the reviewed tenders (stratified k-fold,
   k = min(5, the smaller class)) and its probabilities on the unreviewed ones are stacked
-- with the cross-market model's logit and the neighbour vote (the mean verdict of the reviewed tenders
-  sharing a bidder, minus the verdicts' base rate; 0 without such a tender; on a reviewed tender, its
-  own verdict left out) by a logistic regression fitted on the reviewed tenders (L2, C = 1).
+- with the cross-market model's logit and the weighted neighbour vote (the mean verdict of the reviewed
+  tenders sharing a bidder, each counted once per shared bidder, minus the verdicts' base rate; 0
+  without such a tender; on a reviewed tender, its own verdict left out) by a logistic regression
+  fitted on the reviewed tenders (L2, C = 1).
 The stacker learns from the verdicts themselves how much to trust the cross-market score, the local
 forests and the firms' other verdicts, so no hand-set schedule moves the weight; its output is a
 calibrated probability, which the queue's uncertainty needs. Until the verdicts hold MIN_LOCAL tenders
@@ -69,6 +73,8 @@ CURVE_COLUMNS = (
     "repeats",
     "neighbour_vote_roc_auc",
     "neighbour_vote_pr_auc",
+    "weighted_vote_roc_auc",
+    "weighted_vote_pr_auc",
     "neighbour_coverage",
     "cross_market_roc_auc",
     "hits",
@@ -161,7 +167,7 @@ class Market:
     features: pd.DataFrame
     labels: pd.Series  # the truth: read only by the simulation's reveal step and the metrics
     start: pd.Series
-    # adjacency[i, j]: tenders i and j (i != j) share at least one bidder; None without firm ids
+    # adjacency[i, j]: how many bidders tenders i and j (i != j) share; None without firm ids
     adjacency: np.ndarray | None
 
     @classmethod
@@ -193,14 +199,21 @@ def _shared_bidders(bids: pd.DataFrame, tenders: pd.Index) -> np.ndarray | None:
     firms = pd.Index(b["firm"].unique())
     inc = np.zeros((len(tenders), len(firms)), dtype=np.int32)
     inc[pos.loc[b["tender"].astype(str)].to_numpy(), firms.get_indexer(b["firm"])] = 1
-    adj = (inc @ inc.T) > 0
-    np.fill_diagonal(adj, False)
+    adj = inc @ inc.T
+    np.fill_diagonal(adj, 0)
     return adj
 
 
-def neighbour_vote(market: Market, revealed: pd.Series) -> tuple[pd.Series, pd.Series]:
+def neighbour_vote(
+    market: Market, revealed: pd.Series, weighted: bool = False
+) -> tuple[pd.Series, pd.Series]:
     """Per tender: mean revealed label of the *other* reviewed tenders sharing a bidder with it (NaN when
-    none, or without firm ids) and how many such tenders there are. Only `revealed` labels are read."""
+    none, or without firm ids) and how many such tenders there are. Only `revealed` labels are read.
+
+    `weighted`: each reviewed tender counts once per bidder it shares (one step of label propagation on
+    the tender-firm graph: the mean verdict over every (shared bidder, reviewed tender) link). Where a
+    tender has dozens of bidders (Italy: 73 on average), nearly every pair of tenders shares one, and
+    only the number shared tells a cartel's tenders apart."""
     n = len(market.tenders)
     if market.adjacency is None or not len(revealed):
         return pd.Series(np.nan, index=market.tenders), pd.Series(0, index=market.tenders)
@@ -211,17 +224,19 @@ def neighbour_vote(market: Market, revealed: pd.Series) -> tuple[pd.Series, pd.S
         raise SimulationInputError("revealed verdicts name tenders outside the market")
     mask[idx] = 1.0
     y[idx] = revealed.to_numpy(dtype=float)
-    adj = market.adjacency.astype(float)
-    count = adj @ mask
+    linked = (market.adjacency > 0).astype(float)
+    adj = market.adjacency.astype(float) if weighted else linked
+    count = linked @ mask
+    weight = adj @ mask
     with np.errstate(invalid="ignore", divide="ignore"):
-        vote = np.where(count > 0, (adj @ y) / np.maximum(count, 1.0), np.nan)
+        vote = np.where(weight > 0, (adj @ y) / np.maximum(weight, 1.0), np.nan)
     return pd.Series(vote, index=market.tenders), pd.Series(count.astype(int), index=market.tenders)
 
 
-def neighbour_vote_scores(market: Market, revealed: pd.Series) -> pd.Series:
+def neighbour_vote_scores(market: Market, revealed: pd.Series, weighted: bool = False) -> pd.Series:
     """The neighbour vote as a score: the vote where a reviewed tender shares a bidder, else the prior
     (the base rate of the verdicts so far)."""
-    vote, _ = neighbour_vote(market, revealed)
+    vote, _ = neighbour_vote(market, revealed, weighted)
     prior = float(revealed.mean()) if len(revealed) else 0.5
     return vote.fillna(prior)
 
@@ -266,7 +281,7 @@ def fit_and_score(market: Market, revealed: pd.Series, seed: int) -> pd.Series:
     Z_r = [_logit(market.start.loc[revealed.index].to_numpy()), _logit(oof)]
     Z_u = [_logit(market.start.loc[unrev].to_numpy()), _logit(p_local)]
     if market.adjacency is not None:
-        vote, _ = neighbour_vote(market, revealed)
+        vote, _ = neighbour_vote(market, revealed, weighted=True)
         base = float(y_r.mean())
         dev = (vote - base).fillna(0.0)
         Z_r.append(dev.loc[revealed.index].to_numpy())
@@ -294,10 +309,12 @@ def measure(market: Market, reviewed: Sequence[str], scores: pd.Series) -> dict[
     y = market.labels.loc[unrev].to_numpy()
     roc, pr = _aucs(scores.loc[unrev].to_numpy(dtype=float), y)
     revealed = market.labels.loc[list(reviewed)]
-    nv_roc = nv_pr = coverage = math.nan
+    nv_roc = nv_pr = wv_roc = wv_pr = coverage = math.nan
     if market.adjacency is not None and len(revealed):
         nv = neighbour_vote_scores(market, revealed).loc[unrev]
         nv_roc, nv_pr = _aucs(nv.to_numpy(), y)
+        wv = neighbour_vote_scores(market, revealed, weighted=True).loc[unrev]
+        wv_roc, wv_pr = _aucs(wv.to_numpy(), y)
         _, count = neighbour_vote(market, revealed)
         coverage = float((count.loc[unrev] > 0).mean()) if len(unrev) else math.nan
     cm_roc, _ = _aucs(market.start.loc[unrev].to_numpy(), y)
@@ -306,6 +323,8 @@ def measure(market: Market, reviewed: Sequence[str], scores: pd.Series) -> dict[
         "pr_auc": pr,
         "neighbour_vote_roc_auc": nv_roc,
         "neighbour_vote_pr_auc": nv_pr,
+        "weighted_vote_roc_auc": wv_roc,
+        "weighted_vote_pr_auc": wv_pr,
         "neighbour_coverage": coverage,
         "cross_market_roc_auc": cm_roc,
         "hits": float(revealed.sum()),
@@ -445,8 +464,8 @@ def plot_curves(
     curves: dict[str, pd.DataFrame], path: Path, reference: dict[str, float] | None = None
 ) -> None:
     """ROC AUC on the unreviewed tenders against verdicts, one panel per market: queue and random
-    (min-max band over repeats), their neighbour votes (dotted), the cross-market model (dashed) and,
-    when given, the in-market cross-validation reference (grey)."""
+    (min-max band over repeats), their neighbour votes weighted by shared bidders (dotted), the
+    cross-market model (dashed) and, when given, the in-market cross-validation reference (grey)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -462,14 +481,14 @@ def plot_curves(
             ax.plot(c["verdicts"], c["roc_auc"], marker="o", ms=3, c=colour, label=strategy)
             ax.fill_between(c["verdicts"], c["roc_auc_min"], c["roc_auc_max"], color=colour, alpha=0.15, lw=0)
             nv = c[c["strategy"] == strategy]
-            if nv["neighbour_vote_roc_auc"].notna().any():
+            if nv["weighted_vote_roc_auc"].notna().any():
                 ax.plot(
                     nv["verdicts"],
-                    nv["neighbour_vote_roc_auc"],
+                    nv["weighted_vote_roc_auc"],
                     ls=":",
                     marker=".",
                     c=colour,
-                    label=f"neighbour vote ({strategy})",
+                    label=f"neighbour vote, weighted ({strategy})",
                 )
         if len(none):
             ax.axhline(float(none["roc_auc"].iloc[0]), ls="--", c="black", lw=0.8, label="cross-market model")

@@ -130,11 +130,11 @@ def test_auc_is_measured_on_the_unreviewed_tenders_only() -> None:
 
 
 def test_neighbour_vote_by_hand() -> None:
-    # A and B share firm f1; B and C share f2; D bids alone
+    # A and B share firm f1; B and C share f2 and f3; D bids alone
     raw = pd.DataFrame(
         {
             "Tender": ["A"] * 3 + ["B"] * 3 + ["C"] * 3 + ["D"] * 3,
-            "Competitors": ["f1", "x1", "x2", "f1", "f2", "x3", "f2", "x4", "x5", "x6", "x7", "x8"],
+            "Competitors": ["f1", "x1", "x2", "f1", "f2", "f3", "f2", "f3", "x5", "x6", "x7", "x8"],
             "Bid_value": [1.0, 2.0, 3.0] * 4,
             "Winner": [1, 0, 0] * 4,
             "Collusive_competitor": [1] * 3 + [1] * 3 + [0] * 3 + [0] * 3,
@@ -145,6 +145,8 @@ def test_neighbour_vote_by_hand() -> None:
     revealed = pd.Series([1, 0], index=["A", "C"])
     vote, count = neighbour_vote(market, revealed)
     assert vote["B"] == pytest.approx(0.5) and count["B"] == 2
+    # weighted by shared bidders: A's verdict once (f1), C's twice (f2, f3)
+    assert neighbour_vote(market, revealed, weighted=True)[0]["B"] == pytest.approx(1 / 3)
     assert np.isnan(vote["A"]) and count["A"] == 0  # its own verdict is not its neighbour's
     assert np.isnan(vote["D"]) and count["D"] == 0
     scores = neighbour_vote_scores(market, revealed)
