@@ -71,6 +71,7 @@ CURVE_COLUMNS = (
     "roc_auc_min",
     "roc_auc_max",
     "repeats",
+    "repeats_measured",
     "neighbour_vote_roc_auc",
     "neighbour_vote_pr_auc",
     "weighted_vote_roc_auc",
@@ -81,7 +82,9 @@ CURVE_COLUMNS = (
     "n_unreviewed",
     "n_unreviewed_positive",
 )
-RUN_COLUMNS = ("verdicts", "strategy", "repeat", *CURVE_COLUMNS[2:4], *CURVE_COLUMNS[8:])
+_SPREAD = ("roc_auc_sd", "roc_auc_min", "roc_auc_max", "repeats", "repeats_measured")
+# columns of learning_curve_runs.csv: one row per repeat
+RUN_COLUMNS = ("verdicts", "strategy", "repeat", *(c for c in CURVE_COLUMNS[2:] if c not in _SPREAD))
 # the fewest verdicts (and of each class) the local model and the stacker are fitted on
 MIN_LOCAL = 10
 MIN_PER_CLASS = 3
@@ -402,10 +405,13 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
     """One row per (verdicts, strategy): means over repeats, with the ROC AUC's spread."""
     g = runs.groupby(["verdicts", "strategy"], sort=False)
     curve = g.mean(numeric_only=True).drop(columns=["repeat"])
-    curve["roc_auc_sd"] = g["roc_auc"].std(ddof=1).fillna(0.0)
+    measured = g["roc_auc"].count()
+    # the spread over the repeats whose unreviewed tenders hold both classes (a single one: 0)
+    curve["roc_auc_sd"] = g["roc_auc"].std(ddof=1).where(measured > 1, 0.0).where(measured > 0)
     curve["roc_auc_min"] = g["roc_auc"].min()
     curve["roc_auc_max"] = g["roc_auc"].max()
     curve["repeats"] = g.size()
+    curve["repeats_measured"] = measured
     curve = curve.reset_index()
     rank = {s: i for i, s in enumerate(("none", "queue", "random"))}
     curve = curve.sort_values(
