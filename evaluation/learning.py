@@ -29,7 +29,7 @@ How the model moves from cross-market to local data (stacking; Wolpert 1992): af
 - with the cross-market model's logit and the weighted neighbour vote (the mean verdict of the reviewed
   tenders sharing a bidder, each counted once per shared bidder, minus the verdicts' base rate; 0
   without such a tender; on a reviewed tender, its own verdict left out) by a logistic regression
-  fitted on the reviewed tenders (L2, C = 1).
+  fitted on the reviewed tenders (inputs standardised, L2, C = 1).
 The stacker learns from the verdicts themselves how much to trust the cross-market score, the local
 forests and the firms' other verdicts, so no hand-set schedule moves the weight; its output is a
 calibrated probability, which the queue's uncertainty needs. Until the verdicts hold MIN_LOCAL tenders
@@ -268,6 +268,8 @@ def fit_and_score(market: Market, revealed: pd.Series, seed: int) -> pd.Series:
     from sklearn.base import clone
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
     X_r = market.features.loc[revealed.index]
     y_r = revealed.to_numpy(dtype=int)
@@ -289,7 +291,9 @@ def fit_and_score(market: Market, revealed: pd.Series, seed: int) -> pd.Series:
         dev = (vote - base).fillna(0.0)
         Z_r.append(dev.loc[revealed.index].to_numpy())
         Z_u.append(dev.loc[unrev].to_numpy())
-    stacker = LogisticRegression(C=STACKER_C, max_iter=1000)
+    # standardised inputs: the L2 penalty must weigh them alike (a vote that moves by a few hundredths
+    # across Italy's tenders would otherwise be shrunk away beside logits that move by units)
+    stacker = make_pipeline(StandardScaler(), LogisticRegression(C=STACKER_C, max_iter=1000))
     stacker.fit(np.column_stack(Z_r), y_r)
     return pd.Series(stacker.predict_proba(np.column_stack(Z_u))[:, 1], index=unrev, dtype=float)
 
