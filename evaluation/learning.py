@@ -473,17 +473,22 @@ def simulate_verdicts(
 def plot_curves(
     curves: dict[str, pd.DataFrame], path: Path, reference: dict[str, float] | None = None
 ) -> None:
-    """ROC AUC on the unreviewed tenders against verdicts, one panel per market: queue and random
+    """One column per market. Top: ROC AUC on the unreviewed tenders against verdicts, queue and random
     (min-max band over repeats), their neighbour votes weighted by shared bidders (dotted), the
-    cross-market model (dashed) and, when given, the in-market cross-validation reference (grey)."""
+    cross-market model (dashed) and, when given, the in-market cross-validation reference (grey).
+    Bottom: collusive tenders found by the verdicts (mean over repeats) and every collusive tender."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(curves), figsize=(4.2 * len(curves), 3.6), squeeze=False, sharey=True)
+    n = len(curves)
+    fig, axes = plt.subplots(
+        2, n, figsize=(4.2 * n, 6.0), squeeze=False, sharex="col", gridspec_kw={"height_ratios": [3, 2]}
+    )
     colours = {"queue": "tab:red", "random": "tab:blue"}
-    for ax, (title, curve) in zip(axes[0], curves.items(), strict=True):
+    for col, (title, curve) in enumerate(curves.items()):
+        ax, hx = axes[0][col], axes[1][col]
         none = curve[curve["strategy"] == "none"]
         xmax = float(curve["verdicts"].max())
         for strategy, colour in colours.items():
@@ -500,17 +505,26 @@ def plot_curves(
                     c=colour,
                     label=f"neighbour vote, weighted ({strategy})",
                 )
+            hx.plot(c["verdicts"], c["hits"], marker="o", ms=3, c=colour, label=strategy)
         if len(none):
             ax.axhline(float(none["roc_auc"].iloc[0]), ls="--", c="black", lw=0.8, label="cross-market model")
+            hx.axhline(float(none["n_unreviewed_positive"].iloc[0]), c="grey", lw=0.8, label="all collusive")
         if reference and title in reference:
             ax.axhline(reference[title], c="grey", lw=0.8, label="in-market CV, all labels")
         ax.axhline(0.5, c="lightgrey", lw=0.6)
-        ax.set(title=title, xlabel="verdicts", xlim=(0, xmax * 1.03), ylim=(0.4, 1.0))
+        ax.set(title=title, xlim=(0, xmax * 1.03), ylim=(0.4, 1.0))
+        hx.set(xlabel="verdicts", ylim=(0, None))
     axes[0][0].set_ylabel("ROC AUC, unreviewed tenders")
-    axes[0][-1].legend(loc="lower right", fontsize=7)
+    axes[1][0].set_ylabel("collusive tenders found")
+    handles: dict[str, Any] = {}
+    for ax in axes[0]:
+        for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, h)
+    axes[0][-1].legend(handles.values(), handles.keys(), loc="lower right", fontsize=7)
+    axes[1][-1].legend(loc="lower right", fontsize=7)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
+    fig.savefig(path, dpi=80)
     plt.close(fig)
 
 
