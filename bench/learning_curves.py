@@ -18,6 +18,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -32,9 +33,16 @@ def market_name(path: Path) -> str:
     return stem.replace("_", " ")
 
 
-def _cell(row: object, col: str) -> str:
+def _cell(row: Any, col: str) -> str:
     v = getattr(row, col)
     return "–" if v != v else f"{v:.3f}"
+
+
+def _auc(row: Any) -> str:
+    """ROC AUC with its min–max over repeats; a dash where no repeat left both classes unreviewed."""
+    if _cell(row, "roc_auc") == "–":
+        return "– (no collusive tender left)" if row.n_unreviewed_positive == 0 else "–"
+    return f"{_cell(row, 'roc_auc')} ({_cell(row, 'roc_auc_min')}–{_cell(row, 'roc_auc_max')})"
 
 
 def main() -> None:
@@ -89,8 +97,7 @@ def main() -> None:
             capped = [k for k, used in metrics["capped"].items() if used == v]
             label = f"{v} (cap for {', '.join(capped)})" if capped else str(v)
             lines.append(
-                f"| | {label} | {_cell(q, 'roc_auc')} ({_cell(q, 'roc_auc_min')}–{_cell(q, 'roc_auc_max')}) "
-                f"| {_cell(r, 'roc_auc')} ({_cell(r, 'roc_auc_min')}–{_cell(r, 'roc_auc_max')}) "
+                f"| | {label} | {_auc(q)} | {_auc(r)} "
                 f"| {_cell(q, 'pr_auc')} | {_cell(r, 'pr_auc')} "
                 f"| {_cell(q, 'weighted_vote_roc_auc')} / {_cell(r, 'weighted_vote_roc_auc')} "
                 f"| {_cell(q, 'cross_market_roc_auc')} / {_cell(r, 'cross_market_roc_auc')} "
