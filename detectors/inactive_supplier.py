@@ -43,7 +43,7 @@ class InactiveSupplier(Detector[InactiveSupplierConfig]):
             status=won["supplier"].map(sup["registry_status"]),
             status_date=won["supplier"].map(sup["registry_status_date"]),
         )
-        won = won[won["status"].fillna("").str.upper().isin(config.statuses)]
+        won = won[won["status"].astype("string").fillna("").str.upper().isin(config.statuses)]
         # a company closed after it delivered is not a red flag of that award
         won = won[
             won["status_date"].isna() | won["award_date"].isna() | (won["status_date"] <= won["award_date"])

@@ -119,5 +119,7 @@ def test_pictures_and_page_height(shown: dict[str, Any]) -> None:
     assert len(page["images"]) == PICTURES_PER_EMAIL
     assert all(w >= 1000 and 150 < h < 500 for w, h in page["images"]), page["images"]  # drawn, and loaded
     assert shown["runner"].calls == [c.lead_id for c in shown["digest"].cases[:PICTURES_PER_EMAIL]]
-    assert 2500 < page["height"] < 6000, page["height"]
+    # the world holds every detector's fixture findings, so it grows with the detectors (17 now): 10 cases in full,
+    # the rest one table row each
+    assert 2500 < page["height"] < 6500, page["height"]
     assert (ARTIFACTS / "alert-email.png").stat().st_size > 10_000

@@ -43,3 +43,14 @@ def test_detect_command_prints_the_fixture_findings() -> None:
     assert res.stdout == (FIXTURES / "dispensa_limit.expected").read_text(encoding="utf-8")
     bad = CliRunner().invoke(app, ["detect", "--fixture", str(path), "--only", "screens", "--only", "cobidding"])
     assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_detector_runs_on_empty_tables(code: str) -> None:
+    """A harvest that fetched nothing gives empty tables; detect must find nothing, not fail."""
+    from detectors.base import GraphTables
+    from detectors.graph_engines import NetworkxEngine
+    from detectors.registry import BY_CODE
+
+    det = BY_CODE[code]()
+    assert det.run(GraphTables.from_frames(), det.config({}), engine=NetworkxEngine()) == []

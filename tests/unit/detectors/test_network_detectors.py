@@ -174,6 +174,6 @@ def test_loser_winner_needs_cover_bids_on_the_won_tenders(graph) -> None:
     from detectors.screens import cover_index
 
     g = graph(**m)
-    pairs, cut = cover_pairs(bids_with_tender(g), cover_index(g), None)
+    pairs, _ = cover_pairs(bids_with_tender(g), cover_index(g), None)
     eff = pairs[pairs["src"] == "supplier:e"]
     assert len(eff) == 2 and (eff["weight"] == 6).all() and not eff["linked"].any()
