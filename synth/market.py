@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from synth import boundaries as bd_
 from synth import ids, law
 from synth.params import SynthParams
 from synth.reference import CATALOG, MUNICIPALITIES, OBJECT_BY_SEGMENT, UF_NAME, CatalogItem
@@ -112,6 +113,9 @@ class Spec:
     target: float = 0.0  # dispensa total value to reach
     order: int = 0
     force_over: int = 0  # 1: plant overpricing on the first item, -1: an overpricing near miss there
+    band: str = (
+        ""  # where a planted case or near miss sits relative to its rule's boundary (synth/boundaries.py)
+    )
 
 
 @dataclass
@@ -189,12 +193,13 @@ def build_plan(rng: np.random.Generator, p: SynthParams, w: World) -> tuple[list
             break
         c = w.cartels[k % len(w.cartels)]
         ags = c.agencies
-        add(CARTEL, c.segment, None, k % len(w.cartels), agency=ags[int(rng.integers(len(ags)))])
+        s_ = add(CARTEL, c.segment, None, k % len(w.cartels), agency=ags[int(rng.integers(len(ags)))])
+        s_.band = bd_.past_band(k)
     for k in range(round(n_cartel * p.near_miss_ratio) if w.clubs else 0):
         c = w.clubs[k % len(w.clubs)]
         add(NM_CLUB, c.segment, PREGAO_E, k % len(w.clubs), agency=c.agencies[0])
     for _ in range(round(n_cartel * p.near_miss_ratio / 2)):
-        add(NM_GAP, None, PREGAO_E)
+        add(NM_GAP, None, PREGAO_E).band = bd_.JUST_SHORT
     planted_links = [i for i, lk in enumerate(w.links) if lk.planted]
     for kind, share in (
         (SH_PARTNER, p.shared_partner_share),
@@ -211,13 +216,17 @@ def build_plan(rng: np.random.Generator, p: SynthParams, w: World) -> tuple[list
         (SINGLE, NM_TWO, p.single_bidder_share),
     ):
         c_ = count(share)
-        for _ in range(c_):
-            add(kind)
+        for k in range(c_):
+            add(kind).band = bd_.past_band(k) if kind == SHORT else ""
         for _ in range(round(c_ * p.near_miss_ratio)):
-            add(nm_kind)
+            add(nm_kind).band = bd_.JUST_SHORT if nm_kind == NM_SHORT else ""
     for kind, role in ((SANCT, SANCTIONED), (NM_SANCT, SANCTION_NM), (FRESH_T, FRESH), (NM_YOUNG, YOUNG_NM)):
-        for c_idx in w.reserved.get(role, []):
-            add(kind, w.companies[c_idx].segment, PREGAO_E, c_idx)
+        for k, c_idx in enumerate(w.reserved.get(role, [])):
+            s_ = add(kind, w.companies[c_idx].segment, PREGAO_E, c_idx)
+            if kind == FRESH_T:
+                s_.band = bd_.past_band(k)
+            elif kind == NM_YOUNG:
+                s_.band = (bd_.JUST_SHORT, bd_.FAR_SHORT)[k % 2]
 
     # dispensas: art. 75 sums per (unit, year, inciso) are tracked so that honest ones stay under the limit
     spent: dict[tuple[int, int, str], float] = {}
@@ -232,7 +241,15 @@ def build_plan(rng: np.random.Generator, p: SynthParams, w: World) -> tuple[list
         year = p.start_year + int(rng.integers(p.years))
         nat = inciso_nature(seg)
         limit = law.dispensa_limit(year, nat)
-        shares = rng.uniform(0.45, 0.85, size=k)
+        # the pieces' homologated values sum to `ratio` x the limit, each piece well under it
+        band = bd_.past_band(g)
+        ratio = float(rng.uniform(*bd_.FRACIONAMENTO_SUM_RATIO[band]))
+        while True:
+            weights = rng.uniform(0.7, 1.3, size=k)
+            shares = ratio * weights / weights.sum()
+            if shares.max() <= bd_.FRACIONAMENTO_MAX_PIECE:
+                break
+            k += 1
         first = date(year, int(rng.integers(1, 8)), int(rng.integers(1, 28)))
         group = []
         for j in range(k):
@@ -241,6 +258,7 @@ def build_plan(rng: np.random.Generator, p: SynthParams, w: World) -> tuple[list
             group.append(
                 add(FRAC, seg, DISPENSA, g, agency=a, unit=u, pub=pub, target=float(shares[j] * limit))
             )
+            group[-1].band = band
         closed.add((u, year, nat))
         meta["frac_groups"].append(group)
         n_frac_tenders -= k
@@ -254,15 +272,17 @@ def build_plan(rng: np.random.Generator, p: SynthParams, w: World) -> tuple[list
         if (u, year, nat) in closed:
             continue
         limit = law.dispensa_limit(year, nat)
-        total = float(rng.uniform(0.7, 0.95)) * limit
+        total = float(rng.uniform(*bd_.FRACIONAMENTO_NEAR_SUM_RATIO)) * limit
         first_share = float(rng.uniform(0.35, 0.65))
         group = []
         for k2, share in enumerate((first_share, 1 - first_share)):
             pub = _business_day(rng, date(year, 2 + 4 * k2, 3), 60)
             group.append(add(NM_FRAC, seg, DISPENSA, j, agency=a, unit=u, pub=pub, target=total * share))
+            group[-1].band = bd_.JUST_SHORT
         spent[(u, year, nat)] = spent.get((u, year, nat), 0.0) + total
         meta["nm_frac_groups"].append(group)
     n_over = count(p.dispensa_over_limit_share)
+    k_over = 0
     for kind, c_ in ((DISP_OVER, n_over), (NM_DISP, round(n_over * p.near_miss_ratio))):
         for _ in range(c_):
             seg = ["office", "cleaning", "vehicles", "engineering", "it_goods"][int(rng.integers(5))]
@@ -274,12 +294,16 @@ def build_plan(rng: np.random.Generator, p: SynthParams, w: World) -> tuple[list
                 if key in spent or key in closed:
                     specs.pop()
                     continue
-                s.target = float(rng.uniform(1.15, 2.2)) * limit
+                s.band = bd_.past_band(k_over)
+                k_over += 1
+                # the homologated value (what was contracted) is planted over the limit
+                s.target = float(rng.uniform(*bd_.DISPENSA_OVER_RATIO[s.band])) * limit
                 closed.add(key)
             elif key in closed or spent.get(key, 0.0) > 0:
                 specs.pop()
             else:
-                s.target = float(rng.uniform(0.93, 0.995)) * limit
+                s.band = bd_.JUST_SHORT
+                s.target = float(rng.uniform(*bd_.DISPENSA_NEAR_RATIO)) * limit
                 spent[key] = s.target
 
     # honest tenders fill the rest
@@ -351,6 +375,8 @@ class _Lines:
     criterion: int
     art55_kind: str
     min_days: int
+    band: list[str] = field(default_factory=list)  # the overpriced lines' and near misses' band, else ""
+    sd_over: np.ndarray = field(default_factory=lambda: np.zeros(0))  # their distance, in honest sd
 
     @property
     def m(self) -> int:
@@ -521,6 +547,8 @@ class Market:
         part = self._participation(s, len(bidders), lines.m, forced)
         price = self._price_bids(s, lines, bidders, forced, part)
         bids = self._award(s, lines, bidders, forced, part, price)
+        if s.kind in (DISP_OVER, FRAC):
+            self._reach_homologated(s, lines, bids)
         dates = self._schedule(s, lines)
         self._date_planted_companies(s, dates.result_day)
         t = _Tender(s, self.w.agencies[s.agency], self.w.units[s.unit], seq, control, lines, bids, dates)
@@ -552,15 +580,20 @@ class Market:
         if s.modality == INEXIGIBILIDADE:
             criterion = 7
         art55_kind, min_days = self._art55(s, classes, criterion)
-        over, factor = self._plant_overpricing(s, sig)
+        over, factor, band, sd_over = self._plant_overpricing(s, sig)
         # anchored on the catalog median (not on this buyer's own draw), so "far above other buyers" holds
         base_price = np.array([c.price for c in classes])
         fair = np.where(over != 0, base_price * factor, fair)
         est_unit, qty = self._estimate(s, fair, qty)
-        return _Lines(classes, fair, qty, est_unit, over, factor, criterion, art55_kind, min_days)
+        return _Lines(
+            classes, fair, qty, est_unit, over, factor, criterion, art55_kind, min_days, band, sd_over
+        )
 
-    def _plant_overpricing(self, s: Spec, sig: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Mark an honest competitive tender's overpriced lines (1) and near misses (-1), with their factors.
+    def _plant_overpricing(
+        self, s: Spec, sig: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+        """Mark an honest competitive tender's overpriced lines (1) and near misses (-1), with their factors
+        over the catalog median, bands and distances in sd of the honest winning log price (synth/boundaries.py).
 
         The buyer's estimate and every bid then follow the inflated price.
         """
@@ -577,11 +610,21 @@ class Market:
             if s.force_over:
                 over[0] = s.force_over
         factor = np.ones(m)
-        for j in np.flatnonzero(over == 1):
-            factor[j] = max(3.0, float(np.exp(4.5 * sig[j]))) * rng.uniform(1.0, 1.5)
-        for j in np.flatnonzero(over == -1):
-            factor[j] = rng.uniform(1.3, 1.6)
-        return over, factor
+        band = [""] * m
+        sd_over = np.zeros(m)
+        # honest winning prices of a class spread with the class's buyer-to-buyer sd and the bids' noise
+        sd_win = np.sqrt(sig**2 + bd_.BID_NOISE_SD**2)
+        for j in np.flatnonzero(over != 0):
+            if over[j] == 1:
+                band[j] = bd_.FAR if rng.random() < 0.5 else bd_.JUST_PAST
+                sd_over[j] = rng.uniform(*bd_.OVERPRICING_SD[band[j]])
+            else:
+                band[j] = bd_.JUST_SHORT
+                sd_over[j] = rng.uniform(*bd_.OVERPRICING_NEAR_SD)
+            factor[j] = float(np.exp(sd_over[j] * sd_win[j]))
+            if band[j] == bd_.FAR:
+                factor[j] = max(bd_.OVERPRICING_FAR_MIN_FACTOR, factor[j])
+        return over, factor, band, sd_over
 
     def _estimate(self, s: Spec, fair: np.ndarray, qty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The buyer's estimated unit prices, and the quantities (rescaled to a dispensa's planned value)."""
@@ -604,6 +647,17 @@ class Market:
             # buyers' price research runs above the market: honest pregões end 10-25% under the estimate
             est_unit = np.maximum(0.01, np.round(fair * np.exp(rng.normal(0.22, 0.07, size=m)), 2))
         return est_unit, qty
+
+    @staticmethod
+    def _reach_homologated(s: Spec, lines: _Lines, bids: _Bids) -> None:
+        """A planted over-limit dispensa or piece of a split purchase is planted on its homologated value (what
+        was contracted, and so what art. 75 limits): raise the quantities until the winning bids reach the
+        target. The estimate follows the quantities and stays at or over the winning bids."""
+        got = float(bids.win_total[bids.has_winner].sum())
+        if got <= 0 or got >= s.target:
+            return
+        lines.qty = np.ceil(lines.qty * (s.target / got) * 1.0005)
+        bids.win_total = np.round(bids.win_unit * lines.qty, 2)
 
     def _pick_bidders(self, s: Spec) -> tuple[list[int], int | None]:
         """The tender's bidders and its planted winner: a cartel's turn, a planted firm, a split's."""
@@ -687,16 +741,18 @@ class Market:
         price = cost * (1 + rng.uniform(0.02, 0.30, size=(nb, m)))
         if s.kind == CARTEL:
             w_i = bidders.index(forced) if forced is not None else 0
-            win_p = fair * rng.uniform(1.15, 1.30, size=m)
+            win_p = fair * rng.uniform(*bd_.COVER_WINNER_MARKUP, size=m)
             lines.est_unit = np.maximum(lines.est_unit, np.round(win_p / rng.uniform(0.93, 0.99, size=m), 2))
-            b2 = win_p * (1 + rng.uniform(0.06, 0.12, size=m))
-            price = b2[None, :] * (1 + rng.uniform(0.0, 0.02, size=(nb, m)))
+            # the best cover a gap over the winner, the other covers within a spread over it (synth/boundaries.py)
+            b2 = win_p * (1 + rng.uniform(*bd_.COVER_GAP[s.band], size=m))
+            spread = rng.uniform(*bd_.COVER_SPREAD[s.band])
+            price = b2[None, :] * (1 + rng.uniform(0.0, spread, size=(nb, m)))
             price[w_i, :] = win_p
         elif s.kind == NM_GAP:  # an efficient firm undercuts everyone; the other bids stay independent
             part[0, :] = True
             others = np.where(part[1:], price[1:], np.inf).min(axis=0)
             others = np.where(np.isfinite(others), others, fair * 1.1)
-            price[0, :] = others * rng.uniform(0.85, 0.91, size=m)
+            price[0, :] = others * rng.uniform(*bd_.COVER_NEAR_UNDERCUT, size=m)
         elif forced is not None and s.modality in COMPETITIVE:
             f_i = bidders.index(forced)
             others = np.where(part, price, np.inf)
@@ -761,10 +817,19 @@ class Market:
             if s.kind == SHORT:
                 # short under any reading of the law (common or special works), so that the label is certain
                 lenient = law.art55_min_days_any_reading(lines.art55_kind, lines.criterion)
-                days = int(rng.integers(max(1, lenient // 3), max(2, lenient - 1)))
+                if s.band == bd_.JUST_PAST:
+                    days = lenient - 1
+                else:
+                    hi = max(1, lenient - bd_.SHORT_DEADLINE_FAR_MAX_GAP)
+                    days = int(rng.integers(min(hi, max(1, lenient // 3)), hi + 1))
                 close_d = law.add_weekdays(s.pub, days)
             elif s.kind == NM_SHORT:
-                close_d = law.add_business_days(s.pub, lines.min_days)
+                extra = int(
+                    rng.integers(
+                        bd_.SHORT_DEADLINE_NEAR_EXTRA_DAYS[0], bd_.SHORT_DEADLINE_NEAR_EXTRA_DAYS[1] + 1
+                    )
+                )
+                close_d = law.add_business_days(s.pub, lines.min_days + extra)
             else:
                 extra = int(rng.choice([0, 0, 1, 2, 3, 5, 8, 12]))
                 close_d = law.add_business_days(s.pub, lines.min_days + extra)
@@ -798,13 +863,15 @@ class Market:
                 begins = result_day + timedelta(days=int(rng.integers(15, 200)))
                 self.sanction_dates[s.ref] = (begins, begins + timedelta(days=730), "Suspensão")
         elif s.kind == FRESH_T:
+            lo, hi = bd_.FRESH_AGE_DAYS[s.band]
             self.fresh_founded[s.ref] = s.pub - timedelta(
-                days=int(rng.integers(1, 16))
-            )  # days before the edital
+                days=int(rng.integers(lo, hi + 1))
+            )  # before the edital
             self.w.companies[s.ref].founded = self.fresh_founded[s.ref]
             self.w.companies[s.ref].status_date = self.fresh_founded[s.ref]
         elif s.kind == NM_YOUNG:
-            self.w.companies[s.ref].founded = result_day - timedelta(days=int(rng.integers(400, 1100)))
+            lo, hi = bd_.FRESH_NEAR_AGE_DAYS[s.band]
+            self.w.companies[s.ref].founded = s.pub - timedelta(days=int(rng.integers(lo, hi + 1)))
             self.w.companies[s.ref].status_date = self.w.companies[s.ref].founded
 
     def _record(self, t: _Tender) -> dict[str, Any]:
@@ -1042,7 +1109,8 @@ class Market:
         if s.kind == NM_GAP:
             self.truth.near(
                 "cover_bidding",
-                "an efficient firm wins by 9-15 %; the losing bids are independent and spread as usual",
+                "an efficient firm wins by 5-15 %; the losing bids are independent and spread as usual",
+                band=s.band,
                 **base,
                 supplier_ids=self._winner_ids(t),
             )
@@ -1053,16 +1121,18 @@ class Market:
         log["tender_ids"].append(base["tender_ids"][0])
         log["item_ids"].extend(base["item_ids"])
         log["winner_ids"].append(w.companies[forced].graph_id if forced is not None else "")
+        gap, spread = bd_.COVER_GAP[s.band], bd_.COVER_SPREAD[s.band]
         self.truth.case(
             "cover_bidding",
+            band=s.band,
             **base,
             supplier_ids=sup_ids,
             details={
                 "cartel": s.ref,
                 "winner_id": w.companies[forced].graph_id if forced is not None else None,
                 "cover_ids": [x for x in sup_ids if forced is None or x != w.companies[forced].graph_id],
-                "winner_markup_over_fair": "15-30%",
-                "cover_gap": "6-12% over the winner, covers within 2%",
+                "winner_markup_over_fair": "{:.0%}-{:.0%}".format(*(x - 1 for x in bd_.COVER_WINNER_MARKUP)),
+                "cover_gap": f"{gap[0]:.0%}-{gap[1]:.0%} over the winner, covers within {spread[1]:.1%}",
             },
         )
 
@@ -1091,13 +1161,19 @@ class Market:
         if s.kind == NM_SHORT:
             self.truth.near(
                 "short_deadline",
-                "exactly the art. 55 minimum of dias úteis",
+                "the art. 55 minimum of dias úteis, or one day more",
+                band=s.band,
                 **base,
-                details={"min_business_days": ln.min_days, "object_kind": ln.art55_kind},
+                details={
+                    "min_business_days": ln.min_days,
+                    "business_days": law.business_days_between(s.pub, closes.date()) if closes else None,
+                    "object_kind": ln.art55_kind,
+                },
             )
             return
         self.truth.case(
             "short_deadline",
+            band=s.band,
             **base,
             supplier_ids=[],  # the buyer broke the rule, not the bidders
             details={
@@ -1156,20 +1232,27 @@ class Market:
             fnd = self.w.companies[s.ref].founded
             self.truth.near(
                 "fresh_company",
-                "founded more than a year before winning",
+                f"founded more than {bd_.FRESH_MAX_AGE_DAYS} days before the edital",
+                band=s.band,
                 **base,
                 supplier_ids=supplier_ids,
-                details={"founded": fnd.isoformat(), "days_before_result": (result_day - fnd).days},
+                details={
+                    "founded": fnd.isoformat(),
+                    "days_before_edital": (s.pub - fnd).days,
+                    "days_before_result": (result_day - fnd).days,
+                },
             )
             return
         founded = self.fresh_founded[s.ref]
         self.truth.case(
             "fresh_company",
+            band=s.band,
             **base,
             supplier_ids=supplier_ids,
             details={
                 "founded": founded.isoformat(),
                 "result_date": result_day.isoformat(),
+                "days_before_edital": (s.pub - founded).days,
                 "days_before_result": (result_day - founded).days,
                 "published": s.pub.isoformat(),
             },
@@ -1183,13 +1266,15 @@ class Market:
             self.truth.near(
                 "dispensa_over_limit",
                 "value just under the limit of its year",
+                band=s.band,
                 **base,
                 supplier_ids=self._winner_ids(t),
-                details={"value": t.estimated, "limit": limit},
+                details={"value": t.estimated, "limit": limit, "ratio": round(t.estimated / limit, 4)},
             )
             return
         self.truth.case(
             "dispensa_over_limit",
+            band=s.band,
             **base,
             supplier_ids=self._winner_ids(t),
             details={
@@ -1198,6 +1283,7 @@ class Market:
                 "value": t.homologated,
                 "estimated": t.estimated,
                 "limit": limit,
+                "ratio": round(t.homologated / limit, 4),
             },
         )
 
@@ -1216,6 +1302,7 @@ class Market:
                 "year": t.year,
                 "nature": inciso_nature(s.segment),
                 "segment": s.segment,
+                "band": s.band,
             }
         )
 
@@ -1227,6 +1314,7 @@ class Market:
                 continue
             c = ln.classes[j]
             entry = dict(
+                band=ln.band[j],
                 tender_ids=[base["tender_ids"][0]],
                 item_ids=[base["item_ids"][j]],
                 agency_ids=base["agency_ids"],
@@ -1237,13 +1325,16 @@ class Market:
                     "unit_price": float(bd.win_unit[j]),
                     "reference_median_price": c.price,
                     "factor_over_fair": round(float(ln.factor[j]), 3),
+                    "sd_over_honest_spread": round(float(ln.sd_over[j]), 2),
                 },
             )
             if ln.over[j] == 1:
                 self.truth.case("overpricing", **entry)
             else:
                 self.truth.near(
-                    "overpricing", "30-60% above the median, within the spread between buyers", **entry
+                    "overpricing",
+                    "above the median but inside the honest spread between buyers (2-3 sd)",
+                    **entry,
                 )
 
     def finish(self) -> None:
@@ -1277,8 +1368,10 @@ class Market:
         for (tag, _g), parts in sorted(self.frac_log.items(), key=lambda kv: (kv[0][0], kv[0][1])):
             first = parts[0]
             total = round(sum(x["value"] for x in parts), 2)
+            homologated = round(sum(x["homologated"] for x in parts), 2)
             limit = law.dispensa_limit(first["year"], first["nature"])
             entry = dict(
+                band=first["band"],
                 tender_ids=[x["tender_id"] for x in parts],
                 item_ids=[i for x in parts for i in x["item_ids"]],
                 agency_ids=[first["agency_id"]],
@@ -1289,12 +1382,15 @@ class Market:
                     "nature": first["nature"],
                     "segment": first["segment"],
                     "sum_estimated": total,
+                    "sum_homologated": homologated,
                     "limit": limit,
+                    "ratio": round((homologated if tag == "frac" else total) / limit, 4),
                     "values": [x["value"] for x in parts],
                 },
             )
             if tag == "frac":
-                if len(parts) >= 2 and total > limit:  # a group cut short in a tiny world is not a case
+                # a case on the contracted (homologated) sum; a group cut short in a tiny world is not a case
+                if len(parts) >= 2 and homologated > limit:
                     tr.case("fracionamento", **entry)
             else:
                 tr.near(
