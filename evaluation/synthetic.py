@@ -5,7 +5,11 @@ A finding matches a case when its subject is one of the case's tenders or items 
 suppliers (supplier subjects), or, for agency subjects, when its evidence names one of the case's tenders.
 Recall of a pattern = cases matched by a finding of one of the pattern's detectors; precision of a
 detector = its findings that match a case of any of its patterns (or of a related pattern that legitimately
-explains the finding, `RELATED_PATTERNS`). Near misses matched count as false alarms.
+explains the finding, `RELATED_PATTERNS`). Near misses matched count as false alarms. Cases and near misses
+that carry a `band` (where they sit relative to the rule's boundary: far, just_past, just_short, far_short;
+synth/boundaries.py) are also counted per band.
+
+The synthetic world is a smoke test of the pipeline, not evidence of detection quality (docs/evaluation.md).
 """
 
 from __future__ import annotations
@@ -65,9 +69,17 @@ def evaluate_findings(truth: dict[str, Any], findings: pd.DataFrame) -> dict[str
         pcases = [c for c in cases if c.get("pattern") == pat]
         parts = [by_detector[d] for d in dets if d in by_detector]
         pf = pd.concat(parts) if parts else findings.iloc[:0]
-        found = sum(any(matches(f, c) for _, f in pf.iterrows()) for c in pcases)
+        hit = [any(matches(f, c) for _, f in pf.iterrows()) for c in pcases]
+        found = sum(hit)
         pnear = [c for c in near if c.get("pattern") == pat]
-        alarms = sum(any(matches(f, c) for _, f in pf.iterrows()) for c in pnear)
+        flagged = [any(matches(f, c) for _, f in pf.iterrows()) for c in pnear]
+        alarms = sum(flagged)
+        by_band: dict[str, dict[str, int]] = {}
+        for c, h in [*zip(pcases, hit, strict=True), *zip(pnear, flagged, strict=True)]:
+            if c.get("band"):
+                b = by_band.setdefault(str(c["band"]), {"n": 0, "flagged": 0})
+                b["n"] += 1
+                b["flagged"] += int(h)
         own = {p for p, ds in PATTERN_DETECTORS.items() if set(ds) & set(dets)}
         all_cases = [c for c in cases if c.get("pattern") in own | set(RELATED_PATTERNS.get(str(pat), ()))]
         tp = sum(any(matches(f, c) for c in all_cases) for _, f in pf.iterrows())
@@ -82,6 +94,7 @@ def evaluate_findings(truth: dict[str, Any], findings: pd.DataFrame) -> dict[str
                 "precision": tp / len(pf) if len(pf) else None,
                 "near_misses": len(pnear),
                 "near_misses_flagged": int(alarms),
+                "by_band": by_band,
             }
         )
     return {

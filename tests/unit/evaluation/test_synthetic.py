@@ -35,3 +35,25 @@ def test_overpricing_on_a_cartel_or_single_bidder_tender_is_not_a_false_alarm() 
     assert over["precision"] == pytest.approx(3 / 5)
     # the relation is one-way and per pattern: a short_deadline finding on a cartel tender is a false alarm
     assert got["short_deadline"]["precision"] == 0.0 and got["short_deadline"]["recall"] == 0.0
+
+
+def test_cases_and_near_misses_are_counted_per_band() -> None:
+    truth = {
+        "seed": 1,
+        "cases": [
+            {"pattern": "short_deadline", "band": "far", "tender_ids": ["tender:a"]},
+            {"pattern": "short_deadline", "band": "just_past", "tender_ids": ["tender:b"]},
+            {"pattern": "short_deadline", "band": "just_past", "tender_ids": ["tender:c"]},
+        ],
+        "near_misses": [
+            {"pattern": "short_deadline", "band": "just_short", "tender_ids": ["tender:n"]},
+            {"pattern": "short_deadline", "band": "just_short", "tender_ids": ["tender:m"]},
+        ],
+    }
+    findings = pd.DataFrame([_finding("short_deadline", t) for t in ("tender:a", "tender:b", "tender:m")])
+    (got,) = evaluate_findings(truth, findings)["patterns"]
+    assert got["by_band"] == {
+        "far": {"n": 1, "flagged": 1},
+        "just_past": {"n": 2, "flagged": 1},
+        "just_short": {"n": 2, "flagged": 1},
+    }

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from synth import PATTERNS, generate, ids, law
+from synth import boundaries as bnd
 from synth.params import SynthParams
 from synth.reference import CATALOG, MUNICIPALITIES
 from synth.world import build_world
@@ -241,10 +242,23 @@ def test_planted_law_violations_violate(synth_world: Loaded) -> None:
         pub, close = _iso(r["dataPublicacaoPncp"]), _iso(r["dataEncerramentoProposta"])
         need = _art55_min(d, r["numeroControlePNCP"])
         assert law.business_days_between(pub, close, holidays=False) < need
+        if c["band"] == "just_past":  # one day short of the most lenient reading
+            lenient = c["details"]["min_business_days_any_reading"]
+            assert law.business_days_between(pub, close, holidays=False) == lenient - 1
+    ratios: dict[str, list[float]] = defaultdict(list)
     for c in _cases(d, "dispensa_over_limit"):
         r = tenders[c["tender_ids"][0]]
         limit = law.DISPENSA_LIMITS[r["anoCompra"]][0 if r["amparoLegal"]["codigo"] == 18 else 1]
         assert r["modalidadeId"] == 8 and r["valorTotalHomologado"] > limit
+        ratios[c["band"]].append(r["valorTotalHomologado"] / limit)
+    for n in (x for x in d.truth["near_misses"] if x["pattern"] == "dispensa_over_limit"):
+        r = tenders[n["tender_ids"][0]]
+        limit = law.DISPENSA_LIMITS[r["anoCompra"]][0 if r["amparoLegal"]["codigo"] == 18 else 1]
+        ratios[n["band"]].append(r["valorTotalEstimado"] / limit)
+    # across the range: well past, just past (within 10 %), and honest ones just under the limit
+    assert ratios["far"] and min(ratios["far"]) > 1.25
+    assert ratios["just_past"] and max(ratios["just_past"]) < 1.1
+    assert ratios["just_short"] and all(0.9 < x <= 1.0 for x in ratios["just_short"])
     for c in _cases(d, "fracionamento"):
         rs = [tenders[t] for t in c["tender_ids"]]
         assert len(rs) >= 3
@@ -285,18 +299,27 @@ def test_sanctioned_and_fresh_winners(synth_world: Loaded) -> None:
     for i, res in d.results.items():
         if in_force(res["niFornecedor"], date.fromisoformat(res["dataResultado"])):
             assert "tender:" + d.items[i]["_control"] in planted
+    tenders = _tender(d)
+    bands = defaultdict(list)
     for c in _cases(d, "fresh_company"):
         cnpj = c["supplier_ids"][0].split(":")[1]
         won = [res for i, res in d.results.items() if i in c["item_ids"] and res["niFornecedor"] == cnpj]
         assert won
-        assert all(0 < (date.fromisoformat(res["dataResultado"]) - founded[cnpj]).days <= 90 for res in won)
+        age = (_iso(tenders[c["tender_ids"][0]]["dataPublicacaoPncp"]) - founded[cnpj]).days
+        bands[c["band"]].append(age)
         bid_days = [date.fromisoformat(b["data_proposta"]) for b in d.bids if b["fornecedor_ni"] == cnpj]
         assert bid_days and min(bid_days) > founded[cnpj]
-    # honest winners were founded long before
+    # far cases within a month of the edital, just-past ones in the last weeks of the six months
+    assert bands["far"] and all(0 < a <= 30 for a in bands["far"])
+    assert bands["just_past"] and all(120 <= a <= bnd.FRESH_MAX_AGE_DAYS for a in bands["just_past"])
+    # near misses (just short: a few weeks past six months) and every other winner are older than six months
     fresh = _planted_tenders(d, "fresh_company")
+    near = {t for n in d.truth["near_misses"] if n["pattern"] == "fresh_company" for t in n["tender_ids"]}
     for i, res in d.results.items():
-        if "tender:" + d.items[i]["_control"] not in fresh:
-            assert (date.fromisoformat(res["dataResultado"]) - founded[res["niFornecedor"]]).days > 365
+        t = "tender:" + d.items[i]["_control"]
+        if t not in fresh:
+            age = (_iso(tenders[t]["dataPublicacaoPncp"]) - founded[res["niFornecedor"]]).days
+            assert age > (bnd.FRESH_MAX_AGE_DAYS if t in near else 365)
 
 
 # ---------------------------------------------------------------- competition patterns
@@ -345,7 +368,8 @@ def test_cartels_rotate_and_cover(synth_world: Loaded) -> None:
     assert cv_cartel and cv_honest
     assert statistics.median(cv_cartel) < statistics.median(cv_honest)
     assert statistics.median(diffp_cartel) > statistics.median(diffp_honest)
-    assert min(diffp_cartel) >= 0.03  # 6 % gaps, less the rounding of sub-real prices to centavos
+    assert min(diffp_cartel) >= 0.015  # 3 % gaps at least, less the rounding of sub-real prices to centavos
+    assert {c["band"] for c in _cases(d, "cover_bidding")} == {"far", "just_past"}
 
 
 def test_shared_contacts_are_shared_by_cobidders(synth_world: Loaded) -> None:
@@ -380,13 +404,22 @@ def test_overpriced_items_are_far_above_other_buyers(synth_world: Loaded) -> Non
     for i, res in d.results.items():
         it = d.items[i]
         prices[(it["catalogoCodigoItem"], it["unidadeMedida"])].append((i, res["valorUnitarioHomologado"]))
-    for c in _cases(d, "overpricing"):
+    sds: dict[str, list[float]] = defaultdict(list)
+    for c in [*_cases(d, "overpricing"), *(n for n in d.truth["near_misses"] if n["pattern"] == "overpricing")]:
         i = c["item_ids"][0]
         it = d.items[i]
         mine = d.results[i]["valorUnitarioHomologado"]
         others = [p for j, p in prices[(it["catalogoCodigoItem"], it["unidadeMedida"])] if j != i]
         ref = statistics.median(others) if len(others) >= 3 else CATALOG_BY_CODE[it["catalogoCodigoItem"]].price
-        assert mine > 2.0 * ref, (i, mine, ref)
+        if c["band"] == "far":
+            assert mine > 2.0 * ref, (i, mine, ref)
+        # distance from what other buyers pay, in sd of the class's honest winning log price
+        sig = min(CATALOG_BY_CODE[it["catalogoCodigoItem"]].sigma, 0.3)
+        sds[c["band"]].append(float(np.log(mine / ref)) / float(np.hypot(sig, bnd.BID_NOISE_SD)))
+    # all three bands planted, and ordered: near misses inside the honest spread, just-past cases beyond it
+    assert sds["far"] and sds["just_past"] and sds["just_short"], sds
+    assert statistics.median(sds["just_short"]) < 3.0 < statistics.median(sds["just_past"]) < 5.0
+    assert max(sds["just_short"]) < min(sds["far"])
 
 
 def test_only_planted_links_share_contacts_or_partners(synth_world: Loaded) -> None:
