@@ -1,11 +1,12 @@
-"""synth -> etl -> detect -> evaluate --format synth on a small synthetic world: every planted pattern is
-found with precision and recall of at least 0.9 (the table of docs/evaluation.md, "Synthetic world").
+"""synth -> etl -> detect -> evaluate --format synth on a small synthetic world: a SMOKE TEST of the whole
+pipeline, not evidence of detection quality (docs/evaluation.md, "Synthetic world"). The world plants each rule
+pattern well past its boundary, just past it and, as near misses, just short of it (synth/boundaries.py); the
+test asserts what a smoke test can: every planted pattern is found at least once, the cases well past their
+boundary are found, and the near misses are mostly not flagged. How the detectors fare just past a boundary is
+measured and printed (`pytest -s`), not asserted.
 
-Run with `pytest -s tests/integration/test_detectors_synth.py` to see the per-pattern table. It took 7 min 22 s
-on the shared 2-core machine at load average 11 (2026-11-26), nearly all of it the Spark ETL (synth and
-detect take seconds); a smaller world would not be much faster and would leave too few cases per pattern.
-The world and its ETL are the session's `synth_etl` fixture (tests/conftest.py), shared with
-test_graph_synth_etl_load.py."""
+Nearly all of its run time is the Spark ETL (synth and detect take seconds). The world and its ETL are the
+session's `synth_etl` fixture (tests/conftest.py), shared with test_graph_synth_etl_load.py."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(900)]
 
 SEED = 3
 TENDERS = 400
-MIN_PRECISION = 0.9
-MIN_RECALL = 0.9
+MIN_FAR_RECALL = 0.9  # cases well past their boundary (and patterns planted without one)
+MAX_NEAR_FLAGGED = 0.2  # share of all near misses flagged
+MAX_NEAR_FLAGGED_PER_PATTERN = 0.5
 
 
 @pytest.fixture(scope="module")
@@ -54,29 +56,53 @@ def metrics(synth_etl: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     return result
 
 
+def _band(p: dict[str, Any], band: str) -> str:
+    b = p.get("by_band", {}).get(band)
+    return f"{b['flagged']}/{b['n']}" if b else "-"
+
+
 def table(result: dict[str, Any]) -> str:
-    head = f"{'pattern':<20} {'cases':>5} {'found':>5} {'recall':>6} {'findings':>8} {'precision':>9} {'near flagged':>12}"
-    lines = [f"synthetic world, seed {result['seed']}, {TENDERS} tenders", head]
+    head = (
+        f"{'pattern':<20} {'cases':>5} {'found':>5} {'recall':>6} {'precision':>9} "
+        f"{'far':>6} {'just past':>9} {'near flagged':>12} {'just short':>10}"
+    )
+    lines = [f"synthetic world (smoke test), seed {result['seed']}, {TENDERS} tenders", head]
     for p in result["patterns"]:
         prec = "-" if p["precision"] is None else f"{p['precision']:.2f}"
         lines.append(
-            f"{p['pattern']:<20} {p['cases']:>5} {p['found']:>5} {p['recall']:>6.2f} {p['findings']:>8} "
-            f"{prec:>9} {p['near_misses_flagged']:>5}/{p['near_misses']:<6}"
+            f"{p['pattern']:<20} {p['cases']:>5} {p['found']:>5} {p['recall']:>6.2f} {prec:>9} "
+            f"{_band(p, 'far'):>6} {_band(p, 'just_past'):>9} "
+            f"{p['near_misses_flagged']:>5}/{p['near_misses']:<6} {_band(p, 'just_short'):>10}"
         )
     return "\n".join(lines)
 
 
-def test_every_planted_pattern_is_found_with_precision_and_recall_over_0_9(metrics: dict[str, Any]) -> None:
+def test_smoke_every_pattern_found_far_cases_found_near_misses_mostly_not_flagged(
+    metrics: dict[str, Any],
+) -> None:
     report = table(metrics)
     print("\n" + report)
     patterns = {p["pattern"]: p for p in metrics["patterns"]}
     assert metrics["seed"] == SEED and len(patterns) == 13
-    short = [
-        name
-        for name, p in patterns.items()
-        if p["cases"] == 0
-        or p["recall"] < MIN_RECALL
-        or p["precision"] is None
-        or p["precision"] < MIN_PRECISION
+    # every planted pattern is planted and found at least once
+    missing = [name for name, p in patterns.items() if p["cases"] == 0 or p["found"] == 0]
+    assert not missing, f"planted patterns never found: {missing}\n{report}"
+    # cases well past their boundary are found (a pattern planted without bands counts as far)
+    weak = []
+    for name, p in patterns.items():
+        far = p.get("by_band", {}).get("far") or (
+            {"n": p["cases"], "flagged": p["found"]} if not p.get("by_band") else None
+        )
+        if far is None or far["n"] == 0 or far["flagged"] / far["n"] < MIN_FAR_RECALL:
+            weak.append(name)
+    assert not weak, f"far-past cases found below {MIN_FAR_RECALL}: {weak}\n{report}"
+    # near misses (honest look-alikes, most just short of a boundary) are mostly not flagged
+    n_near = sum(p["near_misses"] for p in patterns.values())
+    n_flagged = sum(p["near_misses_flagged"] for p in patterns.values())
+    assert n_near > 0 and n_flagged / n_near <= MAX_NEAR_FLAGGED, report
+    loud = [
+        n
+        for n, p in patterns.items()
+        if p["near_misses"] and p["near_misses_flagged"] / p["near_misses"] > MAX_NEAR_FLAGGED_PER_PATTERN
     ]
-    assert not short, f"below {MIN_RECALL} recall or {MIN_PRECISION} precision: {short}\n{report}"
+    assert not loud, f"more than half the near misses flagged: {loud}\n{report}"
