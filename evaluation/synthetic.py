@@ -26,7 +26,7 @@ from detectors.registry import pattern_detectors
 PATTERN_DETECTORS: dict[str, tuple[str, ...]] = pattern_detectors()
 
 
-# planted patterns whose cases a pattern's detectors may legitimately hit: a cartel's winner bids 15-30 % above
+# planted patterns whose cases a pattern's detectors may legitimately hit: a cartel's winner bids 5-30 % above
 # the fair price and a single bidder's price is checked by nobody, so an overpricing finding there (a price far
 # above what other buyers pay, and an outlier within its class) is a true sobrepreço, not a false alarm
 RELATED_PATTERNS: dict[str, tuple[str, ...]] = {
