@@ -1,7 +1,13 @@
-"""`direct_share`: an agency that buys an unusual share of its value by dispensa or inexigibilidade."""
+"""`direct_share`: an agency that buys an unusual share of its value by dispensa or inexigibilidade.
+
+"Unusual" is measured on the run's agencies: the upper Tukey fence of their direct shares. The law sets no
+share, so there is no fixed floor; with fewer than `min_agencies` agencies of at least `min_tenders` tenders
+the quartiles say little and the detector reports nothing unless `share_max` is set.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from core.domain import Finding, Measure, SubjectKind
@@ -16,17 +22,19 @@ from detectors.base import (
 )
 from detectors.law import MODALITY_DISPENSA, MODALITY_INEXIGIBILIDADE
 
+log = logging.getLogger(__name__)
+
 
 class DirectShareConfig(DetectorConfig):
-    min_tenders: int = 5
-    share_max: float | None = None
-    floor_share: float = 0.3
+    min_tenders: int = 5  # tenders an agency needs for its share to be judged
+    share_max: float | None = None  # unset: the upper Tukey fence of the agencies' shares
+    min_agencies: int = 10  # agencies needed to compute the fence
 
 
 class DirectShare(Detector[DirectShareConfig]):
     info = DetectorInfo(
         code="direct_share",
-        version="1.0.0",
+        version="1.1.0",
         title="Alta proporção de contratação direta",
         weight=0.5,
         why="Grande parte das compras do órgão vai para um mesmo fornecedor sem competição.",
@@ -50,8 +58,12 @@ class DirectShare(Detector[DirectShareConfig]):
         threshold = config.share_max
         computed = threshold is None
         if threshold is None:
-            fence = upper_fence(g["share"].tolist())
-            threshold = min(max(fence if fence == fence else config.floor_share, config.floor_share), 0.99)
+            if len(g) < config.min_agencies:
+                log.info(
+                    "direct_share: %d agencies (< %d): no fence, no findings", len(g), config.min_agencies
+                )
+                return []
+            threshold = upper_fence(g["share"].tolist())
         out = []
         for agency, r in g[g["share"] > threshold].iterrows():
             out.append(
@@ -59,7 +71,7 @@ class DirectShare(Detector[DirectShareConfig]):
                     self,
                     SubjectKind.AGENCY,
                     str(agency),
-                    excess_score(float(r["share"]), threshold, 1 - threshold + 1e-9),
+                    excess_score(float(r["share"]), threshold, max(1 - threshold, 1e-9)),
                     self.title,
                     f"{r['share']:.0%} do valor contratado pelo órgão foi por dispensa ou inexigibilidade.",
                     [
@@ -73,6 +85,7 @@ class DirectShare(Detector[DirectShareConfig]):
                         Measure(
                             name="tenders", value=int(r["n"]), threshold=config.min_tenders, comparison=">="
                         ),
+                        Measure(name="compared_agencies", value=len(g)),
                     ],
                     sorted(t.loc[(t["agency_id"] == agency) & t["direct"], "id"].astype(str))[:50],
                     {"threshold_computed": computed},

@@ -6,12 +6,12 @@ from typing import Any
 
 from core.domain import Finding, Measure, SubjectKind
 from detectors.base import Detector, DetectorConfig, DetectorInfo, GraphTables, excess_score, make_finding
-from detectors.law import DISPENSA_BY_VALUE_CODES, MODALITY_DISPENSA, dispensa_limit
+from detectors.law import DISPENSA_BY_VALUE_CODES, LAW_IN_FORCE, MODALITY_DISPENSA, dispensa_limit
 
 
 class DispensaLimitConfig(DetectorConfig):
     doubled_agencies: tuple[str, ...] = ()
-    min_year: int = 2021
+    min_year: int = LAW_IN_FORCE.year
 
 
 class DispensaLimit(Detector[DispensaLimitConfig]):

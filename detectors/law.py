@@ -1,15 +1,21 @@
 """Lei 14.133/2021 figures the compliance detectors use, kept as data.
 
 Art. 75 I (obras, serviços de engenharia, manutenção de veículos) and II (other goods and services) value
-limits for dispensa, by year of the purchase, as updated by decree each year (Decreto 10.922/2021 for 2022,
-12.343/2024 for 2025, 12.807/2025 for 2026). Years before the first update use the law's original figures.
+limits for dispensa, by year of the purchase, as updated by decree each year under art. 182 (Decreto 10.922/2021
+for 2022, 11.317/2022 for 2023, 11.871/2023 for 2024, 12.343/2024 for 2025, 12.807/2025 for 2026). Years before
+the first update use the law's original figures, years after the last one the last figures.
+
+These are the only fixed numbers the detectors hold: every other cut-off is measured on the data of the run.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 # year -> (limit of art. 75 I, limit of art. 75 II), R$
 DISPENSA_LIMITS: dict[int, tuple[float, float]] = {
@@ -22,6 +28,29 @@ DISPENSA_LIMITS: dict[int, tuple[float, float]] = {
 }
 ORIGINAL_LIMITS = DISPENSA_LIMITS[2021]
 LAW_IN_FORCE = date(2021, 4, 1)
+
+# year -> art. 75 §7º value, R$: vehicle-maintenance purchases (parts included) of the agency's own vehicles up
+# to it are left out of the §1º sum (fracionamento). The decrees above update it with the other values; 2024
+# is the 2023 figure moved by that year's factor of art. 75 I (the same step reproduces the 2025 and 2026
+# published figures to the cent).
+VEHICLE_MAINTENANCE_EXEMPT: dict[int, float] = {
+    2021: 8_000.00,  # original text of the law
+    2022: 8_643.27,
+    2023: 9_153.34,
+    2024: 9_584.97,
+    2025: 10_036.10,
+    2026: 10_478.74,
+}
+
+# art. 69 §4º: an edital may require capital social (or patrimônio líquido) of at most 10 % of the contract's
+# estimated value
+CAPITAL_REQUIREMENT_MAX_SHARE = 0.10
+# art. 70 III: the qualification documents (capital among them) may be waived under a quarter of the art. 75 II
+# limit
+QUALIFICATION_WAIVER_SHARE_OF_LIMIT_II = 0.25
+# art. 69 §6º: a company constituted less than 2 years ago shows only its last balance sheet (the law's own line
+# for a recently constituted company)
+RECENT_COMPANY_DAYS = 730
 
 # object natures that fall under art. 75 I
 ENGINEERING_NATURES = frozenset({"works", "engineering", "vehicle_maintenance"})
@@ -41,15 +70,28 @@ CRITERION_BEST_TECHNIQUE = 8
 CRITERION_ARTISTIC = 9
 
 
+def _of_year(table: dict[int, T], year: int) -> T:
+    """The figure in force in `year`: the original before the first update, the last after the last one."""
+    if year in table:
+        return table[year]
+    return table[max(table)] if year > max(table) else table[min(table)]
+
+
 def dispensa_limit(year: int, nature: str | None) -> float:
     """The art. 75 limit for a purchase of `year` and object nature (I for engineering natures, else II)."""
-    if year in DISPENSA_LIMITS:
-        limits = DISPENSA_LIMITS[year]
-    elif year > max(DISPENSA_LIMITS):
-        limits = DISPENSA_LIMITS[max(DISPENSA_LIMITS)]
-    else:
-        limits = ORIGINAL_LIMITS
+    limits = _of_year(DISPENSA_LIMITS, year)
     return limits[0] if (nature or "") in ENGINEERING_NATURES else limits[1]
+
+
+def vehicle_maintenance_exempt_max(year: int) -> float:
+    """The art. 75 §7º value of `year`: vehicle-maintenance purchases up to it stay out of the §1º sum."""
+    return _of_year(VEHICLE_MAINTENANCE_EXEMPT, year)
+
+
+def qualification_waiver_max(year: int) -> float:
+    """Art. 70 III: under this value (a quarter of the art. 75 II limit of `year`) the qualification
+    documents, capital social among them, may be waived."""
+    return QUALIFICATION_WAIVER_SHARE_OF_LIMIT_II * dispensa_limit(year, "goods")
 
 
 def minimum_business_days(nature: str | None, criterion: int | None) -> int | None:

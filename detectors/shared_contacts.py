@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from core.domain import Finding, Measure, SubjectKind
@@ -15,7 +16,6 @@ from detectors.base import (
     GraphTables,
     bids_with_tender,
     make_finding,
-    upper_fence,
 )
 
 # relationship -> (kind of link, which end is the shared node)
@@ -34,6 +34,18 @@ TITLES = {
 }
 
 
+def hub_degree(degree: pd.Series) -> int:
+    """The most companies a contact may link before it reads as a hub: the upper Tukey fence of the degrees
+    of the contacts that link two or more companies, Q3 + 1.5 * IQR with the IQR taken at the count's own
+    resolution of at least 1 (when most shared contacts link exactly two, a three-company one is not a hub).
+    With no shared contact there is nothing to filter: the largest degree."""
+    shared = degree[degree > 1].to_numpy(dtype=float)
+    if shared.size == 0:
+        return int(degree.max()) if len(degree) else 1
+    q1, q3 = np.percentile(shared, [25, 75])
+    return int(np.floor(q3 + 1.5 * max(q3 - q1, 1.0)))
+
+
 class SharedContactsConfig(DetectorConfig):
     kinds: tuple[str, ...] = ("partner", "address", "phone", "email")
     max_contact_degree: int | None = None
@@ -43,7 +55,7 @@ class SharedContactsConfig(DetectorConfig):
 class SharedContacts(Detector[SharedContactsConfig]):
     info = DetectorInfo(
         code="shared_contacts",
-        version="1.0.0",
+        version="1.1.0",
         title="Concorrentes com vínculos em comum",
         weight=0.9,
         why=(
@@ -72,8 +84,7 @@ class SharedContacts(Detector[SharedContactsConfig]):
         max_degree = config.max_contact_degree
         computed = max_degree is None
         if max_degree is None:
-            fence = upper_fence(degree[degree > 1].tolist())
-            max_degree = max(int(fence) if fence == fence else 10, 3)
+            max_degree = hub_degree(degree)
         contacts = contacts[contacts["contact"].map(degree) <= max_degree]
         by_supplier = contacts.groupby("supplier")
         contact_map: dict[str, set[tuple[str, str]]] = {

@@ -175,7 +175,8 @@ LABELS: dict[str, Label] = {
     "awarded_to_estimate": L("Valor homologado em relação ao estimado",
                              "Quantas vezes o valor homologado supera o valor estimado pelo próprio órgão.",
                              "ratio"),
-    "awarded_value": L("Valor homologado", "Valor total contratado.", "money"),
+    "awarded_value": L("Valor homologado", "Valor total contratado.", "money",
+                       "considerado a partir de {t} (art. 70 III)"),
     "estimated_value": L("Valor estimado", "Valor que o órgão estimou para a contratação.", "money"),
     # dispensa_limit / fracionamento
     "value": L("Valor da dispensa",
@@ -190,6 +191,12 @@ LABELS: dict[str, Label] = {
                    "fracionamento.", "money", "limite anual: {t}"),
     "purchases": L("Dispensas somadas", "Quantas dispensas por valor entram na soma.", "count",
                    "exige pelo menos {t}"),
+    "vehicle_exempt_max": L("Valor do art. 75 §7º no ano",
+                            "Contratações de manutenção de veículos do próprio órgão até este valor ficam fora "
+                            "da soma (art. 75 §7º, valor atualizado por decreto).", "money"),
+    "exempt_vehicle_purchases": L("Manutenções de veículos fora da soma",
+                                  "Quantas contratações de manutenção de veículos da unidade no ano ficaram fora "
+                                  "da soma por não passarem do valor do art. 75 §7º.", "count"),
     # short_deadline
     "business_days": L("Prazo para propostas",
                        "Dias úteis entre a publicação do edital e o fim do prazo para propostas.", "business_days",
@@ -208,6 +215,9 @@ LABELS: dict[str, Label] = {
     "direct_tenders": L("Contratações diretas", "Quantas contratações foram por dispensa ou inexigibilidade.",
                         "count"),
     "tenders": L("Contratações do órgão", "Total de contratações consideradas.", "count", "exige pelo menos {t}"),
+    "compared_agencies": L("Órgãos comparados",
+                           "Quantos órgãos definem a parte usual de contratação direta neste mercado (com menos de "
+                           "dez, o detector não decide sozinho).", "count"),
     # sanctioned_winner
     "award_date": L("Data da homologação", "Quando o fornecedor venceu a contratação.", "date"),
     "sanction_start": L("Início da sanção", "A sanção já valia na data da homologação.", "date",
@@ -217,10 +227,17 @@ LABELS: dict[str, Label] = {
     # fresh_company / tiny_capital / inactive_supplier / cnae_mismatch
     "age_days": L("Idade da empresa na contratação", "Dias entre a abertura da empresa e a contratação.", "days",
                   "alerta com até {t}"),
+    "dated_awards": L("Contratações comparadas",
+                      "Quantas contratações de empresas com data de abertura conhecida definem o que é uma empresa "
+                      "jovem neste mercado (cerca de dez ou mais; com menos, vale a linha de 2 anos do art. 69 §6º).",
+                      "count"),
     "awarded_to_capital": L("Valor contratado em relação ao capital social",
                             "Quantas vezes o valor recebido supera o capital social declarado da empresa.",
                             "ratio"),
     "capital": L("Capital social", "Capital social declarado na Receita Federal.", "money"),
+    "compared_suppliers": L("Fornecedores comparados",
+                            "Quantos fornecedores vencedores definem o que é capital pequeno neste mercado "
+                            "(com menos de dez, vale o piso de 10 vezes do art. 69 §4º).", "count"),
     "registry_status": L("Situação cadastral", "Situação do CNPJ na Receita Federal.", "text",
                          "esperada: {t}"),
     "status_date": L("Data da situação cadastral", "Desde quando o CNPJ está nessa situação.", "date"),

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 
 from core.domain import SubjectKind
 from detectors.direct_share import DirectShare
 from detectors.dispensa_limit import DispensaLimit
 from detectors.fracionamento import Fracionamento
-from detectors.law import business_days_between, dispensa_limit, minimum_business_days
+from detectors.law import (
+    business_days_between,
+    dispensa_limit,
+    minimum_business_days,
+    vehicle_maintenance_exempt_max,
+)
 from detectors.short_deadline import ShortDeadline
 
 
@@ -155,14 +161,15 @@ def test_short_deadline_true_positive_and_exclusions(graph) -> None:
 
 def test_direct_share_computed_fence_and_min_tenders(graph) -> None:
     rows = []
-    for a in range(6):  # six agencies with 1 direct purchase in 5 (about 10 % of value)
+    for a in range(9):  # nine agencies with 1 direct purchase in 5, of 5 % to 25 % of their value
+        direct = 50.0 + 25.0 * a
         for i in range(5):
             rows.append(
                 _t(
                     f"tender:{a}:{i}",
                     agency_id=f"agency:{a}",
                     modality_id=8 if i == 0 else 6,
-                    awarded_value=100.0 if i == 0 else 225.0,
+                    awarded_value=direct if i == 0 else (1000.0 - direct) / 4,
                 )
             )
     for i in range(5):  # one agency buying almost everything directly
@@ -173,9 +180,34 @@ def test_direct_share_computed_fence_and_min_tenders(graph) -> None:
     got = det.run(graph(Tender=rows), det.config())
     assert [f.subject.id for f in got] == ["agency:x"]
     m = got[0].evidence.measures[0]
-    assert m.value == pytest.approx(0.8) and m.threshold == pytest.approx(0.3)
+    shares = np.array([0.05 + 0.025 * a for a in range(9)] + [0.8])
+    q1, q3 = np.percentile(shares, [25, 75])
+    assert m.value == pytest.approx(0.8) and m.threshold == pytest.approx(q3 + 1.5 * (q3 - q1))
+    assert 0.25 < m.threshold < 0.8  # the market's own fence, not a fixed floor
     assert got[0].evidence.details["threshold_computed"] is True
     assert det.run(graph(Tender=rows), det.config({"share_max": 0.9})) == []
+    # with fewer agencies than min_agencies there is no fence, and only a configured share decides
+    few = [r for r in rows if r["agency_id"] in ("agency:0", "agency:1", "agency:x")]
+    assert det.run(graph(Tender=few), det.config()) == []
+    assert [f.subject.id for f in det.run(graph(Tender=few), det.config({"share_max": 0.5}))] == ["agency:x"]
+
+
+def test_fracionamento_vehicle_exemption_is_the_updated_value_of_the_year(graph) -> None:
+    """Art. 75 §7º: R$ 8.000 in the law's text, R$ 10.036,10 in 2025 (Decreto 12.343/2024): a 9.500
+    maintenance purchase stays out of the 2025 sum, though it would count under the original figure."""
+    rows = [
+        _t("tender:v1", awarded_value=120_000.0, unit_id="unit:v", object_nature="vehicle_maintenance"),
+        _t("tender:v2", awarded_value=9_500.0, unit_id="unit:v", object_nature="vehicle_maintenance"),
+    ]
+    det = Fracionamento()
+    assert det.run(graph(Tender=rows), det.config()) == []
+    got = det.run(graph(Tender=rows), det.config({"vehicle_parts_exempt_max": 8_000.0}))
+    assert len(got) == 1
+    m = {x.name: x for x in got[0].evidence.measures}
+    assert m["sum_value"].value == pytest.approx(129_500.0) and m["sum_value"].threshold == 125_451.15
+    assert m["vehicle_exempt_max"].value == 8_000.0 and m["exempt_vehicle_purchases"].value == 0
+    assert vehicle_maintenance_exempt_max(2025) == 10_036.10
+    assert vehicle_maintenance_exempt_max(2019) == 8_000.0 and vehicle_maintenance_exempt_max(2030) == 10_478.74
 
 
 def test_configs_reject_unknown_keys() -> None:

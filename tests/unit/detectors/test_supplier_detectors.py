@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 import pytest
 from detector_kit import bid, rel
 
@@ -102,6 +104,37 @@ def test_fresh_company(graph) -> None:
     assert det.run(graph(**_world(sups)), det.config({"max_age_days": 30})) == []
 
 
+def test_fresh_company_fence_of_the_market_and_the_art_69_line(graph) -> None:
+    """Enough dated awards: the lower fence of log age decides, never past the two years of art. 69 §6º."""
+    award = date(2025, 6, 1)
+    ages = [900, 1500, 2200, 3000, 3700, 4500, 5200, 6000, 7000, 8000]  # an ordinary spread of winners
+    sups = [
+        {"id": f"supplier:{i}", "founded_on": str(award - timedelta(days=a)), "person_type": "PJ"}
+        for i, a in enumerate(ages)
+    ]
+    sups.append({"id": "supplier:young", "founded_on": str(award - timedelta(days=20)), "person_type": "PJ"})
+    det = FreshCompany()
+    got = det.run(graph(**_world(sups)), det.config())
+    assert [f.subject.id for f in got] == ["supplier:young"]
+    logs = np.log1p([*ages, 20])
+    q1, q3 = np.percentile(logs, [25, 75])
+    m = got[0].evidence.measures[0]
+    assert m.threshold == int(np.floor(np.expm1(q1 - 1.5 * (q3 - q1)))) and m.threshold < 900
+    # a market of old firms: the fence would sit years out, the law's two-year line caps it
+    old = [
+        {"id": f"supplier:o{i}", "founded_on": str(award - timedelta(days=9000 + 100 * i)), "person_type": "PJ"}
+        for i in range(10)
+    ]
+    old += [
+        {"id": "supplier:2y", "founded_on": str(award - timedelta(days=700)), "person_type": "PJ"},
+        {"id": "supplier:3y", "founded_on": str(award - timedelta(days=1100)), "person_type": "PJ"},
+    ]
+    got = det.run(graph(**_world(old)), det.config())
+    assert [f.subject.id for f in got] == ["supplier:2y"]
+    assert got[0].evidence.measures[0].threshold == 730
+    assert got[0].evidence.details["threshold_basis"] == "law"
+
+
 def test_inactive_supplier(graph) -> None:
     sups = [
         {"id": "supplier:inapta", "registry_status": "INAPTA", "registry_status_date": "2024-01-01"},
@@ -124,10 +157,32 @@ def test_tiny_capital_with_computed_threshold(graph) -> None:
     got = det.run(graph(**_world(sups)), det.config())
     assert [f.subject.id for f in got] == ["supplier:tiny"]
     m = got[0].evidence.measures[0]
-    assert m.value == pytest.approx(100.0) and m.threshold == pytest.approx(
-        10.0
-    )  # fence of equal ratios -> floor
+    # 7 suppliers, under min_suppliers: the art. 69 §4º floor (capital under 10 % of the value)
+    assert m.value == pytest.approx(100.0) and m.threshold == pytest.approx(10.0)
+    assert got[0].evidence.details["threshold_basis"] == "law"
     assert det.run(graph(**_world(sups)), det.config({"min_value": 200_000.0})) == []
+
+
+def test_tiny_capital_fence_of_a_spread_market_and_the_art_70_quarter(graph) -> None:
+    ratios = [0.5, 1, 1.5, 2, 3, 4, 6, 8, 12, 16]  # log ratios spread: the fence lies past the legal floor
+    sups = [{"id": f"supplier:{i}", "capital": 100_000.0 / r} for i, r in enumerate(ratios)]
+    sups.append({"id": "supplier:tiny", "capital": 500.0})  # ratio 200
+    det = TinyCapital()
+    got = det.run(graph(**_world(sups)), det.config())
+    assert [f.subject.id for f in got] == ["supplier:tiny"]
+    logs = np.log([*ratios, 200.0])
+    q1, q3 = np.percentile(logs, [25, 75])
+    m = {x.name: x for x in got[0].evidence.measures}
+    assert m["awarded_to_capital"].threshold == pytest.approx(float(np.exp(q3 + 1.5 * (q3 - q1))))
+    assert m["awarded_to_capital"].threshold > 16  # ratio 16 (capital 6 % of the value) is ordinary here
+    # 2025 awards: a quarter of the art. 75 II limit (R$ 62.725,59) is the smallest total looked at
+    assert m["awarded_value"].threshold == pytest.approx(62_725.59 / 4)
+    small = [{"id": "supplier:s", "capital": 100.0}]
+    w = _world(small)
+    w["BID"][0]["value"] = 15_000.0  # under 15.681,40: capital may not even be asked for
+    assert det.run(graph(**w), det.config()) == []
+    w["BID"][0]["value"] = 16_000.0
+    assert [f.subject.id for f in det.run(graph(**w), det.config())] == ["supplier:s"]
 
 
 def test_cnae_mismatch(graph) -> None:
