@@ -36,6 +36,11 @@ MODEL_FILE = "screens_model.joblib"
 NON_COMPETITIVE_MODALITIES = (8, 9, 12, 14)
 
 
+def _br(x: float) -> str:
+    """A score the Brazilian way (0,94): the summary is read by auditors as it is."""
+    return f"{x:.2f}".replace(".", ",")
+
+
 def default_model_path() -> Path:
     from core.settings import get_settings
 
@@ -138,8 +143,9 @@ class ScreensModel(Detector[ScreensModelConfig]):
                     str(tender),
                     excess_score(float(row["mean"]), threshold, scale=max(1.0 - threshold, 0.05)),
                     self.title,
-                    f"Escore do modelo de cartéis {row['mean']:.2f} (média de {int(row['size'])} item(ns)), acima "
-                    f"do limite {threshold:.2f} calculado sobre as contratações desta execução.",
+                    f"Escore do modelo de cartéis {_br(row['mean'])} (média de {int(row['size'])} "
+                    f"{'item' if int(row['size']) == 1 else 'itens'}), acima do limite {_br(threshold)} calculado "
+                    "sobre as contratações desta execução.",
                     measures,
                     [str(tender), *items.index.astype(str), *bidders.get(tender, [])],
                     {
