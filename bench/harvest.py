@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 sys.path.insert(0, str(REPO))
 
+from bench.docblock import replace_block  # noqa: E402
 from harvest.common import Options  # noqa: E402
 from harvest.http import Fetcher, Policy  # noqa: E402
 from harvest.replay import Faults, ReplayServer, World  # noqa: E402
@@ -123,14 +124,7 @@ def render(rows: list[tuple[str, dict[str, Any]]], rps: float, started: str) -> 
 
 
 def save(block: str, path: Path) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        _, tail = rest.split(MARK_END, 1)
-        text = head + block + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
+    replace_block(block, path, MARK_START, MARK_END)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,6 +38,7 @@ sys.path.insert(0, str(REPO))
 
 from pydantic import SecretStr  # noqa: E402
 
+from bench.docblock import replace_block  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from core.tables import NODE_TABLES, REL_TABLES  # noqa: E402
 
@@ -371,14 +372,7 @@ def render(results: list[Result], started: str, previous: list[str] | None = Non
 
 
 def save(block: str, path: Path) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        _, tail = rest.split(MARK_END, 1)
-        text = head + block + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
+    replace_block(block, path, MARK_START, MARK_END)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -178,9 +177,3 @@ def save(weights: RiskWeights, path: Path) -> Path:
     tmp.write_text(weights.to_json(), encoding="utf-8")
     tmp.replace(path)
     return path
-
-
-def describe(weights: RiskWeights) -> dict[str, Any]:
-    """What the API and the emails say about the weights."""
-    return {"source": weights.source, "n_verdicts": weights.n_verdicts, "note": weights.note,
-            "fitted_at": weights.fitted_at}

@@ -236,6 +236,7 @@ def review_queue(
     from rich.console import Console
     from rich.table import Table
 
+    from core.domain import mask_cpf_text
     from core.settings import get_settings
     from graph.connection import Neo4jAuthFailed, Neo4jUnavailable
     from graph.runner import Neo4jRunner
@@ -252,7 +253,8 @@ def review_queue(
     if as_json:
         for r in rows[:limit]:
             f = r["finding"]
-            typer.echo(json.dumps({"finding_id": f["id"], "detector": f["detector"], "subject_id": f["subject_id"],
+            typer.echo(json.dumps({"finding_id": f["id"], "detector": f["detector"],
+                                   "subject_id": mask_cpf_text(f["subject_id"]),
                                    "priority": r["priority"], "risk": r["risk"], "uncertainty": r["uncertainty"],
                                    "why": r["why"]}, ensure_ascii=False))
         return
@@ -261,5 +263,6 @@ def review_queue(
         t.add_column(col)
     for i, r in enumerate(rows[:limit], 1):
         f = r["finding"]
-        t.add_row(str(i), f"{r['priority']:.3f}", f"{r['risk']:.3f}", f["detector"], f["subject_id"], f["id"], r["why"])
+        t.add_row(str(i), f"{r['priority']:.3f}", f"{r['risk']:.3f}", f["detector"], mask_cpf_text(f["subject_id"]),
+                  f["id"], r["why"])
     Console().print(t)

@@ -37,9 +37,6 @@ class LearnResult:
     cv_log_loss: dict[str, float]
     screens_model: str = ""  # what happened to the screens model file
 
-    def as_dict(self) -> dict[str, Any]:
-        return {**vars(self), "weights_path": str(self.weights_path)}
-
 
 def train_from_verdicts(settings: Settings, tables: Path, runner: Any | None = None) -> LearnResult:
     """Export the verdicts, derive the labels and refit the risk weights; returns what was learnt."""
