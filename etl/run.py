@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import tempfile
 import threading
 import uuid
 from collections import Counter
@@ -187,7 +186,9 @@ def run(
     if not sources.is_dir():
         raise EtlInputError(str(sources), "sources folder does not exist")
     out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="licitagraph-etl-"))
+    # the run's work folder (a zip's JSON, repaired JSON pages) lives beside the tables, not in the driver's
+    # /tmp: on a cluster the executors read what is in it
+    tmp = out / f".work-{uuid.uuid4().hex[:12]}"
     try:
         return _run(sources, out, tmp, progress or (lambda stage, done, total: None), spark, rebuild)
     finally:
@@ -256,15 +257,20 @@ def _run(
             spark.conf.set(k, v)
         return _run_in(sources, out, tmp, progress, spark, cached, force)
     finally:
-        for df in cached:
-            with suppress(Exception):  # a dead JVM must not hide the run's error; nor fail a run that succeeded
-                df.unpersist()
+        for rdd in cached:
+            with suppress(
+                Exception
+            ):  # a dead JVM must not hide the run's error; nor fail a run that succeeded
+                rdd.unpersist(False)
         for k, v in saved.items():
             if v is None:
                 spark.conf.unset(k)
             else:
                 spark.conf.set(k, v)
 
+
+# kinds whose zips are extracted before reading (read by Spark's text/JSON readers, not by read_delimited)
+UNZIP_KINDS = frozenset({"pncp_contratacoes", "pncp_itens", "pncp_resultados"})
 
 # tables written at the same time (Spark jobs from several driver threads); 1 = one after the other
 WRITE_THREADS = 3
@@ -277,12 +283,17 @@ RUN_CONF: dict[str, str] = {
 
 
 def _run_in(
-    sources: Path, out: Path, tmp: Path, progress: Progress, spark: Any, cached: list[Any], force: bool = False
+    sources: Path,
+    out: Path,
+    tmp: Path,
+    progress: Progress,
+    spark: Any,
+    cached: list[Any],
+    force: bool = False,
 ) -> RunResult:
-    from pyspark import StorageLevel
 
     from etl import build
-    from etl.sources.base import EtlInputError, SourceFile, extract_zip
+    from etl.sources.base import EtlInputError, SourceFile, extract_zip, source_size
     from etl.sources.prechecks import FileReject, precheck
     from etl.transforms.checks import accepted, rejects
 
@@ -340,10 +351,14 @@ def _run_in(
                 )
                 continue
             batch = prev_batch if f.unchanged else batch_now
+            # delimited sources are read by Spark's tasks straight from the zip (etl/sources/base.py);
+            # the PNCP readers use Spark's own text reader, which cannot: theirs are extracted into the
+            # run's work folder beside the tables (storage every executor reaches), not the driver's /tmp
+            zipped = f.path.suffix.lower() == ".zip"
             read_path = (
-                extract_zip(f.path, tmp / "unzipped", f.rel) if f.path.suffix.lower() == ".zip" else f.path
+                extract_zip(f.path, tmp / "unzipped", f.rel) if zipped and f.kind in UNZIP_KINDS else f.path
             )
-            read_bytes += read_path.stat().st_size
+            read_bytes += source_size(read_path, f.rel)
             batch_of[f.rel] = batch
             found = SourceFile(f.kind, f.rel, read_path, f.sha256)
             kind_of[f.rel] = f.kind
@@ -367,14 +382,15 @@ def _run_in(
         parsed_groups = []
         for i, (kind, batch) in enumerate(groups):
             progress("read & validate", i, len(groups))
-            parsed = _read_parse(spark, kind, todo[(kind, batch)]).persist(StorageLevel.MEMORY_AND_DISK)
-            cached.append(parsed)
+            parsed = _materialize(spark, _read_parse(spark, kind, todo[(kind, batch)]), cached)
             parsed_groups.append(parsed)
         counts = _file_counts(parsed_groups)
     rejected_here_by_file = Counter(r.source_file for r in file_rejects)
     for sf, batch in not_read:
         n = rejected_here_by_file[sf.rel]
-        result.files.append(FileStat(sf.rel, sf.kind, sf.sha256, _source_of(sf.kind), n, 0, n, "processed", batch))
+        result.files.append(
+            FileStat(sf.rel, sf.kind, sf.sha256, _source_of(sf.kind), n, 0, n, "processed", batch)
+        )
         log.warning("%s: %s", sf.rel, next(r.reason for r in file_rejects if r.source_file == sf.rel))
     if file_rejects:
         reject_frames.append(_file_rejects_frame(spark, file_rejects, kind_of))
@@ -407,8 +423,7 @@ def _run_in(
     with _timed(result, "build"):
         staged_lookups = _merge_lookups(spark, out, cnpj_new, batch_of=multi, stored=not rebuild)
         for name, df in list(staged_lookups.items()):  # joined by several tables and written: compute once
-            staged_lookups[name] = df.persist(StorageLevel.MEMORY_AND_DISK)
-            cached.append(staged_lookups[name])
+            staged_lookups[name] = _materialize(spark, df, cached)
         if any(k in cnpj_new for k in ("empresas", "estabelecimentos", "socios", "simples")):
             tables = dict(staged_lookups)
             for k in ("estabelecimentos", "socios"):
@@ -471,6 +486,19 @@ def _run_in(
         _write_manifest(out, manifest, result, keep_old=not rebuild)
     progress("manifest", 1, 1)
     return result
+
+
+def _materialize(spark: Any, df: Any, cached: list[Any]) -> Any:
+    """`df` computed once and kept (memory, spilling to disk) as a plain leaf: later plans that use it stay
+    small. A persisted frame keeps its whole parse plan, which every later query re-analyses, matches
+    against the cache and compiles again; with ~20 groups that driver work cost more than the data.
+    The kept blocks (a local checkpoint) are released at the end of the run (`cached`)."""
+    jsc = spark.sparkContext._jsc
+    before = set(jsc.getPersistentRDDs().keys())
+    out = df.localCheckpoint(eager=True)
+    persistent = jsc.getPersistentRDDs()
+    cached.extend(persistent[k] for k in persistent if k not in before)
+    return out
 
 
 def parquet_rows(path: Path) -> int:
@@ -621,7 +649,10 @@ def _file_rejects_frame(spark: Any, rejected: list[Any], kind_of: dict[str, str]
     from etl.schema import spark_schema
     from etl.transforms.checks import safe_text
 
-    rows = [(_source_of(kind_of[r.source_file]), r.source_file, r.location, r.field, r.reason, r.raw) for r in rejected]
+    rows = [
+        (_source_of(kind_of[r.source_file]), r.source_file, r.location, r.field, r.reason, r.raw)
+        for r in rejected
+    ]
     df = spark.createDataFrame(rows, schema=spark_schema(REJECTS))
     return df.withColumn("raw", safe_text(df["raw"])).withColumn("reason", safe_text(df["reason"]))
 

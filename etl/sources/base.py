@@ -8,9 +8,12 @@ import io
 import re
 import urllib.parse
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import IO
 
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -66,11 +69,41 @@ def extract_zip(path: Path, into: Path, rel: str) -> Path:
         raise EtlInputError(rel, f"not a valid zip file ({exc})") from exc
 
 
+@contextmanager
+def open_source(path: Path, rel: str) -> Iterator[IO[bytes]]:
+    """The bytes of a source file: the file itself, or the single data member of a Receita zip (streamed
+    from inside the zip: nothing is extracted). Used by the driver for headers and by Spark's tasks."""
+    if path.suffix.lower() != ".zip":
+        with path.open("rb") as fh:
+            yield fh
+        return
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = [m for m in zf.infolist() if not m.is_dir()]
+            if len(members) != 1:
+                raise EtlInputError(rel, f"expected one file inside the zip, found {len(members)}")
+            with zf.open(members[0]) as fh:
+                yield fh
+    except zipfile.BadZipFile as exc:
+        raise EtlInputError(rel, f"not a valid zip file ({exc})") from exc
+
+
+def source_size(path: Path, rel: str) -> int:
+    """Bytes of data in a source file (a zip's member uncompressed)."""
+    if path.suffix.lower() != ".zip":
+        return path.stat().st_size
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return sum(m.file_size for m in zf.infolist() if not m.is_dir())
+    except zipfile.BadZipFile as exc:
+        raise EtlInputError(rel, f"not a valid zip file ({exc})") from exc
+
+
 def read_header(path: Path, rel: str, encoding: str, sep: str) -> list[str]:
     """The header row of a delimited file, read with Python (only the first line)."""
     try:
         # bytes first: a text reader decodes ahead and would fail on a bad byte further down the file
-        with path.open("rb") as fh:
+        with open_source(path, rel) as fh:
             first = fh.readline().decode(encoding)
     except UnicodeDecodeError as exc:
         raise EtlInputError(rel, f"header is not valid {encoding} ({exc.reason})", row=0) from exc
@@ -80,10 +113,14 @@ def read_header(path: Path, rel: str, encoding: str, sep: str) -> list[str]:
     return [c.strip().lstrip("\ufeff").strip() for c in row]
 
 
-def sniff_encoding(path: Path, size: int = 1 << 16) -> str:
+def first_bytes(path: Path, rel: str, size: int = 1 << 16) -> bytes:
+    with open_source(path, rel) as fh:
+        return fh.read(size)
+
+
+def sniff_encoding(path: Path, size: int = 1 << 16, rel: str | None = None) -> str:
     """UTF-8 when the first bytes decode as UTF-8, else ISO-8859-1."""
-    with path.open("rb") as fh:
-        head = fh.read(size)
+    head = first_bytes(path, rel or path.name, size)
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -100,6 +137,40 @@ def string_schema(names: Sequence[str], corrupt: bool = True) -> T.StructType:
     return T.StructType(fields)
 
 
+# Each line travels to Spark's CSV parser behind a fixed-width prefix: the file's index and the record's
+# number, as two more fields (`_fidx`, `_row`) that the parser reads like any other.
+_FIDX, _ROWNO = 6, 12
+
+
+def _prefix_len(sep: str) -> int:
+    return _FIDX + _ROWNO + 2 * len(sep)
+
+
+def numbered_lines(
+    part: Iterable[tuple[int, str, str]], *, sep: str, encoding: str, header: bool
+) -> Iterator[str]:
+    """Runs in Spark's tasks: for each (index, path, rel) the file's records as text, each prefixed with
+    its file index and 1-based record number. Blank lines are skipped and not counted, and the header
+    (when `header`) is the first line that is not blank, as Spark's own CSV reader does; bytes that are
+    not valid in `encoding` become U+FFFD (the marker `replacement_char` looks for)."""
+    for index, path, rel in part:
+        row = 0
+        skip_header = header
+        with open_source(Path(path), rel) as fh:
+            for raw in fh:
+                if raw.endswith(b"\n"):
+                    raw = raw[:-1]
+                if raw.endswith(b"\r"):
+                    raw = raw[:-1]
+                if not raw.strip():
+                    continue
+                if skip_header:
+                    skip_header = False
+                    continue
+                row += 1
+                yield f"{index:0{_FIDX}d}{sep}{row:0{_ROWNO}d}{sep}" + raw.decode(encoding, errors="replace")
+
+
 def read_delimited(
     spark: SparkSession,
     files: Sequence[SourceFile],
@@ -110,16 +181,27 @@ def read_delimited(
     header: bool,
 ) -> DataFrame:
     """Read delimited files as strings (explicit schema, PERMISSIVE: malformed rows are kept and flagged in
-    `_corrupt`), with `_file` (relative name) and `_row` (1-based, header excluded) per record."""
+    `_corrupt`), with `_file` (relative name) and `_row` (1-based, header excluded) per record.
+
+    Spark's tasks open the files themselves (a zip's member is streamed, never extracted), one task per
+    file, numbering the records as they read them: no shuffle or sort is needed to number rows, and on a
+    cluster no executor depends on the driver's disk. Files larger than `SPLIT_BYTES` are spread over
+    more partitions after they are numbered."""
     if not files:
         raise ValueError("no files")
-    by_path = path_names(files)
+    payload = [(i, str(f.path.absolute()), f.rel) for i, f in enumerate(files)]
+    lines = spark.sparkContext.parallelize(payload, len(payload)).mapPartitions(
+        partial(numbered_lines, sep=sep, encoding=encoding, header=header)
+    )
+    size = sum(source_size(f.path, f.rel) for f in files)
+    wanted = -(-size // SPLIT_BYTES)
+    if wanted > len(files):
+        lines = lines.repartition(wanted)
     df = spark.read.csv(
-        [str(f.path) for f in files],
-        schema=string_schema(columns),
+        lines,  # type: ignore[arg-type]
+        schema=string_schema(["_fidx", "_row", *columns]),
         sep=sep,
-        encoding=encoding,
-        header=header,
+        header=False,
         quote='"',
         escape='"',
         mode="PERMISSIVE",
@@ -129,10 +211,19 @@ def read_delimited(
         ignoreTrailingWhiteSpace=False,
         enforceSchema=True,
     )
-    df = df.withColumn("_path", F.input_file_name())
-    mapping = F.create_map(*[F.lit(x) for kv in sorted(by_path.items()) for x in kv])
-    df = df.withColumn("_file", F.coalesce(mapping[F.col("_path")], F.col("_path"))).drop("_path")
-    return with_row_numbers(df)
+    mapping = F.create_map(*[F.lit(x) for i, f in enumerate(files) for x in (f"{i:0{_FIDX}d}", f.rel)])
+    cut = _prefix_len(sep)
+    return (
+        df.withColumn("_file", mapping[F.col("_fidx")])
+        .withColumn("_row", F.col("_row").cast("long"))
+        .withColumn(CORRUPT, F.expr(f"substring({CORRUPT}, {cut + 1})"))
+        .drop("_fidx")
+        .select(*columns, CORRUPT, "_file", "_row")
+    )
+
+
+# a file larger than this is spread over several partitions once its records are numbered
+SPLIT_BYTES = 64 << 20
 
 
 def path_names(files: Sequence[SourceFile]) -> dict[str, str]:

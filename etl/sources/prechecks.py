@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from etl.sources.base import SourceFile
+from etl.sources.base import SourceFile, first_bytes, source_size
 
 # kinds read as one JSON document per file (an array of records, or a page {"data": [...]})
 JSON_DOCUMENT_KINDS = frozenset({"pncp_contratacoes"})
@@ -48,20 +48,20 @@ class Salvaged:
     complete: bool = False  # the array itself closed: the document broke after it
 
 
-def is_blank(path: Path) -> bool:
-    """0 bytes, or only whitespace (a UTF-8 byte-order mark included)."""
-    size = path.stat().st_size
+def is_blank(path: Path, rel: str | None = None) -> bool:
+    """0 bytes, or only whitespace (a UTF-8 byte-order mark included); a zip's member is looked at."""
+    size = source_size(path, rel or path.name)
     if size == 0:
         return True
     if size > 1 << 16:
         return False
-    return not path.read_bytes().lstrip(b"\xef\xbb\xbf").strip()
+    return not first_bytes(path, rel or path.name).lstrip(b"\xef\xbb\xbf").strip()
 
 
 def precheck(f: SourceFile, repaired_dir: Path) -> tuple[SourceFile | None, list[FileReject]]:
     """The file Spark should read instead of `f` (None: read nothing) and the records rejected here."""
-    if is_blank(f.path):
-        size = f.path.stat().st_size
+    if is_blank(f.path, f.rel):
+        size = source_size(f.path, f.rel)
         what = "0 bytes" if size == 0 else f"{size} bytes of whitespace"
         return None, [FileReject(f.rel, "0" if f.kind not in JSON_DOCUMENT_KINDS else "$", "*",
                                  f"empty file ({what}): no header and no records", "")]

@@ -16,6 +16,7 @@ from etl.sources.base import (
     CORRUPT,
     EtlInputError,
     SourceFile,
+    first_bytes,
     mojibake,
     ord_key,
     pad,
@@ -76,9 +77,8 @@ def read_sancoes(spark: SparkSession, registry: str, files: Sequence[SourceFile]
     """`registry` is CEIS or CNEP (from the folder); a raw file's CADASTRO column overrides it."""
     frames = []
     for f in files:
-        encoding = sniff_encoding(f.path)
-        with f.path.open("r", encoding=encoding, errors="replace") as fh:
-            first = fh.readline()
+        encoding = sniff_encoding(f.path, rel=f.rel)
+        first = first_bytes(f.path, f.rel).split(b"\n", 1)[0].decode(encoding, errors="replace")
         sep = ";" if first.count(";") >= first.count(",") else ","
         header = read_header(f.path, f.rel, encoding, sep)
         names = [f"c{i}" for i in range(len(header))]
