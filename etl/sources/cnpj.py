@@ -1,7 +1,7 @@
 """Receita Federal CNPJ open data: Empresas, Estabelecimentos, Socios, Simples, the code tables and tabmun.
 
-Headerless, `;`-separated, `"`-quoted, ISO-8859-1. Zips are extracted (streamed) by the pipeline before
-Spark reads them. Column order: ../shared/data/formats/SOURCES.md §2.
+Headerless, `;`-separated, `"`-quoted, ISO-8859-1. A zip's single member is streamed by Spark's tasks
+(etl.sources.base.read_delimited), never extracted. Column order: ../shared/data/formats/SOURCES.md §2.
 """
 
 from __future__ import annotations
