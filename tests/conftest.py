@@ -102,6 +102,27 @@ def spark() -> Iterator[SparkSession]:
     session.stop()
 
 
+@pytest.fixture(scope="session")
+def real_tables(shared_data: Path, spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ETL run over the real samples (TCE-RJ school-meal bids, the RJ state bid file, the real PNCP
+    contratações), shared by the real-data tests: each Spark ETL run costs minutes of the suite."""
+    from etl.run import run
+
+    root = tmp_path_factory.mktemp("real_samples")
+    src = root / "sources"
+    links = {
+        "bids/tcerj/tcerj.csv": shared_data / "brazil" / "tcerj_municipal_school_meals_bids.csv",
+        "bids/rj_state/rj_state.csv": shared_data / "brazil" / "rj_state_part_lic.csv",
+    }
+    for f in sorted((shared_data / "formats" / "pncp" / "real_responses").glob("*.json")):
+        links[f"pncp/contratacoes/{f.name}"] = f
+    for place, target in links.items():
+        (src / place).parent.mkdir(parents=True, exist_ok=True)
+        (src / place).symlink_to(target)
+    run(src, root / "tables", spark=spark)
+    return root / "tables"
+
+
 # --- marker enforcement --------------------------------------------------------------------------------
 # `make test-fast` runs `-m "not integration and not spark and not torch and not slow"`, so a test that
 # needs a server, Spark or torch training without saying so would break the fast lane (or start services

@@ -15,20 +15,8 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
 @pytest.fixture(scope="module")
-def tables(shared_data: Path, spark: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from etl.run import run
-
-    root = tmp_path_factory.mktemp("overpricing_real")
-    src = root / "sources"
-    (src / "bids" / "tcerj").mkdir(parents=True)
-    (src / "bids" / "tcerj" / "tcerj.csv").symlink_to(
-        shared_data / "brazil" / "tcerj_municipal_school_meals_bids.csv"
-    )
-    (src / "pncp" / "contratacoes").mkdir(parents=True)
-    for f in sorted((shared_data / "formats" / "pncp" / "real_responses").glob("*.json")):
-        (src / "pncp" / "contratacoes" / f.name).symlink_to(f)
-    run(src, root / "tables", spark=spark)
-    return root / "tables"
+def tables(real_tables: Path) -> Path:
+    return real_tables
 
 
 @pytest.fixture(scope="module")

@@ -19,18 +19,13 @@ RJ_STATE = "brazil/rj_state_part_lic.csv"
 
 
 @pytest.fixture(scope="module")
-def real(shared_data: Path, spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """One ETL run over both real bid files (module-scoped: every test reads the same tables)."""
-    from etl.run import run
-
-    root = tmp_path_factory.mktemp("real_bids")
-    src = root / "sources"
-    for rel, place in ((TCERJ, "bids/tcerj/tcerj.csv"), (RJ_STATE, "bids/rj_state/rj_state.csv")):
-        (src / place).parent.mkdir(parents=True, exist_ok=True)
-        (src / place).symlink_to(shared_data / rel)
-    out = root / "tables"
-    run(src, out, spark=spark)
-    return {"out": out, "data": shared_data, "manifest": json.loads((out / "manifest.json").read_text())}
+def real(real_tables: Path, shared_data: Path) -> dict[str, Any]:
+    """The shared ETL run over the real samples (tests/conftest.py: every test reads the same tables)."""
+    return {
+        "out": real_tables,
+        "data": shared_data,
+        "manifest": json.loads((real_tables / "manifest.json").read_text()),
+    }
 
 
 def test_rj_state_counts_reconcile(real: dict[str, Any]) -> None:
