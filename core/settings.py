@@ -73,13 +73,38 @@ class Settings(BaseSettings):
     smtp_timeout_s: float = 30.0
     mail_from: str = "licitagraph <alertas@licitagraph.local>"
 
-    # Spark
+    # Spark (etl/spark.py builds every session from these; docs/spark-cluster.md)
+    # where the driver sends work: local[N] (in-process), or a standalone master such as the local cluster of
+    # `licitagraph services up --spark`: spark://127.0.0.1:7077 (see spark_cluster_url)
     spark_master: str = "local[2]"
     spark_driver_memory: str = "4g"
     spark_packages: str = ""
     spark_shuffle_partitions: int = 8
     # log4j2 file for the driver JVM's logging; empty: etl/log4j2.properties (quiet start-up and codegen notes)
     spark_log_config: str = ""
+    # the Python interpreter the executors start, as a path valid on the workers (same minor version and
+    # packages as the driver's); empty: the driver's own interpreter (right for local mode and for workers on
+    # this machine or in the same image)
+    spark_python: str = ""
+    # each executor's heap and cores on a cluster (ignored in local mode, where the driver runs the tasks)
+    spark_executor_memory: str = Field(default="1g", pattern=r"^\d+[kmgtKMGT]?$")
+    spark_executor_cores: int = Field(default=1, ge=1)
+    # the address executors use to reach the driver; empty: 127.0.0.1 for a master on loopback, else the
+    # host's name (set it in a container: the service's name on the network)
+    spark_driver_host: str = ""
+    # the local standalone cluster (`licitagraph services up --spark`, services/spark_cluster.py): a master
+    # and `spark_workers` workers, each offering `spark_worker_cores` cores and `spark_worker_memory` to
+    # executors; worker i (from 1) serves its web UI on spark_worker_webui_port + i - 1
+    spark_master_host: str = "127.0.0.1"
+    spark_master_port: int = 7077
+    spark_master_webui_port: int = 8080
+    spark_workers: int = Field(default=2, ge=1)
+    spark_worker_cores: int = Field(default=1, ge=1)
+    spark_worker_memory: str = Field(default="2g", pattern=r"^\d+[kmgtKMGT]?$")
+    spark_worker_webui_port: int = 8081
+    # heap of the master and worker daemons themselves (executors get spark_executor_memory)
+    spark_daemon_memory: str = Field(default="512m", pattern=r"^\d+[kmgtKMGT]?$")
+    spark_start_timeout_s: float = Field(default=120.0, gt=0)
 
     # API
     api_host: str = "127.0.0.1"
@@ -210,6 +235,15 @@ class Settings(BaseSettings):
     @property
     def mail_dir(self) -> Path:
         return self.var_dir / "mail"
+
+    @property
+    def spark_dir(self) -> Path:
+        return self.var_dir / "spark"
+
+    @property
+    def spark_cluster_url(self) -> str:
+        """The master URL of the local standalone cluster; the value for LICITAGRAPH_SPARK_MASTER."""
+        return f"spark://{self.spark_master_host}:{self.spark_master_port}"
 
     @property
     def data_dir(self) -> Path:

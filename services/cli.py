@@ -1,4 +1,4 @@
-"""`licitagraph services up|down|status|install`: the local Neo4j, Redis and SMTP sink."""
+"""`licitagraph services up|down|status|install`: the local Neo4j, Redis, SMTP sink and Spark cluster."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="Start, stop and inspect the local Neo4j, Redis and SMTP sink.", no_args_is_help=True)
+app = typer.Typer(
+    help="Start, stop and inspect the local Neo4j, Redis, SMTP sink and Spark cluster.", no_args_is_help=True
+)
 
 OnlyOpt = Annotated[
     list[str] | None,
-    typer.Option("--only", help="limit to these services: neo4j, redis, smtp (repeatable)"),
+    typer.Option("--only", help="limit to these services: neo4j, redis, smtp, spark (repeatable)"),
 ]
 
 
@@ -27,18 +29,28 @@ def _fail(exc: Exception) -> typer.Exit:
 
 
 @app.command()
-def up(only: OnlyOpt = None) -> None:
+def up(
+    only: OnlyOpt = None,
+    spark: Annotated[
+        bool, typer.Option("--spark", help="also start the Spark standalone master and workers")
+    ] = False,
+) -> None:
     """Start the services that are not running and wait until each answers (idempotent)."""
     from services.process import ServiceError
 
     manager = _manager()
     try:
-        started = manager.up(only)
+        started = manager.up(only, spark=spark)
     except (ServiceError, ValueError) as exc:
         raise _fail(exc) from exc
     for name, now in started.items():
         typer.echo(f"{name}: {'started' if now else 'already running'}")
-    manager.print_status(only=only)
+    manager.print_status(only=list(started))
+    if "spark" in started and manager.settings.spark_master != manager.spark.url:
+        typer.echo(
+            f"the ETL, detect --engine graphframes and the pipeline use {manager.settings.spark_master!r}; "
+            f"to run them on this cluster: export LICITAGRAPH_SPARK_MASTER={manager.spark.url}"
+        )
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""All local services together: Neo4j, Redis and the SMTP sink."""
+"""All local services together: Neo4j, Redis, the SMTP sink and, on request, the Spark standalone cluster."""
 
 from __future__ import annotations
 
@@ -14,10 +14,14 @@ from core.settings import Settings, get_settings
 from services.mail_sink import MailSink
 from services.neo4j_server import Neo4jServer
 from services.redis_server import RedisServer
+from services.spark_cluster import SparkCluster
 
 log = logging.getLogger(__name__)
 
-SERVICE_NAMES = ("neo4j", "redis", "smtp")
+SERVICE_NAMES = ("neo4j", "redis", "smtp", "spark")
+# what `services up` starts unless asked for more: the Spark cluster only with --spark (or --only spark),
+# since local mode needs none; `down` and `status` cover them all
+DEFAULT_UP = ("neo4j", "redis", "smtp")
 
 
 class Service(Protocol):
@@ -32,22 +36,26 @@ class ServiceManager:
     neo4j: Neo4jServer
     redis: RedisServer
     smtp: MailSink
+    spark: SparkCluster
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> ServiceManager:
         s = settings or get_settings()
-        return cls(s, Neo4jServer(s), RedisServer(s), MailSink(s))
+        return cls(s, Neo4jServer(s), RedisServer(s), MailSink(s), SparkCluster(s))
 
-    def _select(self, only: Iterable[str] | None) -> list[tuple[str, Service]]:
-        names = list(only) if only else list(SERVICE_NAMES)
+    def _select(self, only: Iterable[str] | None, default: Iterable[str] = SERVICE_NAMES) -> list[tuple[str, Service]]:
+        names = list(only) if only else list(default)
         unknown = set(names) - set(SERVICE_NAMES)
         if unknown:
             raise ValueError(f"unknown service(s) {sorted(unknown)}; choose from {', '.join(SERVICE_NAMES)}")
         return [(n, getattr(self, n)) for n in SERVICE_NAMES if n in names]
 
-    def up(self, only: Iterable[str] | None = None) -> dict[str, bool]:
-        """Start what is not running (idempotent); returns name -> started now."""
-        return {name: svc.start() for name, svc in self._select(only)}
+    def up(self, only: Iterable[str] | None = None, spark: bool = False) -> dict[str, bool]:
+        """Start what is not running (idempotent); returns name -> started now. Without `only`: Neo4j, Redis
+        and the SMTP sink, and the Spark cluster too when `spark`."""
+        default = (*DEFAULT_UP, "spark") if spark else DEFAULT_UP
+        names = [*(only or default), *(["spark"] if spark and only else [])]
+        return {name: svc.start() for name, svc in self._select(names)}
 
     def down(self, only: Iterable[str] | None = None) -> dict[str, bool]:
         """Stop what is running; returns name -> stopped now."""
