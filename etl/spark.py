@@ -1,8 +1,15 @@
-"""The one place Spark sessions are created (the GraphFrames engine in detectors/ asks here too)."""
+"""The one place Spark sessions are created (the GraphFrames engine in detectors/ asks here too).
+
+The master is `spark_master`: `local[N]` runs the tasks inside the driver's JVM; a `spark://host:port`
+master (the local cluster of `licitagraph services up --spark`, or a real one) runs them in executors on the
+workers. What differs on a cluster is set here, from the settings, and never through the process's
+environment: the executors' Python (`spark_python`), their heap and cores, and the address they call the
+driver back on. The driver's own options (its heap, log4j2 file, scratch folder, Derby home) stay the
+driver's: they name files on the driver's machine, so none of them is sent to executors.
+"""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +18,16 @@ from core.settings import get_settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+
+def is_local_master(master: str) -> bool:
+    """True for `local`, `local[N]`, `local[*]`, `local[N,F]`: the tasks run in the driver's JVM."""
+    return master == "local" or master.startswith("local[")
+
+
+def _loopback_master(master: str) -> bool:
+    host = master.removeprefix("spark://").rsplit(":", 1)[0]
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def get_spark(
@@ -28,16 +45,18 @@ def get_spark(
     from pyspark.sql import SparkSession
 
     settings = get_settings()
-    # Workers must run the same interpreter as the driver (the project's venv).
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    master = master or settings.spark_master
+    # The interpreter executors start for Python work: it must be the driver's minor version with the same
+    # packages; a path on the workers, which for local mode and workers on this machine is the driver's own.
+    worker_python = settings.spark_python or sys.executable
     wanted = list(packages or [])
     log_config = Path(settings.spark_log_config or Path(__file__).with_name("log4j2.properties")).resolve()
     if settings.spark_packages:
         wanted += [p.strip() for p in settings.spark_packages.split(",") if p.strip()]
     builder = (
         SparkSession.builder.appName(app_name)
-        .master(master or settings.spark_master)
+        .master(master)
+        .config("spark.pyspark.python", worker_python)
         .config("spark.driver.memory", driver_memory or settings.spark_driver_memory)
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions or settings.spark_shuffle_partitions))
         .config("spark.sql.session.timeZone", "UTC")
@@ -60,10 +79,23 @@ def get_spark(
             f"-Dderby.system.home={settings.var_dir / 'derby'} -Dlog4j2.configurationFile={log_config.as_uri()}",
         )
         .config("spark.sql.warehouse.dir", str(settings.var_dir / "spark-warehouse"))
+        # the driver's scratch (broadcasts, collected results spilled); on a cluster each worker gives its
+        # executors its own (SPARK_LOCAL_DIRS, which takes precedence there), so this never names a folder
+        # on a worker
         .config("spark.local.dir", str(settings.var_dir / "spark-tmp"))
     )
+    if not is_local_master(master):
+        builder = builder.config("spark.executor.memory", settings.spark_executor_memory).config(
+            "spark.executor.cores", str(settings.spark_executor_cores)
+        )
+        driver_host = settings.spark_driver_host or ("127.0.0.1" if _loopback_master(master) else "")
+        if driver_host:
+            builder = builder.config("spark.driver.host", driver_host)
     if wanted:
         builder = builder.config("spark.jars.packages", ",".join(sorted(set(wanted))))
     session = builder.getOrCreate()
+    # pyspark takes the executors' interpreter from PYSPARK_PYTHON when the context starts (else `python3`)
+    # and sends it with each Python function; set it on the context instead of in this process's environment
+    session.sparkContext.pythonExec = worker_python
     session.sparkContext.setLogLevel("ERROR")
     return session
