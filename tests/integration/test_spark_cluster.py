@@ -4,11 +4,13 @@ A private cluster (tests/fixtures/spark_cluster.py: a master and two 1-core work
 `licitagraph services up --spark` starts them) runs `licitagraph etl` and `licitagraph detect --engine
 graphframes` as separate processes, once with LICITAGRAPH_SPARK_MASTER=local[2] and once with the cluster's
 spark:// URL; every Parquet table the runs write must hold the same rows (order aside), and so must the
-findings and the risk table.
+findings and the risk table. (Where the GraphFrames jar cannot be resolved from Maven Central, the engine
+runs its Spark DataFrame algorithms: still on the cluster.)
 
-Two cluster runs: one where the driver's scratch folder (TMPDIR) is on the filesystem the workers share,
-which checks the cluster path itself (executors' Python, scratch, ports, the session's settings); and one
-where the workers cannot see the driver's scratch folder, as on separate machines.
+The synthetic world and the Receita CNPJ zips run with the driver's scratch folder (TMPDIR) on the
+filesystem the workers share, which checks the cluster path itself (executors' Python, scratch folders,
+ports, the session's settings). The Receita zips run once more with the driver's scratch folder hidden from
+the workers, as on separate machines.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import pytest
 
 from tests.fixtures.spark_cluster import ClusterUnderTest, start_cluster
 
-# each test runs two or four JVM processes one after the other (tens of seconds each on an idle 2-core machine)
+# each test runs two to four Spark applications one after the other (minutes each on a busy 2-core machine)
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.spark, pytest.mark.timeout(1800)]
 
 REPO = Path(__file__).resolve().parents[2]
