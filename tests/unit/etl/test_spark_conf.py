@@ -11,7 +11,9 @@ from etl.spark import is_local_master, session_conf
 
 
 def _settings(tmp_path: Path, **extra: object) -> Settings:
-    return Settings(var_dir=tmp_path, _env_file=None, **extra)  # type: ignore[call-arg, arg-type]
+    # the defaults stated, so that the environment the tests run in does not change them
+    values: dict[str, object] = {"spark_python": "", "spark_driver_host": "", **extra}
+    return Settings(var_dir=tmp_path, _env_file=None, **values)  # type: ignore[call-arg, arg-type]
 
 
 def test_local_mode_sends_nothing_to_executors(tmp_path: Path) -> None:

@@ -59,11 +59,11 @@ def test_down_and_status_cover_spark(tmp_path: Path) -> None:
 
 
 def test_each_worker_has_its_own_folders_ports_and_marker(tmp_path: Path) -> None:
-    s = Settings(var_dir=tmp_path, spark_workers=3, spark_worker_webui_port=9100, _env_file=None)  # type: ignore[call-arg]
+    s = Settings(var_dir=tmp_path, spark_workers=3, spark_worker_webui_port=9100, spark_master_port=9077, _env_file=None)  # type: ignore[call-arg]
     c = SparkCluster(s)
     assert [w.webui_port for w in c.workers] == [9100, 9101, 9102]
     assert len({w.work_dir for w in c.workers} | {w.local_dir for w in c.workers}) == 6
     assert all(w.work_dir.is_relative_to(tmp_path / "spark") for w in c.workers)
     assert len({w.proc.pid_file for w in c.workers} | {c.master.pid_file}) == 4
     assert all(w.proc.marker.startswith(WORKER_CLASS) for w in c.workers)
-    assert c.master.marker.startswith(MASTER_CLASS) and c.url == "spark://127.0.0.1:7077"
+    assert c.master.marker.startswith(MASTER_CLASS) and c.url == f"spark://{s.spark_master_host}:9077"
