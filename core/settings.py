@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     smtp_timeout_s: float = 30.0
     mail_from: str = "licitagraph <alertas@licitagraph.local>"
 
+    # graph engine of `licitagraph detect` when --engine is not given (detectors/graph_engines.py)
+    detect_engine: Literal["networkx", "graphframes", "gds"] = "networkx"
+
     # Spark (etl/spark.py builds every session from these; docs/spark-cluster.md)
     # where the driver sends work: local[N] (in-process), or a standalone master such as the local cluster of
     # `licitagraph services up --spark`: spark://127.0.0.1:7077 (see spark_cluster_url)

@@ -16,8 +16,13 @@ def detect(
         Path, typer.Option("--tables", help="graph tables folder (core/tables.py layout)")
     ] = Path("var/data/tables"),
     engine: Annotated[
-        str, typer.Option("--engine", help="graph engine: networkx | graphframes")
-    ] = "networkx",
+        str | None,
+        typer.Option(
+            "--engine",
+            help="graph engine: networkx | graphframes | gds (Neo4j Graph Data Science); "
+            "default: the detect_engine setting (LICITAGRAPH_DETECT_ENGINE, networkx)",
+        ),
+    ] = None,
     only: Annotated[
         list[str] | None, typer.Option("--only", help="run only these detector codes (repeatable)")
     ] = None,
@@ -50,9 +55,7 @@ def detect(
     from detectors.run import DetectError, run_detectors
 
     console = Console()
-    if engine not in ("networkx", "graphframes"):
-        typer.secho(f"--engine must be networkx or graphframes, not {engine!r}", err=True, fg="red")
-        raise typer.Exit(2)
+    engine = check_engine(engine)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -101,6 +104,30 @@ def detect(
             raise typer.Exit(3) from exc
         counts = write_findings(tables)
         console.print(f"findings written to Neo4j: {counts}")
+
+
+def check_engine(engine: str | None) -> str:
+    """The engine's name (the setting when not given), checked before any work: a usage error for an unknown
+    name, and for gds a one-line error when Neo4j does not answer or has no Graph Data Science library."""
+    from core.settings import get_settings
+    from detectors.graph_engines import ENGINES
+
+    name = engine or get_settings().detect_engine
+    if name not in ENGINES:
+        typer.secho(f"--engine must be one of {', '.join(ENGINES)}, not {name!r}", err=True, fg="red")
+        raise typer.Exit(2)
+    if name == "gds":
+        from detectors.gds_engine import GdsEngine, GdsUnavailable
+
+        gds = GdsEngine()
+        try:
+            gds.check()
+        except GdsUnavailable as exc:
+            typer.secho(str(exc), err=True, fg="red")
+            raise typer.Exit(2) from exc
+        finally:
+            gds.close()
+    return name
 
 
 def read_config(path: Path | None, only: list[str] | None) -> dict[str, dict[str, object]]:

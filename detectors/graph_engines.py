@@ -1,8 +1,10 @@
-"""Graph algorithms behind one interface, with two engines: networkx (local default) and GraphFrames (Spark).
+"""Graph algorithms behind one interface, with three engines: networkx (local default), GraphFrames (Spark)
+and Neo4j Graph Data Science (detectors/gds_engine.py).
 
-Both engines take edges as a pandas DataFrame (`src`, `dst`, optional `weight`) and return pandas Series,
-so a detector never knows which one ran. Components are labelled canonically (the smallest node id of the
-component), so the two engines give identical answers on the same graph.
+Every engine takes edges as a pandas DataFrame (`src`, `dst`, optional `weight`) and returns pandas objects,
+so a detector never knows which one ran. Answers are put in one canonical form (detectors/graph_common.py):
+components and communities labelled by their smallest member id, PageRank summing to 1, similarity pairs
+once each, so the engines give identical answers on the same graph (Louvain: see `GraphEngine.louvain`).
 
 The GraphFrames engine gets its session only through `etl.spark.get_spark`, asking Spark to resolve the
 GraphFrames jar from Maven Central (`GRAPHFRAMES_PACKAGE`). Where the jar cannot be resolved (see
@@ -17,6 +19,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
+from detectors.graph_common import (
+    LOUVAIN_SEED,
+    PAGERANK_ALPHA,
+    canonical_labels,
+    jaccard_pairs,
+    node_list,
+    ordered_pairs,
+    weighted_edges,
+)
+
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame as SparkDataFrame
     from pyspark.sql import SparkSession
@@ -24,8 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 GRAPHFRAMES_PACKAGE = "io.graphframes:graphframes-spark3_2.12:0.12.1"
-PAGERANK_ALPHA = 0.85
 PAGERANK_ITERATIONS = 50
+ENGINES = ("networkx", "graphframes", "gds")
 
 
 class GraphEngine(Protocol):
@@ -39,10 +51,19 @@ class GraphEngine(Protocol):
         """node id -> PageRank (directed, weighted, damping 0.85, dangling mass spread evenly; sums to 1)."""
         ...
 
+    def louvain(self, edges: pd.DataFrame, nodes: list[str] | None = None, seed: int = LOUVAIN_SEED) -> pd.Series:
+        """node id -> community (Louvain, undirected, weighted; self-loops ignored), labelled by the smallest
+        member id. Louvain is a heuristic: engines agree on graphs with a clear community structure and
+        otherwise reach partitions of close modularity (graph_common.modularity), not always the same one."""
+        ...
 
-def _node_list(edges: pd.DataFrame, nodes: list[str] | None) -> list[str]:
-    found = set(edges["src"].astype(str)) | set(edges["dst"].astype(str))
-    return sorted(found | set(nodes or []))
+    def node_similarity(self, edges: pd.DataFrame, min_similarity: float = 0.0) -> pd.DataFrame:
+        """`node1 < node2, similarity`: Jaccard of the sources of `edges` over their out-neighbour sets
+        (e.g. supplier -> tender, supplier -> partner or contact), every pair sharing a neighbour."""
+        ...
+
+
+_node_list = node_list
 
 
 class NetworkxEngine:
@@ -76,6 +97,21 @@ class NetworkxEngine:
             return pd.Series(dtype=float, name="pagerank")
         pr = nx.pagerank(g, alpha=PAGERANK_ALPHA, weight="weight", max_iter=1000, tol=1e-12)
         return pd.Series(pr, name="pagerank").sort_index()
+
+    def louvain(self, edges: pd.DataFrame, nodes: list[str] | None = None, seed: int = LOUVAIN_SEED) -> pd.Series:
+        import networkx as nx
+
+        g = nx.Graph()
+        g.add_nodes_from(_node_list(edges, nodes))
+        g.add_weighted_edges_from(weighted_edges(edges, undirected=True, drop_loops=True).itertuples(index=False))
+        if g.number_of_nodes() == 0:
+            return canonical_labels(pd.Series(dtype=object), "community")
+        parts = nx.community.louvain_communities(g, weight="weight", resolution=1.0, threshold=1e-7, seed=seed)
+        raw = {n: i for i, part in enumerate(parts) for n in part}
+        return canonical_labels(pd.Series(raw), "community")
+
+    def node_similarity(self, edges: pd.DataFrame, min_similarity: float = 0.0) -> pd.DataFrame:
+        return jaccard_pairs(edges, min_similarity)
 
 
 class GraphFramesEngine:
@@ -164,6 +200,16 @@ class GraphFramesEngine:
         pdf: pd.DataFrame = _dataframe_pagerank(v, e, self.pagerank_iterations).toPandas()
         return pd.Series(pdf["pagerank"].to_numpy(), index=pdf["id"].to_numpy(), name="pagerank").sort_index()
 
+    def louvain(self, edges: pd.DataFrame, nodes: list[str] | None = None, seed: int = LOUVAIN_SEED) -> pd.Series:
+        """Delegated to networkx: Louvain moves one node at a time against the current partition, which has no
+        good expression in DataFrame joins, and GraphFrames offers none (only label propagation)."""
+        return NetworkxEngine().louvain(edges, nodes, seed)
+
+    def node_similarity(self, edges: pd.DataFrame, min_similarity: float = 0.0) -> pd.DataFrame:
+        _, e = self._frames(edges, None)
+        pdf = _dataframe_jaccard(e.select("src", "dst").distinct()).toPandas()
+        return ordered_pairs(pdf, min_similarity)
+
     def _checkpoint_dir(self) -> None:
         from core.settings import get_settings
 
@@ -242,9 +288,35 @@ def _dataframe_pagerank(v: SparkDataFrame, e: SparkDataFrame, iterations: int = 
     return ranks.select("id", (F.col("pr") / F.lit(total)).alias("pagerank"))
 
 
-def get_engine(name: str, spark: SparkSession | None = None) -> GraphEngine:
+def _dataframe_jaccard(e: SparkDataFrame) -> SparkDataFrame:
+    """Jaccard of the sources over their out-neighbour sets: a self-join on the shared neighbour."""
+    from pyspark.sql import functions as F
+
+    deg = e.groupBy("src").agg(F.count("*").alias("deg"))
+    a = e.select(F.col("src").alias("node1"), "dst")
+    b = e.select(F.col("src").alias("node2"), "dst")
+    shared = (
+        a.join(b, "dst").filter(F.col("node1") < F.col("node2")).groupBy("node1", "node2").agg(F.count("*").alias("n"))
+    )
+    return (
+        shared.join(deg.select(F.col("src").alias("node1"), F.col("deg").alias("d1")), "node1")
+        .join(deg.select(F.col("src").alias("node2"), F.col("deg").alias("d2")), "node2")
+        .select("node1", "node2", (F.col("n") / (F.col("d1") + F.col("d2") - F.col("n"))).alias("similarity"))
+    )
+
+
+def get_engine(name: str | None = None, spark: SparkSession | None = None) -> GraphEngine:
+    """The engine called `name`; None: the `detect_engine` setting (LICITAGRAPH_DETECT_ENGINE)."""
+    if name is None:
+        from core.settings import get_settings
+
+        name = get_settings().detect_engine
     if name == "networkx":
         return NetworkxEngine()
     if name == "graphframes":
         return GraphFramesEngine(spark=spark)
-    raise ValueError(f"unknown graph engine {name!r}; use networkx or graphframes")
+    if name == "gds":
+        from detectors.gds_engine import GdsEngine
+
+        return GdsEngine()
+    raise ValueError(f"unknown graph engine {name!r}; use one of {', '.join(ENGINES)}")

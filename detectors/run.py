@@ -67,7 +67,7 @@ def check_configs(configs: Mapping[str, Mapping[str, Any]] | None,
 
 def run_detectors(
     tables_dir: Path,
-    engine: str = "networkx",
+    engine: str | None = None,
     only: list[str] | None = None,
     configs: Mapping[str, Mapping[str, Any]] | None = None,
     run_id: str | None = None,
@@ -78,7 +78,8 @@ def run_detectors(
 ) -> RunResult:
     """Run the detectors on the tables and, when `write`, write findings/ and risk/. The risk uses the
     weights fitted on verdicts in `risk_weights` (default `<models>/risk_weights.json`, written by
-    `licitagraph train --verdicts`) when that file holds a fit, else the hand-set priors."""
+    `licitagraph train --verdicts`) when that file holds a fit, else the hand-set priors. `engine`: the graph
+    engine's name (None: the `detect_engine` setting)."""
     parsed = check_configs(configs, only)
     if tables is None:
         if not tables_dir.exists():
@@ -86,28 +87,36 @@ def run_detectors(
         tables = GraphTables.from_dir(tables_dir)
     selected = [d for d in DETECTORS if not only or d.code in only]
     run_id = run_id or time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    graph_engine = get_engine(engine) if any(d.needs_graph_engine for d in selected) else None
+    try:
+        graph_engine = get_engine(engine) if any(d.needs_graph_engine for d in selected) else None
+    except ValueError as exc:
+        raise DetectError(str(exc)) from exc
     findings: list[Finding] = []
     summary = []
-    for i, d in enumerate(selected):
-        if on_step:
-            on_step(d.code, i, len(selected))
-        det = d()
-        t0 = time.perf_counter()
-        got = det.run(tables, parsed[d.code], engine=graph_engine)
-        got = [f.model_copy(update={"run_id": run_id}) for f in got]
-        dt = time.perf_counter() - t0
-        findings.extend(got)
-        summary.append(
-            {
-                "detector": d.code,
-                "version": d.version,
-                "findings": len(got),
-                "max_score": max((f.score for f in got), default=0.0),
-                "seconds": dt,
-            }
-        )
-        log.info("%s: %d findings in %.2fs", d.code, len(got), dt)
+    try:
+        for i, d in enumerate(selected):
+            if on_step:
+                on_step(d.code, i, len(selected))
+            det = d()
+            t0 = time.perf_counter()
+            got = det.run(tables, parsed[d.code], engine=graph_engine)
+            got = [f.model_copy(update={"run_id": run_id}) for f in got]
+            dt = time.perf_counter() - t0
+            findings.extend(got)
+            summary.append(
+                {
+                    "detector": d.code,
+                    "version": d.version,
+                    "findings": len(got),
+                    "max_score": max((f.score for f in got), default=0.0),
+                    "seconds": dt,
+                }
+            )
+            log.info("%s: %d findings in %.2fs", d.code, len(got), dt)
+    finally:
+        close = getattr(graph_engine, "close", None)  # the gds engine holds a driver
+        if close is not None:
+            close()
     if on_step:
         on_step("risk", len(selected), len(selected))
     result = RunResult(run_id=run_id, findings=findings, summary=summary)

@@ -1,0 +1,13 @@
+// Louvain communities of an undirected weighted projected graph, one row per node (the final level).
+// Deterministic with concurrency 1.
+// @param graph_name string               the projected graph
+// @param max_levels int = 10             most aggregation levels
+// @param max_iterations int = 10         most iterations per level
+// @param tolerance float = 1e-7          least modularity gain that continues a level
+// @param concurrency int = 1             threads (the open edition allows at most 4)
+CALL gds.louvain.stream($graph_name, {
+  relationshipWeightProperty: 'weight', maxLevels: $max_levels, maxIterations: $max_iterations,
+  tolerance: $tolerance, concurrency: $concurrency
+})
+YIELD nodeId, communityId
+RETURN nodeId AS node, communityId AS label

@@ -1,0 +1,12 @@
+// Jaccard similarity of the nodes with outgoing relationships over their sets of out-neighbours
+// (unweighted), for the pairs above the cutoff; each pair comes back in both orders.
+// @param graph_name string               the projected graph
+// @param cutoff float = 1e-42            least similarity returned
+// @param top_k int = 10                  most neighbours per node (the engine passes the node count: all pairs)
+// @param concurrency int = 1             threads (the open edition allows at most 4)
+CALL gds.nodeSimilarity.stream($graph_name, {
+  similarityMetric: 'JACCARD', similarityCutoff: $cutoff, topK: $top_k, degreeCutoff: 1,
+  concurrency: $concurrency
+})
+YIELD node1, node2, similarity
+RETURN node1, node2, similarity
