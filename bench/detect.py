@@ -1,11 +1,23 @@
-"""Benchmark of `licitagraph detect`: time per detector on worlds of growing size, networkx vs GraphFrames.
+"""Benchmark of `licitagraph detect`: time per detector on worlds of growing size, and the graph engines'
+steps side by side.
 
 Worlds come from the shared table fixture (synth/table_world.py: the planted cases plus honest
-filler tenders of 3 items x 4 bids), written as Parquet graph tables. Each detector runs alone on the
-same tables; the graph detectors (cobidding, loser_winner) run once per engine. The table is printed and
-saved to docs/benchmarks.md between `<!-- detect:start -->` and `<!-- detect:end -->`.
+filler tenders of 3 items x 4 bids), written as Parquet graph tables.
+
+`--mode detectors` (default): each detector runs alone on the same tables; the graph detectors (cobidding,
+loser_winner) run once per engine. Saved to docs/benchmarks.md between `<!-- detect:start -->` and
+`<!-- detect:end -->`.
+
+`--mode engines`: the graph steps of the network detectors on the world's edge sets, once per engine, each
+from the pandas edge frame to the pandas answer (the gds engine's projection and drop included): connected
+components and Louvain of cobidding's regular pairs (`regular_pairs`: pairs meeting above the Tukey fence),
+PageRank of loser_winner's loser -> winner edges of every item, and (`--steps ...,similarity`) Jaccard node
+similarity of supplier -> tender. Each answer is compared with networkx's. Saved between
+`<!-- detect-engines:start -->` and `<!-- detect-engines:end -->`. The gds engine needs Neo4j with GDS at
+the configured address (`licitagraph services up`).
 
     .venv/bin/python bench/detect.py --sizes 10k,100k [--engines networkx,graphframes] [--no-save]
+    .venv/bin/python bench/detect.py --mode engines --sizes 100k,1m [--engines networkx,graphframes,gds]
 """
 
 from __future__ import annotations
@@ -18,12 +30,15 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 BIDS_PER_FILLER_TENDER = 12
 START, END = "<!-- detect:start -->", "<!-- detect:end -->"
+ENGINES_START, ENGINES_END = "<!-- detect-engines:start -->", "<!-- detect-engines:end -->"
+STEPS = ("wcc", "pagerank", "louvain", "similarity")
 
 
 NOTES = (
@@ -117,24 +132,118 @@ def table_md(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
-def save(md: str, header: str) -> None:
-    path = REPO / "docs" / "benchmarks.md"
-    text = (
-        path.read_text()
-        if path.exists()
-        else f"# Benchmarks\n\n## Detectors (`bench/detect.py`)\n{START}\n{END}\n"
-    )
-    if START not in text or END not in text:
-        text += f"\n## Detectors (`bench/detect.py`)\n{START}\n{END}\n"
-    before, rest = text.split(START, 1)
-    _, after = rest.split(END, 1)
-    path.write_text(f"{before}{START}\n{header}\n\n{md}\n{END}{after}")
+def save(md: str, header: str, start: str = START, end: str = END) -> None:
+    from bench.docblock import replace_block
+
+    replace_block(f"{start}\n{header}\n\n{md}\n{end}", REPO / "docs" / "benchmarks.md", start, end)
+
+
+def engine_edges(tables_dir: Path) -> dict[str, Any]:
+    """The network detectors' edge sets of a world, as the detectors build them."""
+    from detectors.base import GraphTables, bids_with_tender
+    from detectors.cobidding import regular_pairs
+    from detectors.loser_winner import loser_winner_edges
+
+    tables = GraphTables.from_dir(tables_dir)
+    bids = bids_with_tender(tables)
+    regular, cut = regular_pairs(bids)
+    return {
+        "regular": regular[["src", "dst", "weight"]],
+        "min_cobids": cut,
+        "loser_winner": loser_winner_edges(bids),
+        "supplier_tender": bids[["supplier", "tender"]].drop_duplicates().set_axis(["src", "dst"], axis=1),
+    }
+
+
+def _timed(fn: Any) -> tuple[Any, float]:
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+def _agreement(step: str, got: Any, ref: Any, edges: Any) -> str:
+    """How an engine's answer compares with networkx's (the reference)."""
+    if ref is None:
+        return "reference"
+    if step == "wcc":
+        return "identical" if got.equals(ref) else f"DIFFERENT ({(got != ref.reindex(got.index)).sum()} nodes)"
+    if step == "pagerank":
+        d = float((got - ref.reindex(got.index)).abs().max())
+        return f"max abs diff {d:.1e}"
+    if step == "louvain":
+        from sklearn.metrics import adjusted_rand_score
+
+        from detectors.graph_common import modularity
+
+        same = "identical" if got.equals(ref) else f"ARI {adjusted_rand_score(ref, got.reindex(ref.index)):.3f}"
+        return f"{same}; modularity {modularity(edges, got):.4f} vs {modularity(edges, ref):.4f}"
+    if step == "similarity":
+        if not got[["node1", "node2"]].equals(ref[["node1", "node2"]]):
+            return "DIFFERENT pairs"
+        return f"same pairs, max diff {float((got['similarity'] - ref['similarity']).abs().max()):.1e}"
+    return "-"
+
+
+def run_engines(sizes: list[int], engines: list[str], root: Path, steps: list[str]) -> list[dict[str, object]]:
+    from detectors.graph_engines import get_engine
+
+    rows: list[dict[str, object]] = []
+    for size in sizes:
+        tables_dir, n_bids, _ = build(size, root)
+        e = engine_edges(tables_dir)
+        work = {
+            "wcc": ("regular", lambda eng, x: eng.connected_components(x)),
+            "pagerank": ("loser_winner", lambda eng, x: eng.pagerank(x)),
+            "louvain": ("regular", lambda eng, x: eng.louvain(x)),
+            "similarity": ("supplier_tender", lambda eng, x: eng.node_similarity(x)),
+        }
+        refs: dict[str, Any] = {}
+        for step in steps:
+            edge_set, fn = work[step]
+            edges = e[edge_set]
+            for name in engines:
+                engine = get_engine(name)
+                if name == "gds":
+                    engine.check()  # type: ignore[attr-defined]  # connect before the clock starts
+                got, dt = _timed(lambda fn=fn, engine=engine, edges=edges: fn(engine, edges))
+                close = getattr(engine, "close", None)
+                if close is not None:
+                    close()
+                agree = _agreement(step, got, refs.get(step), edges)
+                refs.setdefault(step, got)
+                backend = getattr(engine, "backend", name)
+                rows.append({"bids": n_bids, "step": step, "edges": len(edges), "engine": backend,
+                             "seconds": dt, "agreement": agree})
+                print(f"{n_bids:>9,} bids  {step:<10} {len(edges):>9,} edges  {backend:<17} {dt:8.2f} s  {agree}",
+                      flush=True)
+    return rows
+
+
+def engines_md(rows: list[dict[str, object]]) -> str:
+    lines = [
+        "| bids | step | edges | engine | seconds | x fastest | answer vs networkx |",
+        "| ---: | --- | ---: | --- | ---: | ---: | --- |",
+    ]
+    best: dict[tuple[object, object], float] = {}
+    for r in rows:
+        key = (r["bids"], r["step"])
+        best[key] = min(best.get(key, float("inf")), float(r["seconds"]))  # type: ignore[arg-type]
+    for r in rows:
+        ratio = float(r["seconds"]) / max(best[(r["bids"], r["step"])], 1e-9)  # type: ignore[arg-type]
+        lines.append(
+            f"| {r['bids']:,} | {r['step']} | {r['edges']:,} | {r['engine']} | {r['seconds']:.2f} | "
+            f"{ratio:.1f} | {r['agreement']} |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mode", choices=("detectors", "engines"), default="detectors")
     ap.add_argument("--sizes", default="10k,100k", help="bids per world, e.g. 10k,100k,1m")
-    ap.add_argument("--engines", default="networkx,graphframes")
+    ap.add_argument("--engines", default=None, help="default: networkx,graphframes (detectors), "
+                    "networkx,graphframes,gds (engines)")
+    ap.add_argument("--steps", default="wcc,pagerank,louvain", help=f"engines mode: some of {','.join(STEPS)}")
     ap.add_argument("--root", type=Path, default=REPO / "var" / "bench" / "detect")
     ap.add_argument("--no-save", action="store_true")
     ap.add_argument("--no-whole", action="store_true", help="skip the whole `licitagraph detect` run per size")
@@ -146,7 +255,11 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     load_before = os.getloadavg()[0]
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
-    rows = run(sizes, [e.strip() for e in args.engines.split(",") if e.strip()], args.root, not args.no_whole)
+    if args.mode == "engines":
+        main_engines(args, sizes, load_before)
+        return
+    engines = args.engines or "networkx,graphframes"
+    rows = run(sizes, [e.strip() for e in engines.split(",") if e.strip()], args.root, not args.no_whole)
     md = table_md(rows)
     print(md)
     if not args.no_save:
@@ -158,6 +271,31 @@ def main() -> None:
             "GraphFrames engine without the GraphFrames jar, which the Maven mirror here does not serve)."
         )
         save(md, header + "\n\n" + NOTES)
+
+
+def main_engines(args: argparse.Namespace, sizes: list[int], load_before: float) -> None:
+    from core.settings import get_settings
+
+    engines = [e.strip() for e in (args.engines or "networkx,graphframes,gds").split(",") if e.strip()]
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()]
+    unknown = set(steps) - set(STEPS)
+    if unknown:
+        raise SystemExit(f"unknown step(s) {sorted(unknown)}; use {', '.join(STEPS)}")
+    rows = run_engines(sizes, engines, args.root, steps)
+    md = engines_md(rows)
+    print(md)
+    if not args.no_save:
+        header = (
+            f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({os.cpu_count()} CPUs, shared; load "
+            f"average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after; Spark {get_settings().spark_master}; "
+            f"Neo4j heap {get_settings().neo4j_heap}), worlds of synth/table_world.py. Each row: one engine from "
+            "the pandas edge frame to the pandas answer (gds: projection by Cypher aggregation, algorithm at "
+            "concurrency 1, stream, drop). wcc and louvain: cobidding's regular pairs; pagerank: loser -> winner "
+            "edges of every item; similarity: supplier -> tender. The filler is random (no community structure), "
+            "so Louvain's partitions differ between engines at close modularity; see docs/detectors.md, "
+            "Graph engines."
+        )
+        save(md, header, ENGINES_START, ENGINES_END)
 
 
 if __name__ == "__main__":

@@ -91,9 +91,10 @@ class _Projection:
         )
         if f.empty:
             return ordered_pairs(pd.DataFrame(columns=["node1", "node2", "similarity"]))
-        out = pd.DataFrame(
-            {"node1": self._ids(f["node1"]), "node2": self._ids(f["node2"]), "similarity": f["similarity"].to_numpy()}
-        )
+        a, b = self._ids(f["node1"]).astype(str), self._ids(f["node2"]).astype(str)
+        swap = a > b  # one row per pair came back; put the smaller domain id first
+        out = pd.DataFrame({"node1": a.where(~swap, b), "node2": b.where(~swap, a),
+                            "similarity": f["similarity"].to_numpy()})
         return ordered_pairs(out, min_similarity)
 
 

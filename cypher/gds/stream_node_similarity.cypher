@@ -1,5 +1,6 @@
 // Jaccard similarity of the nodes with outgoing relationships over their sets of out-neighbours
-// (unweighted), for the pairs above the cutoff; each pair comes back in both orders.
+// (unweighted), for the pairs above the cutoff; each pair once (GDS streams both orders, the smaller node
+// id first is kept).
 // @param graph_name string               the projected graph
 // @param cutoff float = 1e-42            least similarity returned
 // @param top_k int = 10                  most neighbours per node (the engine passes the node count: all pairs)
@@ -9,4 +10,6 @@ CALL gds.nodeSimilarity.stream($graph_name, {
   concurrency: $concurrency
 })
 YIELD node1, node2, similarity
+WITH node1, node2, similarity
+WHERE node1 < node2
 RETURN node1, node2, similarity
