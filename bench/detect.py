@@ -187,6 +187,13 @@ def _agreement(step: str, got: Any, ref: Any, edges: Any) -> str:
 def run_engines(sizes: list[int], engines: list[str], root: Path, steps: list[str]) -> list[dict[str, object]]:
     from detectors.graph_engines import get_engine
 
+    engine_objs: dict[str, Any] = {}
+    for name in sorted(engines, key=lambda n: n != "networkx"):  # networkx first: the reference  # started before the clock: a Spark session, a Neo4j connection
+        engine_objs[name] = get_engine(name)
+        if name == "gds":
+            engine_objs[name].check()
+        elif name == "graphframes":
+            engine_objs[name]._has_graphframes()  # starts the session, settles `backend`
     rows: list[dict[str, object]] = []
     for size in sizes:
         tables_dir, n_bids, _ = build(size, root)
@@ -201,14 +208,8 @@ def run_engines(sizes: list[int], engines: list[str], root: Path, steps: list[st
         for step in steps:
             edge_set, fn = work[step]
             edges = e[edge_set]
-            for name in engines:
-                engine = get_engine(name)
-                if name == "gds":
-                    engine.check()  # type: ignore[attr-defined]  # connect before the clock starts
+            for name, engine in engine_objs.items():
                 got, dt = _timed(lambda fn=fn, engine=engine, edges=edges: fn(engine, edges))
-                close = getattr(engine, "close", None)
-                if close is not None:
-                    close()
                 agree = _agreement(step, got, refs.get(step), edges)
                 refs.setdefault(step, got)
                 backend = getattr(engine, "backend", name)
@@ -216,6 +217,10 @@ def run_engines(sizes: list[int], engines: list[str], root: Path, steps: list[st
                              "seconds": dt, "agreement": agree})
                 print(f"{n_bids:>9,} bids  {step:<10} {len(edges):>9,} edges  {backend:<17} {dt:8.2f} s  {agree}",
                       flush=True)
+    for engine in engine_objs.values():
+        close = getattr(engine, "close", None)
+        if close is not None:
+            close()
     return rows
 
 

@@ -1,8 +1,8 @@
 """The Neo4j Graph Data Science engine: the detectors' graph algorithms run inside the database.
 
 It takes the same pandas edge frames as the other engines and projects them into GDS through Cypher
-aggregation (`cypher/gds/project_rows.cypher`: the rows as three parallel lists, nothing written to the
-database), or projects straight from the stored graph (`stored_graph("cobidding" | "shared_links" |
+aggregation (`cypher/gds/project_rows.cypher`: the rows as three comma-separated columns, nothing written to
+the database), or projects straight from the stored graph (`stored_graph("cobidding" | "shared_links" |
 "tenders" | "links")`). Every projected graph gets a unique name and is dropped when the call ends, error or
 not. Queries go through `graph.runner` (the library files under `cypher/gds/`), so this module never
 touches the driver.
@@ -22,15 +22,15 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from detectors.graph_common import (
     PAGERANK_ALPHA,
     canonical_labels,
-    node_list,
+    coded_edges,
     normalise_scores,
     ordered_pairs,
-    weighted_edges,
 )
 
 if TYPE_CHECKING:
@@ -52,10 +52,11 @@ class GdsUnavailable(RuntimeError):
 class _Projection:
     """One projected graph in the GDS catalog and the way back from its node ids to the domain's ids."""
 
-    def __init__(self, engine: GdsEngine, name: str, ids: Callable[[pd.Series], pd.Index]) -> None:
+    def __init__(self, engine: GdsEngine, name: str, ids: Callable[[pd.Series], pd.Index], sources: int) -> None:
         self.engine = engine
         self.name = name
         self._ids = ids
+        self.sources = sources  # nodes with out-neighbours: node similarity's top-k that keeps every pair
 
     def _stream(self, query: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         rows = self.engine.runner.read(query, {"graph_name": self.name, **(params or {})})
@@ -84,10 +85,10 @@ class _Projection:
         return canonical_labels(pd.Series(f["label"].to_numpy(), index=self._ids(f["node"])), "community")
 
     def node_similarity(self, min_similarity: float = 0.0, top_k: int | None = None) -> pd.DataFrame:
-        n = self.engine.node_count(self.name)
         f = self._stream(
             "gds/stream_node_similarity",
-            {"cutoff": max(min_similarity, 1e-42), "top_k": max(1, top_k or n), "concurrency": self.engine.concurrency},
+            {"cutoff": max(min_similarity, 1e-42), "top_k": max(1, top_k or self.sources),
+             "concurrency": self.engine.concurrency},
         )
         if f.empty:
             return ordered_pairs(pd.DataFrame(columns=["node1", "node2", "similarity"]))
@@ -112,7 +113,6 @@ class GdsEngine:
         self._owns_runner = runner is None
         self.concurrency = concurrency
         self.version: str | None = None
-        self._sizes: dict[str, int] = {}
 
     # -- connection --------------------------------------------------------------------------------
     @property
@@ -169,44 +169,37 @@ class GdsEngine:
         return f"licitagraph-{what}-{uuid.uuid4().hex[:12]}"
 
     def _drop(self, name: str) -> None:
-        self._sizes.pop(name, None)
         try:
             self.runner.read("gds/drop_graph", {"graph_name": name})
         except Exception:  # never hide the error that brought us here
             log.warning("could not drop the projected graph %s", name, exc_info=True)
 
-    def node_count(self, name: str) -> int:
-        return self._sizes.get(name, 0)
-
     @contextmanager
     def projected(
         self, edges: pd.DataFrame, nodes: list[str] | None = None, *, undirected: bool = False,
-        drop_loops: bool = False,
+        drop_loops: bool = False, weighted: bool = True,
     ) -> Iterator[_Projection]:
         """`edges` (src, dst, optional weight) projected into GDS under a unique name, dropped on exit.
 
-        Parallel edges are merged first (weights summed, undirected pairs once), as the other engines do."""
-        all_nodes = node_list(edges, nodes)
-        index = pd.Index(all_nodes)
-        e = weighted_edges(edges, undirected=undirected, drop_loops=drop_loops)
-        src = index.get_indexer(e["src"]).tolist()
-        dst: list[int | None] = list(index.get_indexer(e["dst"]).tolist())
-        weight = e["weight"].astype(float).tolist()
-        isolated = sorted(set(range(len(all_nodes))) - set(src) - {d for d in dst if d is not None})
-        src += isolated
-        dst += [None] * len(isolated)
-        weight += [0.0] * len(isolated)
+        Parallel edges are merged first (weights summed, undirected pairs once), as the other engines do;
+        `weighted=False` sends no weights (every relationship weighs 1)."""
+        c = coded_edges(edges, nodes, undirected=undirected, drop_loops=drop_loops)
+        iso = c.isolated
+        src = np.concatenate([c.src, iso])
+        dst = [*map(str, c.dst.tolist()), *([""] * len(iso))]
+        weight = ",".join(map(repr, c.weight.tolist())) if weighted and not (c.weight == 1.0).all() else ""
         name = self._new_name("rows")
         created = False
         try:
-            rows = self.runner.read(
+            self.runner.read(
                 "gds/project_rows",
-                {"graph_name": name, "src": src, "dst": dst, "weight": weight, "undirected": undirected},
+                {"graph_name": name, "src": ",".join(map(str, src.tolist())), "dst": ",".join(dst),
+                 "weight": weight, "undirected": undirected},
             )
             created = True
-            self._sizes[name] = int(rows[0]["node_count"]) if rows else len(all_nodes)
-            labels = index.to_numpy()
-            yield _Projection(self, name, lambda ids: pd.Index(labels[ids.to_numpy(dtype="int64")]))
+            labels = c.labels
+            yield _Projection(self, name, lambda ids: pd.Index(labels[ids.to_numpy(dtype="int64")]),
+                              sources=len(np.unique(c.src)))
         finally:
             if created:
                 self._drop(name)
@@ -232,12 +225,10 @@ class GdsEngine:
             if not created:  # the match found nothing: the aggregation made no graph
                 yield _EmptyProjection(self, name)
                 return
-            self._sizes[name] = int(rows[0]["node_count"])
             ids = pd.DataFrame(self.runner.read("gds/list_graph_nodes", {"graph_name": name}))
-            lookup = pd.Series(ids["id"].astype(str).to_numpy(), index=ids["node"].to_numpy()) if len(ids) else pd.Series(
-                dtype=object
-            )
-            yield _Projection(self, name, lambda nid: pd.Index(lookup.reindex(nid.to_numpy()).to_numpy()))
+            lookup = pd.Series(ids["id"].astype(str).to_numpy(), index=ids["node"].to_numpy())
+            yield _Projection(self, name, lambda nid: pd.Index(lookup.reindex(nid.to_numpy()).to_numpy()),
+                              sources=int((ids["out_degree"] > 0).sum()))
         finally:
             if created:
                 self._drop(name)
@@ -246,7 +237,7 @@ class GdsEngine:
     def connected_components(self, edges: pd.DataFrame, nodes: list[str] | None = None) -> pd.Series:
         if edges.empty and not nodes:
             return canonical_labels(pd.Series(dtype=object))
-        with self.projected(edges[["src", "dst"]], nodes, undirected=True) as g:
+        with self.projected(edges[["src", "dst"]], nodes, undirected=True, weighted=False) as g:
             return g.connected_components()
 
     def pagerank(self, edges: pd.DataFrame, nodes: list[str] | None = None) -> pd.Series:
@@ -265,7 +256,7 @@ class GdsEngine:
     def node_similarity(self, edges: pd.DataFrame, min_similarity: float = 0.0) -> pd.DataFrame:
         if edges.empty:
             return ordered_pairs(pd.DataFrame(columns=["node1", "node2", "similarity"]))
-        with self.projected(edges[["src", "dst"]].drop_duplicates()) as g:
+        with self.projected(edges[["src", "dst"]], weighted=False) as g:
             return g.node_similarity(min_similarity)
 
 
@@ -273,7 +264,7 @@ class _EmptyProjection(_Projection):
     """A stored projection that matched nothing: every answer is empty."""
 
     def __init__(self, engine: GdsEngine, name: str) -> None:
-        super().__init__(engine, name, lambda ids: pd.Index([]))
+        super().__init__(engine, name, lambda ids: pd.Index([]), sources=0)
 
     def _stream(self, query: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         return pd.DataFrame()

@@ -7,6 +7,9 @@ smallest member id, PageRank normalised to sum 1, similarity pairs ordered and s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 PAGERANK_ALPHA = 0.85
@@ -20,19 +23,53 @@ def node_list(edges: pd.DataFrame, nodes: list[str] | None = None) -> list[str]:
     return sorted(found | {str(n) for n in nodes or []})
 
 
-def weighted_edges(edges: pd.DataFrame, undirected: bool = False, drop_loops: bool = False) -> pd.DataFrame:
-    """`src, dst, weight` with parallel edges merged (weights summed; weight 1 where the frame has none).
+@dataclass(frozen=True)
+class CodedEdges:
+    """A graph as integer codes: `labels[i]` is node i (sorted ids, so code order is id order), edge k goes
+    `src[k] -> dst[k]` with `weight[k]`, parallel edges merged."""
 
-    `undirected`: (a, b) and (b, a) are one edge, written with src < dst."""
-    w = edges["weight"].astype(float) if "weight" in edges else pd.Series(1.0, index=edges.index)
-    e = pd.DataFrame({"src": edges["src"].astype(str), "dst": edges["dst"].astype(str), "weight": w})
+    labels: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    weight: np.ndarray
+
+    @property
+    def isolated(self) -> np.ndarray:
+        seen = np.zeros(len(self.labels), dtype=bool)
+        seen[self.src] = True
+        seen[self.dst] = True
+        return np.flatnonzero(~seen)
+
+
+def coded_edges(
+    edges: pd.DataFrame, nodes: list[str] | None = None, *, undirected: bool = False, drop_loops: bool = False
+) -> CodedEdges:
+    """`edges` (src, dst, optional weight) as integer codes, parallel edges merged (weights summed; weight 1
+    where the frame has none). `undirected`: (a, b) and (b, a) are one edge, written with src < dst."""
+    n = len(edges)
+    ends = np.concatenate([edges["src"].astype(str).to_numpy(), edges["dst"].astype(str).to_numpy(),
+                           np.asarray([str(x) for x in nodes or []], dtype=object)])
+    codes, labels = pd.factorize(ends, sort=True)
+    src, dst = codes[:n].astype(np.int64), codes[n:2 * n].astype(np.int64)
+    w = edges["weight"].astype(float).to_numpy() if "weight" in edges else np.ones(n)
     if drop_loops:
-        e = e[e["src"] != e["dst"]]
+        keep = src != dst
+        src, dst, w = src[keep], dst[keep], w[keep]
     if undirected:
-        lo = e[["src", "dst"]].min(axis=1)
-        hi = e[["src", "dst"]].max(axis=1)
-        e = e.assign(src=lo, dst=hi)
-    return e.groupby(["src", "dst"], as_index=False, sort=True)["weight"].sum()
+        src, dst = np.minimum(src, dst), np.maximum(src, dst)
+    if len(src):
+        key = src * len(labels) + dst
+        uniq, inv = np.unique(key, return_inverse=True)
+        w = np.bincount(inv.ravel(), weights=w, minlength=len(uniq))
+        src, dst = uniq // len(labels), uniq % len(labels)
+    return CodedEdges(np.asarray(labels, dtype=object), src, dst, np.asarray(w, dtype=float))
+
+
+def weighted_edges(edges: pd.DataFrame, undirected: bool = False, drop_loops: bool = False) -> pd.DataFrame:
+    """`src, dst, weight` with parallel edges merged (weights summed; weight 1 where the frame has none),
+    sorted. `undirected`: (a, b) and (b, a) are one edge, written with src < dst."""
+    c = coded_edges(edges, undirected=undirected, drop_loops=drop_loops)
+    return pd.DataFrame({"src": c.labels[c.src], "dst": c.labels[c.dst], "weight": c.weight})
 
 
 def canonical_labels(raw: pd.Series, name: str = "component") -> pd.Series:

@@ -136,7 +136,7 @@ def test_gds_engine_sends_rows_as_integer_lists_and_drops_the_graph() -> None:
     assert names == ["gds/get_version", "gds/project_rows", "gds/stream_wcc", "gds/drop_graph"]
     project = dict(r.calls)["gds/project_rows"]
     # nodes numbered in sorted order (a=0, b=1, c=2), the parallel edge merged, c isolated (null target)
-    assert (project["src"], project["dst"], project["undirected"]) == ([0, 2], [1, None], True)
+    assert (project["src"], project["dst"], project["weight"], project["undirected"]) == ("0,2", "1,", "", True)
     assert dict(r.calls)["gds/drop_graph"]["graph_name"] == project["graph_name"]
 
 
