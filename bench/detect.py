@@ -184,7 +184,8 @@ def _agreement(step: str, got: Any, ref: Any, edges: Any) -> str:
     return "-"
 
 
-def run_engines(sizes: list[int], engines: list[str], root: Path, steps: list[str]) -> list[dict[str, object]]:
+def run_engines(sizes: list[int], engines: list[str], root: Path, steps: list[str],
+                max_spark_bids: int = 200_000, max_similarity_bids: int = 200_000) -> list[dict[str, object]]:
     from detectors.graph_engines import get_engine
 
     engine_objs: dict[str, Any] = {}
@@ -206,9 +207,14 @@ def run_engines(sizes: list[int], engines: list[str], root: Path, steps: list[st
         }
         refs: dict[str, Any] = {}
         for step in steps:
+            if step == "similarity" and n_bids > max_similarity_bids:
+                print(f"{n_bids:>9,} bids  similarity skipped (--max-similarity-bids)", flush=True)
+                continue
             edge_set, fn = work[step]
             edges = e[edge_set]
             for name, engine in engine_objs.items():
+                if name == "graphframes" and n_bids > max_spark_bids:
+                    continue
                 got, dt = _timed(lambda fn=fn, engine=engine, edges=edges: fn(engine, edges))
                 agree = _agreement(step, got, refs.get(step), edges)
                 refs.setdefault(step, got)
@@ -249,6 +255,10 @@ def main() -> None:
     ap.add_argument("--engines", default=None, help="default: networkx,graphframes (detectors), "
                     "networkx,graphframes,gds (engines)")
     ap.add_argument("--steps", default="wcc,pagerank,louvain", help=f"engines mode: some of {','.join(STEPS)}")
+    ap.add_argument("--max-spark-bids", type=parse_size, default=200_000,
+                    help="engines mode: graphframes only on worlds up to this many bids (it takes minutes a step)")
+    ap.add_argument("--max-similarity-bids", type=parse_size, default=200_000,
+                    help="engines mode: similarity only up to this many bids (all pairs: GDS wants heap ~ suppliers^2)")
     ap.add_argument("--root", type=Path, default=REPO / "var" / "bench" / "detect")
     ap.add_argument("--no-save", action="store_true")
     ap.add_argument("--no-whole", action="store_true", help="skip the whole `licitagraph detect` run per size")
@@ -286,7 +296,7 @@ def main_engines(args: argparse.Namespace, sizes: list[int], load_before: float)
     unknown = set(steps) - set(STEPS)
     if unknown:
         raise SystemExit(f"unknown step(s) {sorted(unknown)}; use {', '.join(STEPS)}")
-    rows = run_engines(sizes, engines, args.root, steps)
+    rows = run_engines(sizes, engines, args.root, steps, args.max_spark_bids, args.max_similarity_bids)
     md = engines_md(rows)
     print(md)
     if not args.no_save:
@@ -296,8 +306,9 @@ def main_engines(args: argparse.Namespace, sizes: list[int], load_before: float)
             f"Neo4j heap {get_settings().neo4j_heap}), worlds of synth/table_world.py. Each row: one engine from "
             "the pandas edge frame to the pandas answer (gds: projection by Cypher aggregation, algorithm at "
             "concurrency 1, stream, drop). wcc and louvain: cobidding's regular pairs; pagerank: loser -> winner "
-            "edges of every item; similarity: supplier -> tender. The filler is random (no community structure), "
-            "so Louvain's partitions differ between engines at close modularity; see docs/detectors.md, "
+            "edges of every item; similarity: supplier -> tender. graphframes and similarity run on the small world "
+            "only (`--max-spark-bids`, `--max-similarity-bids`). The filler is random (no community structure), "
+            "so Louvain's partitions differ between engines at close modularity; see docs/detectors/README.md, "
             "Graph engines."
         )
         save(md, header, ENGINES_START, ENGINES_END)
