@@ -197,3 +197,25 @@ def test_network_detectors_find_the_same_in_every_engine(gds: GdsEngine) -> None
         assert [(f.id, f.subject, f.title) for f in a] == [(f.id, f.subject, f.title) for f in b]
         assert [f.score for f in a] == pytest.approx([f.score for f in b], abs=1e-9)
         assert [f.evidence.node_ids for f in a] == [f.evidence.node_ids for f in b]
+
+
+def test_detect_command_runs_with_gds_and_says_when_it_cannot(gds: GdsEngine, world: tuple[Path, GraphTables],
+                                                              tmp_path: Path) -> None:
+    import shutil
+
+    from core.settings import get_settings
+    from tests.fixtures.graph_db import cli
+
+    tables = tmp_path / "tables"
+    shutil.copytree(world[0], tables)
+    ok = cli("detect", "--tables", str(tables), "--engine", "gds", "--only", "cobidding", "--only", "loser_winner")
+    assert ok.returncode == 0, ok.stderr
+    assert "cobidding" in ok.stdout and (tables / "findings").exists()
+    bad = cli("detect", "--tables", str(tables), "--engine", "igraph")
+    assert bad.returncode == 2 and "networkx, graphframes, gds" in bad.stderr
+    get_settings.cache_clear()
+    try:  # nothing listens there: one clear line, exit 2, no traceback
+        down = cli("detect", "--tables", str(tables), "--engine", "gds", env={"LICITAGRAPH_NEO4J_BOLT_PORT": "1"})
+    finally:
+        get_settings.cache_clear()
+    assert down.returncode == 2 and "the gds engine needs Neo4j" in down.stderr and "Traceback" not in down.stderr
