@@ -60,7 +60,7 @@ class _Projection:
 
     def _stream(self, query: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         rows = self.engine.runner.read(query, {"graph_name": self.name, **(params or {})})
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows[0]) if rows else pd.DataFrame()  # one row of columns
 
     def connected_components(self) -> pd.Series:
         f = self._stream("gds/stream_wcc", {"concurrency": self.engine.concurrency})
@@ -177,7 +177,7 @@ class GdsEngine:
     @contextmanager
     def projected(
         self, edges: pd.DataFrame, nodes: list[str] | None = None, *, undirected: bool = False,
-        drop_loops: bool = False, weighted: bool = True,
+        drop_loops: bool = False, weighted: bool = True, project_undirected: bool | None = None,
     ) -> Iterator[_Projection]:
         """`edges` (src, dst, optional weight) projected into GDS under a unique name, dropped on exit.
 
@@ -194,7 +194,7 @@ class GdsEngine:
             self.runner.read(
                 "gds/project_rows",
                 {"graph_name": name, "src": ",".join(map(str, src.tolist())), "dst": ",".join(dst),
-                 "weight": weight, "undirected": undirected},
+                 "weight": weight, "undirected": undirected if project_undirected is None else project_undirected},
             )
             created = True
             labels = c.labels
@@ -237,7 +237,8 @@ class GdsEngine:
     def connected_components(self, edges: pd.DataFrame, nodes: list[str] | None = None) -> pd.Series:
         if edges.empty and not nodes:
             return canonical_labels(pd.Series(dtype=object))
-        with self.projected(edges[["src", "dst"]], nodes, undirected=True, weighted=False) as g:
+        # pairs merged as undirected, projected one way: GDS WCC ignores direction
+        with self.projected(edges[["src", "dst"]], nodes, undirected=True, weighted=False, project_undirected=False) as g:
             return g.connected_components()
 
     def pagerank(self, edges: pd.DataFrame, nodes: list[str] | None = None) -> pd.Series:

@@ -1,4 +1,4 @@
-// Louvain communities of an undirected weighted projected graph, one row per node (the final level).
+// Louvain communities of an undirected weighted projected graph, as columns (one row of lists: far fewer records to decode than one per node) (the final level).
 // Deterministic with concurrency 1.
 // @param graph_name string               the projected graph
 // @param max_levels int = 10             most aggregation levels
@@ -10,4 +10,4 @@ CALL gds.louvain.stream($graph_name, {
   tolerance: $tolerance, concurrency: $concurrency
 })
 YIELD nodeId, communityId
-RETURN nodeId AS node, communityId AS label
+RETURN collect(nodeId) AS node, collect(communityId) AS label

@@ -1,4 +1,5 @@
-// Weighted PageRank of a projected graph, one row per node. GDS scores are not normalised and drop the
+// Weighted PageRank of a projected graph,
+// as one row of columns (lists): far fewer records for the driver to decode than one per node. GDS scores are not normalised and drop the
 // mass of dangling nodes; the engine divides them by their sum (detectors/graph_common.normalise_scores).
 // @param graph_name string               the projected graph
 // @param damping float = 0.85            damping factor
@@ -10,4 +11,4 @@ CALL gds.pageRank.stream($graph_name, {
   relationshipWeightProperty: 'weight', concurrency: $concurrency
 })
 YIELD nodeId, score
-RETURN nodeId AS node, score
+RETURN collect(nodeId) AS node, collect(score) AS score

@@ -123,7 +123,7 @@ def _answers() -> dict[str, list[dict[str, Any]]]:
     return {
         "gds/get_version": [{"version": "2.13.9"}],
         "gds/project_rows": [{"graph_name": "g", "node_count": 3, "relationship_count": 2}],
-        "gds/stream_wcc": [{"node": 0, "label": 5}, {"node": 1, "label": 5}, {"node": 2, "label": 8}],
+        "gds/stream_wcc": [{"node": [0, 1, 2], "label": [5, 5, 8]}],
     }
 
 
@@ -136,7 +136,8 @@ def test_gds_engine_sends_rows_as_integer_lists_and_drops_the_graph() -> None:
     assert names == ["gds/get_version", "gds/project_rows", "gds/stream_wcc", "gds/drop_graph"]
     project = dict(r.calls)["gds/project_rows"]
     # nodes numbered in sorted order (a=0, b=1, c=2), the parallel edge merged, c isolated (null target)
-    assert (project["src"], project["dst"], project["weight"], project["undirected"]) == ("0,2", "1,", "", True)
+    # WCC ignores direction: each pair goes once, one way
+    assert (project["src"], project["dst"], project["weight"], project["undirected"]) == ("0,2", "1,", "", False)
     assert dict(r.calls)["gds/drop_graph"]["graph_name"] == project["graph_name"]
 
 
