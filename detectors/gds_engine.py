@@ -187,7 +187,11 @@ class GdsEngine:
         iso = c.isolated
         src = np.concatenate([c.src, iso])
         dst = [*map(str, c.dst.tolist()), *([""] * len(iso))]
-        weight = ",".join(map(repr, c.weight.tolist())) if weighted and not (c.weight == 1.0).all() else ""
+        weight = ""
+        if weighted and not (c.weight == 1.0).all():  # counts go as integers: shorter to send and to parse
+            integral = bool((c.weight == np.round(c.weight)).all() and np.abs(c.weight).max() < 2**53)
+            as_text = [str(int(x)) for x in c.weight.tolist()] if integral else [repr(x) for x in c.weight.tolist()]
+            weight = ",".join(as_text)
         name = self._new_name("rows")
         created = False
         try:

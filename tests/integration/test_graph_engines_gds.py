@@ -219,3 +219,25 @@ def test_detect_command_runs_with_gds_and_says_when_it_cannot(gds: GdsEngine, wo
     finally:
         get_settings.cache_clear()
     assert down.returncode == 2 and "the gds engine needs Neo4j" in down.stderr and "Traceback" not in down.stderr
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_network_detectors_on_the_synthetic_world_find_the_same_in_every_engine(
+    gds: GdsEngine, synth_etl,  # type: ignore[no-untyped-def]
+) -> None:
+    """The simulator's world (seed 3, 400 tenders, through the Spark ETL): the planted rotation cartels give
+    the network detectors something to find, and the gds engine finds exactly what networkx finds."""
+    from detectors.cobidding import Cobidding
+    from detectors.loser_winner import LoserWinner
+
+    tables = GraphTables.from_dir(synth_etl.tables)
+    found = 0
+    for det in (Cobidding(), LoserWinner()):
+        a = det.run(tables, det.config(), engine=NetworkxEngine())  # type: ignore[attr-defined]
+        b = det.run(tables, det.config(), engine=gds)  # type: ignore[attr-defined]
+        found += len(a)
+        assert [(f.id, f.subject, f.title) for f in a] == [(f.id, f.subject, f.title) for f in b], det.code
+        assert [f.score for f in a] == pytest.approx([f.score for f in b], abs=1e-9)
+    assert found > 0
