@@ -193,20 +193,18 @@ class GdsEngine:
             as_text = [str(int(x)) for x in c.weight.tolist()] if integral else [repr(x) for x in c.weight.tolist()]
             weight = ",".join(as_text)
         name = self._new_name("rows")
-        created = False
+        runner = self.runner  # connected and checked before anything may need dropping
         try:
-            self.runner.read(
+            runner.read(
                 "gds/project_rows",
                 {"graph_name": name, "src": ",".join(map(str, src.tolist())), "dst": ",".join(dst),
                  "weight": weight, "undirected": undirected if project_undirected is None else project_undirected},
             )
-            created = True
             labels = c.labels
             yield _Projection(self, name, lambda ids: pd.Index(labels[ids.to_numpy(dtype="int64")]),
                               sources=len(np.unique(c.src)))
-        finally:
-            if created:
-                self._drop(name)
+        finally:  # also after a failed projection: the server may have made the graph before the error came
+            self._drop(name)
 
     @contextmanager
     def stored_graph(self, kind: StoredKind, min_shared: int = 1) -> Iterator[_Projection]:
@@ -222,20 +220,18 @@ class GdsEngine:
             query, params = f"gds/project_{kind}", {"graph_name": name, "min_shared": min_shared}
         else:
             query, params = "gds/project_supplier_neighbours", {"graph_name": name, "kind": kind}
-        created = False
+        runner = self.runner  # connected and checked before anything may need dropping
         try:
-            rows = self.runner.read(query, params)
-            created = bool(rows) and rows[0].get("graph_name") is not None
-            if not created:  # the match found nothing: the aggregation made no graph
+            rows = runner.read(query, params)
+            if not rows or rows[0].get("graph_name") is None:  # the match found nothing: no graph was made
                 yield _EmptyProjection(self, name)
                 return
-            ids = pd.DataFrame(self.runner.read("gds/list_graph_nodes", {"graph_name": name}))
+            ids = pd.DataFrame(runner.read("gds/list_graph_nodes", {"graph_name": name}))
             lookup = pd.Series(ids["id"].astype(str).to_numpy(), index=ids["node"].to_numpy())
             yield _Projection(self, name, lambda nid: pd.Index(lookup.reindex(nid.to_numpy()).to_numpy()),
                               sources=int((ids["out_degree"] > 0).sum()))
         finally:
-            if created:
-                self._drop(name)
+            self._drop(name)
 
     # -- the engine interface ----------------------------------------------------------------------
     def connected_components(self, edges: pd.DataFrame, nodes: list[str] | None = None) -> pd.Series:

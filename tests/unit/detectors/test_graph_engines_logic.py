@@ -151,6 +151,11 @@ def test_gds_engine_drops_the_graph_when_the_algorithm_fails_and_names_are_uniqu
     projected = [p["graph_name"] for n, p in r.calls if n == "gds/project_rows"]
     dropped = [p["graph_name"] for n, p in r.calls if n == "gds/drop_graph"]
     assert projected == dropped and len(set(projected)) == 2
+    # a projection that fails is dropped too (the server may have made it before the error came back)
+    r2 = _Runner(_answers(), fail="gds/project_rows")
+    with pytest.raises(RuntimeError, match="boom"):
+        GdsEngine(runner=r2).pagerank(e)
+    assert [n for n in r2.names()][-2:] == ["gds/project_rows", "gds/drop_graph"]
 
 
 def test_gds_engine_says_clearly_when_the_server_has_no_gds() -> None:
