@@ -7,10 +7,9 @@ spark:// URL; every Parquet table the runs write must hold the same rows (order 
 findings and the risk table. (Where the GraphFrames jar cannot be resolved from Maven Central, the engine
 runs its Spark DataFrame algorithms: still on the cluster.)
 
-The synthetic world and the Receita CNPJ zips run with the driver's scratch folder (TMPDIR) on the
-filesystem the workers share, which checks the cluster path itself (executors' Python, scratch folders,
-ports, the session's settings). Where mount namespaces can be made, the Receita run hides the driver's
-scratch folder from the workers, as on separate machines.
+One sources folder holds a small synthetic world and the real Receita CNPJ zips. Where mount namespaces
+can be made, the cluster's ETL runs with the driver's scratch folder (TMPDIR) hidden from the workers, as on
+separate machines; elsewhere on the filesystem they share.
 """
 
 from __future__ import annotations
@@ -31,8 +30,19 @@ from tests.fixtures.spark_cluster import ClusterUnderTest, start_cluster
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.spark, pytest.mark.timeout(1800)]
 
 REPO = Path(__file__).resolve().parents[2]
-CNPJ_ZIPS = ("Empresas0", "Empresas1", "Estabelecimentos0", "Socios0", "Simples", "Municipios", "Qualificacoes",
-             "Cnaes", "Naturezas", "Motivos", "Paises")
+CNPJ_ZIPS = (
+    "Empresas0",
+    "Empresas1",
+    "Estabelecimentos0",
+    "Socios0",
+    "Simples",
+    "Municipios",
+    "Qualificacoes",
+    "Cnaes",
+    "Naturezas",
+    "Motivos",
+    "Paises",
+)
 # columns that hold the wall-clock time of the run that wrote them, not data
 RUN_TIME_COLUMNS = {"created_at"}
 
@@ -45,26 +55,21 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterUnderTe
 
 
 @pytest.fixture(scope="module")
-def synth_sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic world plus the real Receita Federal test zips (as published) and their TOM
+    crosswalk from ../shared: one sources folder, so one ETL run per mode covers both."""
     from synth import generate
 
-    src = tmp_path_factory.mktemp("cluster_synth") / "sources"
-    generate(src, seed=5, tenders=80)
-    return src
-
-
-@pytest.fixture(scope="module")
-def receita_sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Receita Federal test files (zipped, as published) and the TOM crosswalk from ../shared."""
+    src = tmp_path_factory.mktemp("cluster_sources") / "sources"
+    generate(src, seed=5, tenders=60)
     mr = REPO.parent / "shared" / "data" / "formats" / "cnpj_receita" / "minha-receita_testdata"
-    if not (mr / "Empresas0.zip").is_file():
-        pytest.skip(f"no Receita CNPJ zips under {mr}")
-    src = tmp_path_factory.mktemp("cluster_receita") / "sources"
-    (src / "cnpj").mkdir(parents=True)
-    for name in CNPJ_ZIPS:
-        if (mr / f"{name}.zip").is_file():
-            (src / "cnpj" / f"{name}.zip").symlink_to(mr / f"{name}.zip")
-    (src / "cnpj" / "tabmun.csv").symlink_to(mr / "tabmun.csv")
+    if (mr / "Empresas0.zip").is_file():
+        real = src / "cnpj" / "receita"
+        real.mkdir(parents=True)
+        for name in CNPJ_ZIPS:
+            if (mr / f"{name}.zip").is_file():
+                (real / f"{name}.zip").symlink_to(mr / f"{name}.zip")
+        (real / "tabmun.csv").symlink_to(mr / "tabmun.csv")
     return src
 
 
@@ -74,7 +79,11 @@ def _run(args: list[str], master: str, tmpdir: Path, what: str) -> subprocess.Co
     env = {**os.environ, "LICITAGRAPH_SPARK_MASTER": master, "TMPDIR": str(tmpdir), "PYTHONPATH": str(REPO)}
     t0 = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "licitagraph", *args], cwd=REPO, env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "licitagraph", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=1500,
     )
     TIMINGS[what] = time.monotonic() - t0
@@ -140,48 +149,38 @@ def test_cluster_is_up(cluster: ClusterUnderTest) -> None:
     print(f"\ncluster start-up: {cluster.startup_s:.1f} s")
 
 
-def test_synth_world_etl_and_detect_match_local_mode(
-    cluster: ClusterUnderTest, synth_sources: Path, tmp_path: Path
+def test_etl_and_detect_on_the_cluster_match_local_mode(
+    cluster: ClusterUnderTest, sources: Path, tmp_path: Path
 ) -> None:
     local, remote = tmp_path / "local", tmp_path / "cluster"
-    _licitagraph(["etl", "--sources", str(synth_sources), "--out", str(local)], "local[2]", tmp_path / "tmp",
-                 "etl synth local[2]")
-    _licitagraph(["etl", "--sources", str(synth_sources), "--out", str(remote)], cluster.url,
-                 cluster.shared_tmp / "synth", "etl synth cluster")
+    _licitagraph(
+        ["etl", "--sources", str(sources), "--out", str(local)], "local[2]", tmp_path / "tmp", "etl local[2]"
+    )
+    # where mount namespaces can be made, the driver's scratch folder is one the workers cannot see, as on
+    # separate machines: an executor that read a file the driver wrote there would fail the run
+    hidden = cluster.hidden is not None
+    scratch = cluster.hidden / "etl" if cluster.hidden is not None else cluster.shared_tmp / "etl"
+    _licitagraph(
+        ["etl", "--sources", str(sources), "--out", str(remote)],
+        cluster.url,
+        scratch,
+        "etl cluster" + (", driver's TMPDIR hidden from the workers" if hidden else ""),
+    )
     n = assert_same_tables(local, remote)
-    assert n > 500  # a world of 80 tenders: agencies, firms, partners, tenders, items, bids
+    assert n > 500  # agencies, firms, partners, tenders, items, bids and the Receita companies
+    manifest = (remote / "manifest.json").read_text(encoding="utf-8")
+    if (sources / "cnpj" / "receita").is_dir():
+        assert "cnpj/receita/Estabelecimentos0.zip" in manifest  # the real zips were read on the workers
 
     run = ["detect", "--engine", "graphframes", "--run-id", "cluster-check"]
-    _licitagraph([*run, "--tables", str(local)], "local[2]", tmp_path / "tmp-local", "detect synth local[2]")
-    _licitagraph([*run, "--tables", str(remote)], cluster.url, cluster.shared_tmp / "synth", "detect synth cluster")
+    _licitagraph([*run, "--tables", str(local)], "local[2]", tmp_path / "tmp-local", "detect local[2]")
+    _licitagraph(
+        [*run, "--tables", str(remote)], cluster.url, cluster.shared_tmp / "detect", "detect cluster"
+    )
     findings = _datasets(local)
     assert any(name.startswith("findings") for name in findings), sorted(findings)
     assert_same_tables(local, remote)
     # the executors did the work: the application ran on the cluster's workers
     apps = list((cluster.cluster.dir).glob("worker-*/work/app-*"))
     assert apps, "no application folder in any worker's work dir"
-    print("\n" + "\n".join(f"{k}: {v:.1f} s" for k, v in TIMINGS.items()))
-
-
-@pytest.fixture(scope="module")
-def receita_local(receita_sources: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Receita files through the ETL in local mode, once for the two cluster runs below."""
-    root = tmp_path_factory.mktemp("receita_local")
-    _licitagraph(["etl", "--sources", str(receita_sources), "--out", str(root / "tables")], "local[2]",
-                 root / "tmp", "etl receita local[2]")
-    return root / "tables"
-
-
-def test_receita_zips_etl_matches_local_mode(
-    cluster: ClusterUnderTest, receita_sources: Path, receita_local: Path, tmp_path: Path
-) -> None:
-    remote = tmp_path / "cluster"
-    # where mount namespaces can be made, the driver's scratch folder is one the workers cannot see, as on
-    # separate machines: an executor that read a file the driver wrote there would fail the run
-    hidden = cluster.hidden is not None
-    scratch = cluster.hidden / "receita" if cluster.hidden is not None else cluster.shared_tmp / "receita"
-    proc = _run(["etl", "--sources", str(receita_sources), "--out", str(remote)], cluster.url, scratch,
-                "etl receita cluster" + (", driver's TMPDIR hidden from the workers" if hidden else ""))
-    assert proc.returncode == 0, f"etl on the cluster failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}"
-    assert assert_same_tables(receita_local, remote) > 0
     print("\n" + "\n".join(f"{k}: {v:.1f} s" for k, v in TIMINGS.items()))
