@@ -25,14 +25,11 @@ from synth import ids
 from synth.reference import (
     CNAE_DESCRIPTIONS,
     FIRST_NAMES,
-    MOTIVOS,
     MUNICIPALITIES,
     NATUREZAS,
-    PAISES,
-    QUALIFICACOES,
     SURNAMES,
 )
-from synth.writers import receita_zip
+from synth.registry import write_code_tables
 
 _REF = "D51108"
 ESTABLISHMENTS_PER_COMPANY = 1.1
@@ -218,20 +215,7 @@ def write_registry(out: Path, companies: int, seed: int = 1, files: int = 10) ->
                 )
             )
             counts["simples"] += m
-    cnaes_map = dict(CNAE_DESCRIPTIONS)
-    tables = {
-        "Cnaes": (f"F.K03200$Z.{_REF}.CNAECSV", sorted(cnaes_map.items())),
-        "Municipios": (
-            f"F.K03200$Z.{_REF}.MUNICCSV",
-            sorted((m.receita, m.receita_name) for m in MUNICIPALITIES),
-        ),
-        "Naturezas": (f"F.K03200$Z.{_REF}.NATJUCSV", sorted(NATUREZAS.items())),
-        "Qualificacoes": (f"F.K03200$Z.{_REF}.QUALSCSV", sorted(QUALIFICACOES.items())),
-        "Motivos": (f"F.K03200$Z.{_REF}.MOTICSV", sorted(MOTIVOS.items())),
-        "Paises": (f"F.K03200$Z.{_REF}.PAISCSV", sorted(PAISES.items())),
-    }
-    for name, (member, rows) in tables.items():
-        receita_zip(cnpj_dir / f"{name}.zip", member, [list(r) for r in rows])
+    write_code_tables(cnpj_dir, dict(CNAE_DESCRIPTIONS))
     return counts
 
 

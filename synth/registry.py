@@ -41,6 +41,25 @@ def _chunks(n: int, size: int) -> Iterator[tuple[int, int, int]]:
         yield k, lo, min(n, lo + size)
 
 
+def write_code_tables(cnpj_dir: Path, cnaes: dict[str, str]) -> int:
+    """The Receita code tables (CNAEs, municípios, naturezas, qualificações, motivos, países) as official
+    zips; returns how many files were written."""
+    tables = {
+        "Cnaes": (f"F.K03200$Z.{_REF}.CNAECSV", sorted(cnaes.items())),
+        "Municipios": (
+            f"F.K03200$Z.{_REF}.MUNICCSV",
+            sorted((m.receita, m.receita_name) for m in MUNICIPALITIES),
+        ),
+        "Naturezas": (f"F.K03200$Z.{_REF}.NATJUCSV", sorted(NATUREZAS.items())),
+        "Qualificacoes": (f"F.K03200$Z.{_REF}.QUALSCSV", sorted(QUALIFICACOES.items())),
+        "Motivos": (f"F.K03200$Z.{_REF}.MOTICSV", sorted(MOTIVOS.items())),
+        "Paises": (f"F.K03200$Z.{_REF}.PAISCSV", sorted(PAISES.items())),
+    }
+    for name, (member, rows) in tables.items():
+        receita_zip(cnpj_dir / f"{name}.zip", member, [list(r) for r in rows])
+    return len(tables)
+
+
 def write_cnpj(out: Path, w: World, rng: np.random.Generator, rows_per_file: int = 50_000) -> dict[str, int]:
     """Empresas, Estabelecimentos, Socios, Simples and the code tables, zipped like the official files."""
     cnpj_dir = out / "cnpj"
@@ -177,20 +196,7 @@ def write_cnpj(out: Path, w: World, rng: np.random.Generator, rows_per_file: int
     receita_zip(cnpj_dir / "Simples.zip", f"F.K03200$W.SIMPLES.CSV.{_REF}", sim)
     cnaes = dict(CNAE_DESCRIPTIONS)
     cnaes["8411600"] = "Administração pública em geral"
-    tables = {
-        "Cnaes": (f"F.K03200$Z.{_REF}.CNAECSV", sorted(cnaes.items())),
-        "Municipios": (
-            f"F.K03200$Z.{_REF}.MUNICCSV",
-            sorted((m.receita, m.receita_name) for m in MUNICIPALITIES),
-        ),
-        "Naturezas": (f"F.K03200$Z.{_REF}.NATJUCSV", sorted(NATUREZAS.items())),
-        "Qualificacoes": (f"F.K03200$Z.{_REF}.QUALSCSV", sorted(QUALIFICACOES.items())),
-        "Motivos": (f"F.K03200$Z.{_REF}.MOTICSV", sorted(MOTIVOS.items())),
-        "Paises": (f"F.K03200$Z.{_REF}.PAISCSV", sorted(PAISES.items())),
-    }
-    for name, (member, rows2) in tables.items():
-        receita_zip(cnpj_dir / f"{name}.zip", member, [list(r) for r in rows2])
-    files += 1 + len(tables)
+    files += 1 + write_code_tables(cnpj_dir, cnaes)
     # Tesouro TOM -> IBGE crosswalk: headerless, `;`, name padded to 45 characters, CRLF (as the real file)
     prefeituras = ids.cnpjs_from_basico(np.array([1_000_000 + int(m.ibge[2:]) for m in MUNICIPALITIES]))
     lines = [
