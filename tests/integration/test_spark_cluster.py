@@ -30,19 +30,6 @@ from tests.fixtures.spark_cluster import ClusterUnderTest, start_cluster
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.spark, pytest.mark.timeout(1800)]
 
 REPO = Path(__file__).resolve().parents[2]
-CNPJ_ZIPS = (
-    "Empresas0",
-    "Empresas1",
-    "Estabelecimentos0",
-    "Socios0",
-    "Simples",
-    "Municipios",
-    "Qualificacoes",
-    "Cnaes",
-    "Naturezas",
-    "Motivos",
-    "Paises",
-)
 # columns that hold the wall-clock time of the run that wrote them, not data
 RUN_TIME_COLUMNS = {"created_at"}
 
@@ -66,9 +53,8 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if (mr / "Empresas0.zip").is_file():
         real = src / "cnpj" / "receita"
         real.mkdir(parents=True)
-        for name in CNPJ_ZIPS:
-            if (mr / f"{name}.zip").is_file():
-                (real / f"{name}.zip").symlink_to(mr / f"{name}.zip")
+        for z in sorted(mr.glob("*.zip")):  # every published zip of the test set
+            (real / z.name).symlink_to(z)
         (real / "tabmun.csv").symlink_to(mr / "tabmun.csv")
     return src
 
