@@ -272,7 +272,12 @@ def _run(
 # kinds whose zips are extracted before reading (read by Spark's text/JSON readers, not by read_delimited)
 UNZIP_KINDS = frozenset({"pncp_contratacoes", "pncp_itens", "pncp_resultados"})
 
-# tables written at the same time (Spark jobs from several driver threads); 1 = one after the other
+# the Receita code tables: one layout (code; description), read as one group
+CODE_KINDS = frozenset(
+    {"cnpj_cnaes", "cnpj_municipios", "cnpj_naturezas", "cnpj_qualificacoes", "cnpj_motivos", "cnpj_paises"}
+)
+
+# tables written (and source groups parsed) at the same time, by several driver threads; 1 = one by one
 WRITE_THREADS = 3
 
 # SQL settings for the run (restored afterwards: the session may be shared)
@@ -379,11 +384,7 @@ def _run_in(
     cnpj_new: dict[str, Any] = {}
     groups = sorted(todo, key=lambda kb: (KINDS.index(kb[0]), kb[1]))
     with _timed(result, "read"):
-        parsed_groups = []
-        for i, (kind, batch) in enumerate(groups):
-            progress("read & validate", i, len(groups))
-            parsed = _materialize(spark, _read_parse(spark, kind, todo[(kind, batch)]), cached)
-            parsed_groups.append(parsed)
+        parsed_groups = _read_groups(spark, groups, todo, cached, progress)
         counts = _file_counts(parsed_groups)
     rejected_here_by_file = Counter(r.source_file for r in file_rejects)
     for sf, batch in not_read:
@@ -418,7 +419,6 @@ def _run_in(
         reject_frames.append(rejects(parsed))
         with _timed(result, "build"):
             _build_one(kind, accepted(parsed), rows, cnpj_new)
-    progress("read & validate", len(groups), len(groups))
 
     with _timed(result, "build"):
         staged_lookups = _merge_lookups(spark, out, cnpj_new, batch_of=multi, stored=not rebuild)
@@ -486,6 +486,54 @@ def _run_in(
         _write_manifest(out, manifest, result, keep_old=not rebuild)
     progress("manifest", 1, 1)
     return result
+
+
+def _read_groups(
+    spark: Any,
+    groups: list[tuple[str, int]],
+    todo: dict[tuple[str, int], list[Any]],
+    cached: list[Any],
+    progress: Progress,
+) -> list[Any]:
+    """Each group of files parsed and kept (`_materialize`), in the order of `groups`.
+
+    The Receita code tables of one batch share one layout and one parser: they are read as one group and
+    split by file afterwards (one Spark job instead of six). The groups are parsed by `WRITE_THREADS`
+    driver threads at once: at these sizes a group's cost is mostly the driver's planning and code
+    generation, which one thread does while another group's tasks run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pyspark.sql import functions as F
+
+    units: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    for kind, batch in groups:
+        key = ("cnpj_codes", batch) if kind in CODE_KINDS else (kind, batch)
+        units.setdefault(key, []).append((kind, batch))
+
+    def read_unit(key: tuple[str, int]) -> Any:
+        members = units[key]
+        files = [f for g in members for f in todo[g]]
+        kind = members[0][0]
+        return _materialize(spark, _read_parse(spark, kind, files), cached)
+
+    done: dict[tuple[str, int], Any] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, WRITE_THREADS), thread_name_prefix="etl-read")
+    try:
+        futures = {key: pool.submit(read_unit, key) for key in units}
+        for i, (key, fut) in enumerate(futures.items()):
+            parsed = fut.result()
+            progress("read & validate", i + 1, len(units))
+            members = units[key]
+            if len(members) == 1:
+                done[members[0]] = parsed
+                continue
+            for g in members:
+                done[g] = parsed.where(F.col("_file").isin([f.rel for f in todo[g]]))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return [done[g] for g in groups]
 
 
 def _materialize(spark: Any, df: Any, cached: list[Any]) -> Any:
