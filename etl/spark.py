@@ -20,6 +20,17 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
+# HotSpot compiles a method with its optimising compiler (C2) after a few thousand calls. Spark generates
+# new code for every query, and most of the ETL's queries run for seconds on small tables: the C2 compiles
+# of that code were the JVM's largest CPU cost on a 10k-bid world (57 of 124 CPU s). At ten times the
+# thresholds a record loop of a large table still reaches C2 within its first second; on the 10k world
+# the compiler threads took 38 CPU s instead of 57 and the run 9% less CPU in all.
+JIT_OPTIONS = (
+    "-XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationThreshold=20000 "
+    "-XX:Tier4CompileThreshold=60000 -XX:Tier4BackEdgeThreshold=400000"
+)
+
+
 def is_local_master(master: str) -> bool:
     """True for `local`, `local[N]`, `local[*]`, `local[N,F]`: the tasks run in the driver's JVM."""
     return master == "local" or master.startswith("local[")
@@ -66,7 +77,8 @@ def session_conf(
         "spark.sql.ansi.enabled": "false",
         # the driver JVM's options: files on the driver's machine, never sent to executors
         "spark.driver.extraJavaOptions": (
-            f"-Dderby.system.home={settings.var_dir / 'derby'} -Dlog4j2.configurationFile={log_config.as_uri()}"
+            f"-Dderby.system.home={settings.var_dir / 'derby'} -Dlog4j2.configurationFile={log_config.as_uri()} "
+            + JIT_OPTIONS
         ),
         "spark.sql.warehouse.dir": str(settings.var_dir / "spark-warehouse"),
         # the driver's scratch (broadcasts, collected results spilled); on a cluster each worker gives its
@@ -77,6 +89,7 @@ def session_conf(
     if not is_local_master(master):
         conf["spark.executor.memory"] = settings.spark_executor_memory
         conf["spark.executor.cores"] = str(settings.spark_executor_cores)
+        conf["spark.executor.extraJavaOptions"] = JIT_OPTIONS
         driver_host = settings.spark_driver_host or ("127.0.0.1" if _loopback_master(master) else "")
         if driver_host:
             conf["spark.driver.host"] = driver_host

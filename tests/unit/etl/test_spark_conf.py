@@ -41,3 +41,13 @@ def test_a_remote_master_uses_the_driver_host_setting_or_sparks_guess(tmp_path: 
 def test_local_master_forms() -> None:
     assert all(is_local_master(m) for m in ("local", "local[1]", "local[*]", "local[2,3]"))
     assert not any(is_local_master(m) for m in ("spark://127.0.0.1:7077", "yarn", "k8s://https://h:6443"))
+
+
+def test_the_jit_thresholds_reach_the_jvm_that_runs_the_tasks(tmp_path: Path) -> None:
+    local = session_conf(_settings(tmp_path), "local[2]")
+    assert "-XX:Tier4InvocationThreshold=" in local["spark.driver.extraJavaOptions"]
+    assert "-Dlog4j2.configurationFile=" in local["spark.driver.extraJavaOptions"]
+    cluster = session_conf(_settings(tmp_path), "spark://127.0.0.1:7077")
+    assert "-XX:Tier4InvocationThreshold=" in cluster["spark.executor.extraJavaOptions"]
+    # the driver's files (log config, Derby home) are never named to executors
+    assert "log4j2" not in cluster["spark.executor.extraJavaOptions"]
