@@ -98,6 +98,9 @@ def spark() -> Iterator[SparkSession]:
     from etl.spark import get_spark
 
     session = get_spark(app_name="licitagraph-tests", master="local[1]", driver_memory="2g", shuffle_partitions=2)
+    # generated code that outgrows the JVM's 64 KB method limit fails the test instead of Spark falling back
+    # to interpreting the stage after a failed compile (slow, and logged as a stack of a few hundred lines)
+    session.conf.set("spark.sql.codegen.fallback", "false")
     yield session
     session.stop()
 

@@ -14,6 +14,7 @@ All are pure DataFrame -> DataFrame functions meant for `df.transform(...)`.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 
 from pyspark.sql import Column, DataFrame, Window
@@ -31,6 +32,9 @@ REJ = ("_rej_field", "_rej_reason")
 
 _CHK = "__chk_"
 _SEP = "\u0001"
+# names of the stage boundaries `settle` puts in a plan (unique in the process: Spark refuses two
+# observations of one name in a plan)
+_SPLITS = itertools.count()
 
 
 def start_checks(df: DataFrame) -> DataFrame:
@@ -63,6 +67,11 @@ def settle(df: DataFrame) -> DataFrame:
     pending = sorted(c for c in df.columns if c.startswith(_CHK))
     if not pending:
         return df
+    # A stage boundary for Spark's code generation: a reader's parsing, its check columns and this fold
+    # compiled as one generated method outgrew the JVM's 64 KB limit (PNCP items and results, the generic
+    # bid CSV), and Spark fell back to interpreting the whole stage after a failed compile. An observation
+    # (here: the rows seen) is an operator without generated code, so the fold compiles on its own.
+    df = df.observe(f"codegen_split_{next(_SPLITS)}", F.count(F.lit(1)))
     existing = F.when(
         F.col("_rej_reason").isNotNull(),
         F.concat(F.coalesce("_rej_field", F.lit("*")), F.lit(_SEP), "_rej_reason"),
