@@ -96,6 +96,8 @@ class Finding(BaseModel):
     title: str = Field(description="short Portuguese title shown in lists and emails")
     evidence: Evidence
     run_id: str | None = None
+    # the run version of the graph tables the finding was computed from (core/delta.py); None: unversioned
+    tables_version: int | None = None
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
     @field_validator("score")

@@ -108,6 +108,7 @@ def finding_row(f: Finding, run_id: str | None = None) -> dict[str, Any]:
         "details_json": dumps(f.evidence.details),
         "run_id": run_id if run_id is not None else f.run_id,
         "created_at": _stored(f.created_at),
+        "tables_version": f.tables_version,
     }
 
 
@@ -132,11 +133,13 @@ def finding_from_row(row: Mapping[str, Any]) -> Finding:
             details=json.loads(row.get("details_json") or "{}"),
         ),
         run_id=None if _missing(row.get("run_id")) else row["run_id"],
+        tables_version=None if _missing(row.get("tables_version")) or row.get("tables_version") is pd.NA
+        else int(row["tables_version"]),
         **({} if _missing(created) or created is pd.NaT else {"created_at": _read_ts(created)}),
     )
 
 
-def risk_row(r: RiskScore, run_id: str | None) -> dict[str, Any]:
+def risk_row(r: RiskScore, run_id: str | None, tables_version: int | None = None) -> dict[str, Any]:
     """One row of the `risk` table."""
     return {
         "subject_kind": r.subject.kind.value,
@@ -147,6 +150,7 @@ def risk_row(r: RiskScore, run_id: str | None) -> dict[str, Any]:
         "run_id": run_id,
         "weights_source": r.weights_source,
         "weights_verdicts": int(r.weights_verdicts),
+        "tables_version": tables_version,
     }
 
 
@@ -156,13 +160,16 @@ def findings_frame(findings: Iterable[Finding], run_id: str | None = None) -> pd
     rows: dict[str, dict[str, Any]] = {}
     for f in findings:
         rows[f.id] = finding_row(f, run_id)
-    return pd.DataFrame(list(rows.values()), columns=FINDINGS.column_names)
+    df = pd.DataFrame(list(rows.values()), columns=FINDINGS.column_names)
+    df["tables_version"] = pd.array(df["tables_version"], dtype="Int64")
+    return df
 
 
-def risk_frame(scores: Iterable[RiskScore], run_id: str | None) -> pd.DataFrame:
-    rows = [risk_row(r, run_id) for r in scores]
+def risk_frame(scores: Iterable[RiskScore], run_id: str | None, tables_version: int | None = None) -> pd.DataFrame:
+    rows = [risk_row(r, run_id, tables_version) for r in scores]
     df = pd.DataFrame(rows, columns=RISK.column_names)
     df["n_findings"] = pd.array(df["n_findings"], dtype="int64")
+    df["tables_version"] = pd.array(df["tables_version"], dtype="Int64")
     return df
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from core.delta import RunVersion, exists, read_pandas, resolve
 from core.domain import Evidence, Finding, Measure, Subject, SubjectKind
 from core.tables import table
 
@@ -81,16 +82,25 @@ class GraphTables:
     """Read-only access to the graph tables as pandas DataFrames with every contract column present.
 
     Built on a tables folder (`GraphTables.from_dir`) or on in-memory frames (`GraphTables.from_frames`,
-    for tests). A missing table reads as an empty frame with the contract's columns."""
+    for tests). A missing table reads as an empty frame with the contract's columns. A folder is read as
+    one run version of the ETL (`version`, core/delta.py): the latest, or the one `as_of` names."""
 
-    def __init__(self, root: Path | None = None, frames: Mapping[str, pd.DataFrame] | None = None) -> None:
+    def __init__(self, root: Path | None = None, frames: Mapping[str, pd.DataFrame] | None = None,
+                 at: RunVersion | None = None) -> None:
         self.root = root
+        self.at = at
         self._frames: dict[str, pd.DataFrame] = dict(frames or {})
         self._memo: dict[Hashable, Any] = {}
 
     @classmethod
-    def from_dir(cls, root: Path) -> GraphTables:
-        return cls(root=root)
+    def from_dir(cls, root: Path, as_of: str | None = None) -> GraphTables:
+        """The tables of `root` as of the run version `as_of` (a number, a date; the latest when None)."""
+        return cls(root=root, at=resolve(root, as_of))
+
+    @property
+    def version(self) -> int | None:
+        """The run version read (None: tables without run versions, or in-memory frames)."""
+        return self.at.version if self.at is not None else None
 
     @classmethod
     def from_frames(cls, **frames: pd.DataFrame) -> GraphTables:
@@ -99,7 +109,7 @@ class GraphTables:
     def has(self, name: str) -> bool:
         if name in self._frames:
             return True
-        return self.root is not None and (self.root / table(name).path).exists()
+        return self.root is not None and exists(self.root, table(name).path, self.at)
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()` once per tables object and key: detectors that share a derived table (the screens'
@@ -115,10 +125,9 @@ class GraphTables:
 
     def _read(self, name: str) -> pd.DataFrame:
         spec = table(name)
-        path = self.root / spec.path if self.root is not None else None
-        if path is None or not path.exists():
+        if self.root is None or not exists(self.root, spec.path, self.at):
             return pd.DataFrame(columns=spec.column_names)
-        return pd.read_parquet(path)
+        return read_pandas(self.root, spec.path, at=self.at)
 
     @staticmethod
     def _conform(name: str, df: pd.DataFrame) -> pd.DataFrame:

@@ -33,6 +33,14 @@ def detect(
     neo4j: Annotated[
         bool, typer.Option("--neo4j/--no-neo4j", help="also write findings into Neo4j (graph.findings)")
     ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="read the graph tables as of an ETL run version (3) or a date (2026-03-31, end of that day UTC) "
+            "and write findings and risk to <tables>/as-of/v<N>/ (docs/graph-tables.md#versions)",
+        ),
+    ] = None,
     fixture: Annotated[
         Path | None,
         typer.Option(
@@ -55,6 +63,10 @@ def detect(
     from detectors.run import DetectError, run_detectors
 
     console = Console()
+    if as_of is not None and neo4j:
+        typer.secho("--as-of writes an old version's findings apart; they do not go to Neo4j (drop --neo4j)",
+                    err=True, fg="red")
+        raise typer.Exit(2)
     engine = check_engine(engine)
     with Progress(
         TextColumn("{task.description}"),
@@ -70,12 +82,13 @@ def detect(
 
         try:
             result = run_detectors(
-                tables, engine=engine, only=only, configs=configs, run_id=run_id, on_step=on_step
+                tables, engine=engine, only=only, configs=configs, run_id=run_id, on_step=on_step, as_of=as_of
             )
         except DetectError as exc:
             typer.secho(str(exc), err=True, fg="red")
             raise typer.Exit(2) from exc
-    summary = Table(title=f"detect run {result.run_id}")
+    version = result.findings[0].tables_version if result.findings else None
+    summary = Table(title=f"detect run {result.run_id}" + (f" on tables version {version}" if version else ""))
     for col in ("detector", "version", "findings", "max score", "seconds", "note"):
         summary.add_column(col)
     for row in result.summary:

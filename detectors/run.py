@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from core import findings_io
+from core.delta import VersionError
 from core.domain import Finding
 from core.tables import FINDINGS, RISK
 from detectors.base import DetectorConfig, GraphTables, winners_by_tender
@@ -36,6 +37,11 @@ class RunResult:
     findings_path: Path | None = None
     risk_path: Path | None = None
     n_risk: int = 0
+
+
+def as_of_dir(tables_dir: Path, version: int | None) -> Path:
+    """Where `detect --as-of` writes the findings and risk of an old run version: `<tables>/as-of/v<N>/`."""
+    return tables_dir / "as-of" / f"v{version}"
 
 
 def read_findings(tables_dir: Path) -> list[Finding]:
@@ -75,6 +81,7 @@ def run_detectors(
     write: bool = True,
     tables: GraphTables | None = None,
     risk_weights: Path | None = None,
+    as_of: str | None = None,
 ) -> RunResult:
     """Run the detectors on the tables and, when `write`, write findings/ and risk/. The risk uses the
     weights fitted on verdicts in `risk_weights` (default `<models>/risk_weights.json`, written by
@@ -84,7 +91,12 @@ def run_detectors(
     if tables is None:
         if not tables_dir.exists():
             raise DetectError(f"tables folder {tables_dir} does not exist (run `licitagraph etl` first)")
-        tables = GraphTables.from_dir(tables_dir)
+        try:
+            tables = GraphTables.from_dir(tables_dir, as_of)
+        except VersionError as exc:
+            raise DetectError(str(exc)) from exc
+    # an old run version's findings go beside the current ones, never over them
+    out_dir = as_of_dir(tables_dir, tables.version) if as_of is not None else tables_dir
     selected = [d for d in DETECTORS if not only or d.code in only]
     run_id = run_id or time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     try:
@@ -100,7 +112,7 @@ def run_detectors(
             det = d()
             t0 = time.perf_counter()
             got = det.run(tables, parsed[d.code], engine=graph_engine)
-            got = [f.model_copy(update={"run_id": run_id}) for f in got]
+            got = [f.model_copy(update={"run_id": run_id, "tables_version": tables.version}) for f in got]
             dt = time.perf_counter() - t0
             findings.extend(got)
             summary.append(
@@ -122,7 +134,7 @@ def run_detectors(
     result = RunResult(run_id=run_id, findings=findings, summary=summary)
     if write:
         ran = {d.code for d in selected}
-        kept = [f for f in read_findings(tables_dir) if f.detector not in ran]
+        kept = [f for f in read_findings(out_dir) if f.detector not in ran]
         all_findings = {f.id: f for f in [*kept, *findings]}
         merged = list(all_findings.values())
         tmeta = tables.get("Tender")
@@ -141,10 +153,10 @@ def run_detectors(
         scores = combine(merged, tender_agency, tender_winners, weights=rw.weights,
                          weights_source=rw.source, weights_verdicts=rw.n_verdicts)
         result.findings_path = findings_io.replace_dataset(
-            findings_io.findings_frame(merged, run_id), FINDINGS, findings_io.findings_dir(tables_dir)
+            findings_io.findings_frame(merged, run_id), FINDINGS, findings_io.findings_dir(out_dir)
         )
         result.risk_path = findings_io.replace_dataset(
-            findings_io.risk_frame(scores, run_id), RISK, findings_io.risk_dir(tables_dir)
+            findings_io.risk_frame(scores, run_id, tables.version), RISK, findings_io.risk_dir(out_dir)
         )
         result.n_risk = len(scores)
     return result

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.delta import LOG_DIR, RunVersion, TableVersion, data_files, is_delta, latest_version, resolve
 from core.tables import ALL_TABLES, REJECTS, TABLES_BY_NAME, TableSpec
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,8 @@ class RunResult:
     # a loaded file had changed (or --rebuild): every table was rebuilt from all source files
     rebuilt: bool = False
     dropped: list[str] = field(default_factory=list)  # loaded before, gone from the sources: rows removed
+    version: int = 0  # the run version this run committed (core/delta.py)
+    vacuumed: int = 0  # data files of old versions removed after the run (etl/versions.py)
 
 
 Progress = Callable[[str, int, int], None]
@@ -431,38 +434,45 @@ def _run_in(
                     tables[k] = cnpj_new[k]
             build.from_cnpj(tables, rows)
 
-    staging = out / ".staging"
-    shutil.rmtree(staging, ignore_errors=True)
     specs: list[TableSpec] = list(ALL_TABLES)
     reprocessed = sorted({s.rel for s in result.files if s.status == "processed"})
+    prev_run = resolve(out)  # what readers see until this run's manifest is written
 
     group = f"licitagraph-etl-write-{uuid.uuid4().hex}"  # this run's write jobs, to cancel them together
     stop = threading.Event()
 
-    def write_one(name: str) -> None:
+    def write_one(name: str) -> str | None:
+        """Write one table as a new Delta version; its path when it was written, None when left as is."""
         if stop.is_set():  # taken by a freed thread after another write failed
-            return
+            return None
         spark.sparkContext.setJobGroup(group, f"etl: write {name}", interruptOnCancel=True)
         with _timed(result, f"write:{name}"):
             if name == "rejects":
-                _write_rejects(spark, out, staging, reject_frames, reprocessed, rebuild=rebuild)
+                wrote = _write_rejects(spark, out, reject_frames, reprocessed, rebuild=rebuild)
             elif name.startswith("lookups/"):
-                _write_df(staged_lookups[name.removeprefix("lookups/")], staging / name)
+                _write_df(staged_lookups[name.removeprefix("lookups/")], out / name)
+                wrote = True
             else:
                 spec = TABLES_BY_NAME[name]
-                _write_table(spark, out, staging, spec, rows.get(name, []), rebuild=rebuild, batch_of=multi)
+                wrote = _write_table(spark, out, spec, rows.get(name, []), rebuild=rebuild, batch_of=multi)
+        return (name if name.startswith("lookups/") or name == "rejects" else TABLES_BY_NAME[name].path) if wrote else None
 
     # a lookup this run did not touch stays as it is
     jobs = [s.name for s in specs] + ["rejects"] + [f"lookups/{n}" for n in staged_lookups if n in cnpj_new]
+    written: set[str] = set()
     with _timed(result, "write"):
-        # Spark runs jobs from several threads side by side: one plans and compiles while another computes
+        # Spark runs jobs from several threads side by side: one plans and compiles while another computes.
+        # Each table is committed as a new Delta version in place; readers keep reading the versions the
+        # manifest pins until the manifest names this run's (written last, in one rename).
         from concurrent.futures import ThreadPoolExecutor, as_completed
 
         pool = ThreadPoolExecutor(max_workers=max(1, WRITE_THREADS))
         try:
             futures = [pool.submit(write_one, name) for name in jobs]
             for i, fut in enumerate(as_completed(futures)):
-                fut.result()
+                rel = fut.result()
+                if rel is not None:
+                    written.add(rel)
                 progress("write tables", i + 1, len(jobs))
         except BaseException:
             # A failed write, Ctrl-C or a timeout: start no other table and cancel the Spark jobs still
@@ -473,18 +483,22 @@ def _run_in(
                 spark.sparkContext.cancelJobGroup(group)
             raise
         pool.shutdown()
-        _swap(out, staging)
-        if rebuild:
-            for name in LOOKUPS:
-                if name not in staged_lookups:
-                    shutil.rmtree(out / "lookups" / name, ignore_errors=True)
 
     with _timed(result, "manifest"):
+        rels = [s.path for s in specs] + ["rejects"] + [f"lookups/{n}" for n in LOOKUPS]
+        # on a rebuild a lookup this run did not make is gone from the new version
+        dropped = {f"lookups/{n}" for n in LOOKUPS if n not in staged_lookups} if rebuild else set()
+        run_version = _commit_versions(out, rels, written, prev_run, dropped)
         for spec in specs:
-            result.tables[spec.name] = parquet_rows(out / spec.path)
-        result.rejects = parquet_rows(out / "rejects")
-        _write_manifest(out, manifest, result, keep_old=not rebuild)
+            result.tables[spec.name] = _rows_at(out, spec.path, run_version)
+        result.rejects = _rows_at(out, "rejects", run_version)
+        result.version = run_version.version
+        _write_manifest(out, manifest, result, keep_old=not rebuild, run_version=run_version)
     progress("manifest", 1, 1)
+    with _timed(result, "vacuum"):
+        from etl.versions import vacuum
+
+        result.vacuumed = vacuum(out).removed_files
     return result
 
 
@@ -549,17 +563,17 @@ def _materialize(spark: Any, df: Any, cached: list[Any]) -> Any:
     return out
 
 
-def parquet_rows(path: Path) -> int:
-    """Rows of a Parquet dataset, from the file footers (no Spark job)."""
-    import pyarrow.parquet as pq
+def parquet_rows(path: Path, version: int | None = None) -> int:
+    """Rows of a table (its Delta `version`, the latest when None; or a plain Parquet folder), from the
+    Delta log's statistics or the file footers (no Spark job)."""
+    from core.delta import num_rows
 
-    if not path.is_dir():
-        return 0
-    return sum(
-        pq.ParquetFile(p).metadata.num_rows
-        for p in sorted(path.rglob("*.parquet"))
-        if not any(part.startswith(("_", ".")) for part in p.relative_to(path).parts)
-    )
+    return num_rows(path, version)
+
+
+def _rows_at(out: Path, rel: str, at: RunVersion) -> int:
+    tv = at.table(rel)
+    return parquet_rows(out / rel, tv.version) if tv is not None else 0
 
 
 def _file_counts(parsed: list[Any]) -> dict[str, tuple[str, int, int, int]]:
@@ -647,13 +661,13 @@ def _merge_lookups(
 
     merged: dict[str, Any] = {}
     for name, (key, cols) in LOOKUPS.items():
-        stored_path = out / "lookups" / name
         parts = []
         if name in new:
             run_no = F.lit(1) if batch_of is None else batch_number(F.col("_file"), batch_of) + 1
             parts.append(new[name].select(*cols, run_no.alias("_run")))
-        if stored and stored_path.exists():
-            parts.append(spark.read.parquet(str(stored_path)).select(*cols).withColumn("_run", F.lit(0)))
+        stored_df = _read_stored(spark, out, f"lookups/{name}") if stored else None  # the pinned version
+        if stored_df is not None:
+            parts.append(stored_df.select(*cols).withColumn("_run", F.lit(0)))
         if not parts:
             continue
         u = parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
@@ -663,33 +677,70 @@ def _merge_lookups(
 
 
 def _write_df(df: Any, path: Path) -> None:
-    df.write.mode("overwrite").parquet(str(path))
+    """Commit `df` as the new version of the Delta table at `path` (created when absent). The previous
+    versions stay readable until vacuumed (etl/versions.py)."""
+    legacy = [p for p in path.iterdir() if p.name != LOG_DIR] if path.is_dir() and not is_delta(path) else []
+    df.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(str(path))
+    if legacy:
+        # a Parquet folder written before versions: its files (read, lazily, for this very write) belong to
+        # no version; drop them once the first version is committed
+        committed = {f.path for f in data_files(path)}
+        for p in legacy:
+            if p not in committed:
+                if p.is_dir():
+                    shutil.rmtree(p)
+                else:
+                    p.unlink(missing_ok=True)
+
+
+def _read_stored(spark: Any, out: Path, rel: str) -> Any:
+    """The stored table `rel` as the last run left it (the version the manifest pins, not a later one a
+    failed run may have committed), or None when there is none."""
+    path = out / rel
+    if not path.exists():
+        return None
+    if not is_delta(path):  # written before versions
+        return spark.read.parquet(str(path))
+    at = resolve(out)
+    if at is None:
+        return spark.read.format("delta").load(str(path))
+    tv = at.table(rel)
+    if tv is None:
+        return None
+    return spark.read.format("delta").option("versionAsOf", tv.version).load(str(path))
+
+
+def _write_empty(spark: Any, spec: TableSpec, path: Path) -> None:
+    from etl.schema import spark_schema
+
+    _write_df(spark.createDataFrame([], spark_schema(spec)), path)
 
 
 def _write_table(
     spark: Any,
     out: Path,
-    staging: Path,
     spec: TableSpec,
     frames: list[Any],
     *,
     rebuild: bool = False,
     batch_of: dict[str, int] | None = None,
-) -> None:
-    """Merge this run's candidate rows (and, unless rebuilding, the stored table) and stage the result."""
+) -> bool:
+    """Merge this run's candidate rows (and, unless rebuilding, the stored table) and commit the result as
+    the table's next version; False when the table is left as it is."""
     from etl.merge import combine, finalize, stored_ord
-    from etl.schema import write_empty
 
-    existing = out / spec.path
+    target = out / spec.path
+    old = None if rebuild else _read_stored(spark, out, spec.path)
     if not frames:
-        if rebuild or not existing.exists():
-            write_empty(spec, staging / spec.path)
-        return
+        if rebuild or old is None:
+            _write_empty(spark, spec, target)
+            return True
+        return False
     new = combine(frames, spec, batch_of=batch_of)
-    if existing.exists() and not rebuild:
-        old = stored_ord(spark.read.parquet(str(existing)))
-        new = combine([old, new], spec)
-    _write_df(finalize(new, spec), staging / spec.path)
+    if old is not None:
+        new = combine([stored_ord(old), new], spec)
+    _write_df(finalize(new, spec), target)
+    return True
 
 
 def _file_rejects_frame(spark: Any, rejected: list[Any], kind_of: dict[str, str]) -> Any:
@@ -706,47 +757,62 @@ def _file_rejects_frame(spark: Any, rejected: list[Any], kind_of: dict[str, str]
 
 
 def _write_rejects(
-    spark: Any, out: Path, staging: Path, frames: list[Any], reprocessed: list[str], *, rebuild: bool = False
-) -> None:
+    spark: Any, out: Path, frames: list[Any], reprocessed: list[str], *, rebuild: bool = False
+) -> bool:
+    """The rejects after this run: the stored ones less those of the files read again, plus this run's.
+    False when the table is left as it is."""
     from functools import reduce
 
     from pyspark.sql import functions as F
 
-    from etl.schema import conform, write_empty
+    from etl.schema import conform
 
-    existing = out / "rejects"
+    target = out / "rejects"
     parts = list(frames)
-    if rebuild and not frames:
-        write_empty(REJECTS, staging / "rejects")
-        return
-    if existing.exists() and not rebuild:
-        old = spark.read.parquet(str(existing))
+    old = None if rebuild else _read_stored(spark, out, "rejects")
+    if old is not None:
         if reprocessed:
             old = old.where(~F.col("source_file").isin(*reprocessed))
         parts.append(conform(old, REJECTS))
-    if not parts:
-        if not existing.exists():
-            write_empty(REJECTS, staging / "rejects")
-        return
     if not frames:
-        return
-    _write_df(reduce(lambda a, b: a.unionByName(b), parts), staging / "rejects")
+        if rebuild or old is None:
+            _write_empty(spark, REJECTS, target)
+            return True
+        return False
+    _write_df(reduce(lambda a, b: a.unionByName(b), parts), target)
+    return True
 
 
-def _swap(out: Path, staging: Path) -> None:
-    """Move every staged dataset over its published place."""
-    if not staging.exists():
-        return
-    for marker in sorted(staging.rglob("_SUCCESS")):
-        ds = marker.parent
-        target = out / ds.relative_to(staging)
-        if target.exists():
-            shutil.rmtree(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(ds), str(target))
+def _commit_versions(
+    out: Path, rels: list[str], written: set[str], prev: RunVersion | None, dropped: set[str]
+) -> RunVersion:
+    """This run's version: the Delta version of every table it wrote, the previous run's for the others."""
+    tables: dict[str, TableVersion] = {}
+    for rel in rels:
+        if rel in dropped:
+            continue
+        if rel in written:
+            tables[rel] = latest_version(out / rel)
+        elif prev is not None and prev.table(rel) is not None:
+            tables[rel] = prev.tables[rel]
+        elif prev is None and is_delta(out / rel):  # versioned tables from before run versions were kept
+            tables[rel] = latest_version(out / rel)
+    # the manifest's run versions may have been vacuumed down to the last: count on from the last number
+    number = max(prev.version if prev is not None else 0, int(load_manifest(out).get("last_version", 0))) + 1
+    committed = datetime.now(UTC).isoformat(timespec="milliseconds")
+    return RunVersion(number, committed, dict(sorted(tables.items())))
 
 
-def _write_manifest(out: Path, manifest: dict[str, Any], result: RunResult, *, keep_old: bool = True) -> None:
+def _write_manifest(
+    out: Path,
+    manifest: dict[str, Any],
+    result: RunResult,
+    *,
+    keep_old: bool = True,
+    run_version: RunVersion | None = None,
+) -> None:
+    """The manifest, replaced in one rename: the loaded files, the row counts and, with `run_version`, the
+    run versions (`versions`, oldest first). Writing it publishes the run to readers (core/delta.py)."""
     files = dict(manifest.get("files", {})) if keep_old else {}
     for s in result.files:
         entry = asdict(s)
@@ -755,6 +821,11 @@ def _write_manifest(out: Path, manifest: dict[str, Any], result: RunResult, *, k
         files[s.rel] = entry
     for rel, e in files.items():
         assert e["read"] == e["accepted"] + e["rejected"], f"manifest invariant broken for {rel}"
+    versions = list(load_manifest(out).get("versions", []))  # as vacuumed since `manifest` was read
+    last_version = int(manifest.get("last_version", 0))
+    if run_version is not None:
+        versions.append(run_version.as_dict())
+        last_version = run_version.version
     data = {
         "version": MANIFEST_VERSION,
         "files": dict(sorted(files.items())),
@@ -767,6 +838,8 @@ def _write_manifest(out: Path, manifest: dict[str, Any], result: RunResult, *, k
             "processed": [s.rel for s in result.files if s.status == "processed"],
             "skipped": [s.rel for s in result.files if s.status == "skipped"],
         },
+        "last_version": last_version,
+        "versions": versions,
     }
     tmp = out / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,4 +1,7 @@
-"""Reading the graph tables (Parquet) in batches with pyarrow, as plain rows for the driver."""
+"""Reading the graph tables in batches with pyarrow, as plain rows for the driver.
+
+The graph tables are Delta tables (core/delta.py): the files of a table are those of the Delta version
+the manifest's run version pins (the latest run by default), never every Parquet file in the folder."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from core.delta import RunVersion, data_files, is_delta, pinned, resolve
 from core.tables import TableSpec
 
 log = logging.getLogger(__name__)
@@ -49,17 +53,17 @@ def table_dir(tables: Path, spec: TableSpec) -> Path:
     return tables / spec.path
 
 
-def table_files(tables: Path, spec: TableSpec) -> list[TableFile]:
+def table_files(tables: Path, spec: TableSpec, at: RunVersion | None = None) -> list[TableFile]:
+    """The Parquet files of the table as the run version `at` pins it (the latest run when None)."""
     d = table_dir(tables, spec)
     if not d.is_dir():
         return []
-    out = []
-    for p in sorted(d.rglob("*.parquet")):
-        if any(part.startswith(("_", ".")) for part in p.relative_to(d).parts):
-            continue
-        st = p.stat()
-        out.append(TableFile(spec, p, p.relative_to(d).as_posix(), st.st_size, st.st_mtime_ns))
-    return out
+    rel = d.relative_to(tables).as_posix()
+    at = at if at is not None else resolve(tables)
+    if at is not None and is_delta(d) and at.table(rel) is None:
+        return []  # not part of that run version
+    files = data_files(d, pinned(tables, rel, at) if is_delta(d) else None)
+    return [TableFile(spec, f.path, f.rel_path, f.size, f.mtime_ns) for f in files]
 
 
 def _clean_value(v: Any) -> Any:

@@ -51,6 +51,7 @@ GROUPS: dict[str, typer.Typer] = {
     "graph": graph_cli.graph_app,
     "keys": api_cli.keys_app,
     "verdicts": graph_cli.verdicts_app,
+    "tables": etl_cli.tables_app,
 }
 
 

@@ -8,8 +8,21 @@ from typing import Any
 from core.tables import ALL_TABLES
 
 
+def read(spark: Any, out: Path, path: str) -> Any:
+    """The table `path` of the tables folder `out`, at the version the manifest's latest run pins (the ETL
+    writes Delta tables: a plain Parquet read would also see the files of older versions)."""
+    from core.delta import resolve
+
+    at = resolve(out)
+    tv = at.table(path) if at is not None else None
+    reader = spark.read.format("delta")
+    if tv is not None:
+        reader = reader.option("versionAsOf", tv.version)
+    return reader.load(str(out / path))
+
+
 def table_rows(spark: Any, out: Path, path: str) -> list[tuple[Any, ...]]:
-    df = spark.read.parquet(str(out / path))
+    df = read(spark, out, path)
     return sorted((tuple(r) for r in df.collect()), key=lambda t: tuple(repr(v) for v in t))
 
 
@@ -20,8 +33,8 @@ def all_tables(spark: Any, out: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def by_id(spark: Any, out: Path, label: str) -> dict[str, Any]:
-    return {r["id"]: r for r in spark.read.parquet(str(out / "nodes" / label)).collect()}
+    return {r["id"]: r for r in read(spark, out, f"nodes/{label}").collect()}
 
 
 def rels(spark: Any, out: Path, type_: str) -> list[Any]:
-    return spark.read.parquet(str(out / "rels" / type_)).collect()
+    return read(spark, out, f"rels/{type_}").collect()
