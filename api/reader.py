@@ -171,7 +171,8 @@ class GraphReader:
         return guard({
             "id": subject_id, "kind": kind, "name": name, "risk_score": props.get("risk_score"),
             "n_findings": int(props.get("risk_n_findings") or len(findings)),
-            "risk_run_id": props.get("risk_run_id"), "reasons": reasons[:top_reasons],
+            "risk_run_id": props.get("risk_run_id"), "risk_tables_version": props.get("risk_tables_version"),
+            "reasons": reasons[:top_reasons],
             "risk_weights": props.get("risk_weights_source") or "prior",
             "risk_weights_verdicts": int(props.get("risk_weights_verdicts") or 0),
             "properties": shown, "findings": findings,

@@ -124,8 +124,8 @@ class Finding(BaseModel):
         "summary": "Dois licitantes do pregão compartilham o telefone (62) 99999-0000.",
         "measures": [{"name": "shared_links", "value": 2, "threshold": 1, "comparison": ">=", "unit": None}],
         "node_ids": ["supplier:00000003000103", "supplier:00000004000104", "phone:62999990000"],
-        "details": {}, "run_id": "20250301T030000-abc123", "created_at": "2025-03-01T03:10:00Z",
-        "status": "new"}]})
+        "details": {}, "run_id": "20250301T030000-abc123", "tables_version": 12,
+        "created_at": "2025-03-01T03:10:00Z", "status": "new"}]})
 
     id: str
     detector: str
@@ -139,6 +139,9 @@ class Finding(BaseModel):
     node_ids: list[str] = []
     details: dict[str, Any] = {}
     run_id: str | None = None
+    tables_version: int | None = Field(
+        default=None, description="run version of the graph tables the finding was computed from: "
+        "`licitagraph detect --as-of VERSION` recomputes it on the same data (docs/graph-tables.md#versions)")
     created_at: datetime | None = None
     status: FindingStatus = Field(default="new", description="lifecycle status (docs/verdicts.md): new, "
                                   "under_review, confirmed, dismissed, or superseded (no longer in the data)")
@@ -209,6 +212,8 @@ class SubjectDetail(BaseModel):
     risk_score: float | None = None
     n_findings: int = 0
     risk_run_id: str | None = None
+    risk_tables_version: int | None = Field(default=None, description="run version of the graph tables the "
+                                            "risk score was computed from")
     reasons: list[Reason] = Field(default=[], description="top reasons of the risk score, strongest first")
     risk_weights: str = Field(
         default="prior",

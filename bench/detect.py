@@ -64,10 +64,10 @@ def build(bids: int, root: Path) -> tuple[Path, int, int]:
     if not (tables / "nodes" / "Tender").exists():
         shutil.rmtree(tables, ignore_errors=True)
         write_world(tables, filler_tenders=max(0, bids // BIDS_PER_FILLER_TENDER))
-    import pandas as pd
+    from core.delta import read_table
 
-    n_bids = len(pd.read_parquet(tables / "rels" / "BID", columns=["src"]))
-    n_tenders = len(pd.read_parquet(tables / "nodes" / "Tender", columns=["id"]))
+    n_bids = read_table(tables, "rels/BID", columns=["src"]).num_rows
+    n_tenders = read_table(tables, "nodes/Tender", columns=["id"]).num_rows
     return tables, n_bids, n_tenders
 
 

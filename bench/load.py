@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -67,6 +68,13 @@ class Result:
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
+
+
+def _spark_read(spark: Any, path: Path) -> Any:
+    """A table folder in Spark: a Delta table (an ETL's output) at its latest version, else plain Parquet."""
+    from core.delta import is_delta
+
+    return spark.read.format("delta").load(str(path)) if is_delta(path) else spark.read.parquet(str(path))
 
 def proc_cpu(pid: int | None) -> float:
     """CPU seconds (user + system) a live process has used, from /proc."""
@@ -280,14 +288,14 @@ def run_spark(settings: Settings, tables: Path, size: str) -> Result:
             d = tables / spec.path
             if not d.exists():
                 continue
-            (spark.read.parquet(str(d)).coalesce(1).write.format("org.neo4j.spark.DataSource").mode("Overwrite")
+            (_spark_read(spark, d).coalesce(1).write.format("org.neo4j.spark.DataSource").mode("Overwrite")
              .options(**opts).option("labels", f":{spec.name}").option("node.keys", "id").save())
         t_nodes = time.monotonic() - t0
         for spec in REL_TABLES:
             d = tables / spec.path
             if not d.exists():
                 continue
-            df = spark.read.parquet(str(d))
+            df = _spark_read(spark, d)
             props = [c for c in df.columns if c not in ("src", "dst", "src_label", "dst_label")]
             pairs = [(r["src_label"], r["dst_label"]) for r in df.select("src_label", "dst_label").distinct().collect()]
             for s, t in pairs:

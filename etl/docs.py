@@ -9,14 +9,16 @@ from core.tables import NODE_TABLES, REJECTS, REL_TABLES, TableSpec
 
 INTRO = """# Graph tables
 
-The ETL (`licitagraph etl --sources DIR --out TABLES`) writes one Parquet dataset per node label and per
-relationship type; `core/tables.py` is the contract, this page is generated from it (`python -m etl.docs`).
+The ETL (`licitagraph etl --sources DIR --out TABLES`) writes one table per node label and per relationship
+type, each a Delta Lake table (Parquet files and a log of versions, see [Versions](#versions));
+`core/tables.py` is the contract, this page is generated from it (`python -m etl.docs`).
 
-    TABLES/nodes/<Label>/part-*.parquet
-    TABLES/rels/<TYPE>/part-*.parquet
-    TABLES/rejects/part-*.parquet      every input record not loaded, with its reason
+    TABLES/nodes/<Label>/part-*.parquet, _delta_log/
+    TABLES/rels/<TYPE>/part-*.parquet, _delta_log/
+    TABLES/rejects/                    every input record not loaded, with its reason
     TABLES/lookups/<name>/             registry lookups kept for later batches (empresas, simples, municipios, ...)
-    TABLES/manifest.json               per source file: sha256, batch, records read, accepted, rejected; rows per table
+    TABLES/manifest.json               per source file: sha256, batch, records read, accepted, rejected; rows per
+                                       table; the run versions (each table's Delta version per ETL run)
 
 How the ETL fills them:
 
@@ -59,7 +61,7 @@ How the ETL fills them:
   does not remove its rows (sources are publications: an archived month stays loaded) until a run with
   `--rebuild`, which rebuilds every table from the files now in the folder and drops the others from the
   manifest.
-- The tables are not partitioned: each is a few files per run (Spark writes one per shuffle partition, sized
+- The tables are not partitioned: each version is a few files (Spark writes one per shuffle partition, sized
   to the data), read whole by the loader, the detectors and the GNN. `Tender.batch` carries the publication
   month for readers that want to filter by it.
 - Full CPFs never reach a table: they are masked as `***` + digits 4-9 + `**` at parse time (bid exports,
@@ -80,6 +82,65 @@ def _table(spec: TableSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
+VERSIONS = """## Versions
+
+Every table (graph tables, rejects, lookups) is a [Delta Lake](https://delta.io) table: its folder holds
+Parquet files and a `_delta_log/` that lists, commit by commit, which files make up each version. A run
+of the ETL writes each table it changes as a new Delta version in place (the older files stay), and then
+records a **run version** in the manifest:
+
+    "versions": [
+      {"version": 3, "committed_at": "2026-03-02T03:14:07.512+00:00",
+       "tables": {"nodes/Tender": {"version": 2, "committed_at": "2026-03-02T03:12:51.004+00:00"},
+                  "rels/BID": {"version": 3, "committed_at": "..."}, "rejects": {...}, ...}},
+      ...]
+
+A table the run left unchanged keeps the Delta version of the run before. Readers (the Neo4j loader, the
+detectors, the GNN, the evaluation and the benchmarks) read each table at the Delta version the latest run
+version pins, through one reader (`core/delta.py`, with delta-rs: no Spark needed). Because the manifest is
+written last, in one rename, a reader sees one whole run or the one before, never a run half written; a
+run that fails leaves the previous run version current, and the next run starts from it.
+
+Every finding records the run version it was computed from (`tables_version` in `<tables>/findings/`, on
+the `Finding` node in Neo4j and in the API's findings), and so does the risk score (`risk_tables_version`
+on the subject).
+
+### Reproducing a finding's data
+
+An auditor who holds a finding with `tables_version` 12 (or a date):
+
+    licitagraph tables versions --tables var/data/tables          # run versions still readable, with dates
+    licitagraph detect --tables var/data/tables --as-of 12        # the detectors on version 12's data
+    licitagraph detect --tables var/data/tables --as-of 2026-03-31   # the data as at the end of that day (UTC)
+    licitagraph etl --tables var/data/tables --as-of 12 --out var/audit/v12   # version 12 as a folder of its own
+
+`--as-of` takes a run version number, a date `YYYY-MM-DD` (the last run committed by the end of that day,
+UTC) or a date-time (`2026-03-31T12:00`, UTC unless it names a zone). `detect --as-of` writes its findings
+and risk to `<tables>/as-of/v<N>/`, beside the current ones and never over them, and does not write to
+Neo4j: the recomputed findings carry `tables_version` N, the same ids as the originals when the data and
+the detector's version are the same. `etl --as-of` writes the old version's tables into a new folder (each
+a Delta table of one version, the manifest naming the run version it came from), which `licitagraph load`,
+`detect` or any reader can open as a tables folder; it holds no source-file entries, so it is for reading,
+not for loading more sources into.
+
+### Retention
+
+Old versions take disk: a run that rewrites a table keeps the previous files. `LICITAGRAPH_TABLES_RETENTION_DAYS`
+(default 365) says how far back `--as-of` must work: every run version that was the current one at some
+moment of that many days stays readable, and the latest always does. After each ETL run, and by
+`licitagraph tables vacuum [--retention-days N]`, the files only older run versions use are deleted
+(delta-rs vacuum, keeping the Delta versions the kept runs pin) and those run versions leave the manifest;
+`--as-of` one of them then says it was vacuumed. Keep the retention at least as long as findings are
+audited. The Delta logs themselves are small and are kept.
+
+Spark writes the tables with Delta Lake's jar (`io.delta:delta-spark_2.12`, of the version of the pinned
+`delta-spark` Python package), resolved from Maven Central once into `.cache/ivy` by
+`licitagraph tables install` (part of `scripts/bootstrap.sh`, so of CI's set-up too). A tables folder
+written before versions (plain Parquet) is read as it is and becomes versioned table by table as runs
+rewrite it; `licitagraph etl --rebuild` converts it all at once.
+"""
+
+
 def render() -> str:
     parts = [INTRO, "## Nodes\n"]
     parts += [_table(t) for t in NODE_TABLES]
@@ -87,6 +148,7 @@ def render() -> str:
     parts += [_table(t) for t in REL_TABLES]
     parts.append("## Rejects\n")
     parts.append(_table(REJECTS))
+    parts.append(VERSIONS)
     return "\n".join(parts)
 
 

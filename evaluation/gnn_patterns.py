@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from core.delta import read_pandas
 from evaluation.synthetic import matches
 from gnn.cli import COLLUSION_PATTERNS
 
@@ -133,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     truth = json.loads(args.truth.read_text())
-    findings = pd.read_parquet(args.tables / "findings")
+    findings = read_pandas(args.tables, "findings")
     scores = None
     if args.checkpoint:
         from gnn.data import TENDER, from_tables

@@ -38,6 +38,7 @@ import pandas as pd
 import torch
 from torch_geometric.data import HeteroData
 
+from core.delta import data_files, exists, read_pandas
 from gnn.features import (
     BID_EDGE_FEATURES,
     FIRM_FEATURES,
@@ -190,10 +191,10 @@ def from_bids(bids: pd.DataFrame) -> BidGraph:
 
 
 def _read(tables: Path, kind: str, name: str, columns: list[str] | None = None) -> pd.DataFrame:
-    path = tables / kind / name
-    if not path.exists() or not any(path.rglob("*.parquet")):
+    rel = f"{kind}/{name}"
+    if not exists(tables, rel) or not data_files(tables / rel):
         return pd.DataFrame(columns=columns or [])
-    df = pd.read_parquet(path)
+    df = read_pandas(tables, rel)
     if columns:
         for c in columns:
             if c not in df.columns:

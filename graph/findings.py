@@ -3,7 +3,9 @@
 - `(:Finding {id})` per finding, with the table's properties (node_ids kept as a list);
   `(Finding)-[:ABOUT]->(subject)` and `(Finding)-[:INVOLVES]->(node)` for every evidence node id.
 - Risk on the subject nodes: `risk_score`, `risk_reasons` (the JSON string), `risk_n_findings`,
-  `risk_run_id`, `risk_updated_at`, `risk_weights_source` (prior | fitted) and `risk_weights_verdicts`.
+  `risk_run_id`, `risk_updated_at`, `risk_weights_source` (prior | fitted), `risk_weights_verdicts` and
+  `risk_tables_version` (the graph tables' run version the score was computed from; a finding has its own
+  `tables_version`).
 - Idempotent (MERGE everywhere). Findings are never deleted (graph/verdicts.py, docs/verdicts.md): a new one
   is `new`; one of an earlier run of the same detector on the same subject that is not in the new table
   becomes `superseded` (kept, with the run that superseded it; its pending alert deliveries become obsolete);
@@ -88,7 +90,7 @@ def _risk(label: str) -> str:
         "SET s.risk_score = row.score, s.risk_reasons = row.reasons_json, "
         "s.risk_n_findings = row.n_findings, s.risk_run_id = row.run_id, s.risk_updated_at = datetime(), "
         "s.risk_weights_source = coalesce(row.weights_source, 'prior'), "
-        "s.risk_weights_verdicts = coalesce(row.weights_verdicts, 0)"
+        "s.risk_weights_verdicts = coalesce(row.weights_verdicts, 0), s.risk_tables_version = row.tables_version"
     )
 
 

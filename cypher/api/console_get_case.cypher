@@ -35,7 +35,7 @@ CALL {
                   last_at: last_at}) AS alerts
 }
 RETURN f {.id, .detector, .detector_version, .subject_kind, .subject_id, .score, .title, .summary, .measures_json,
-          .details_json, .node_ids, .run_id, .created_at, .loaded_at} AS finding,
+          .details_json, .node_ids, .run_id, .tables_version, .created_at, .loaded_at} AS finding,
        CASE WHEN subj IS NULL THEN null ELSE subj {.id, .name, .object, .description, .document, .cnpj,
             .person_type, .uf, .municipality, label: labels(subj)[0]} END AS subject,
        [t IN ts[..$max_sources] | t {.id, .control_number, .process_number, .object, .modality, .year,

@@ -14,7 +14,7 @@ CALL {
   WHERE coalesce(f.status, 'new') <> 'superseded'
   WITH f ORDER BY f.score DESC, f.id
   RETURN collect(f {.id, .detector, .detector_version, .subject_kind, .subject_id, .score, .title, .summary,
-                    .measures_json, .details_json, .node_ids, .run_id, .created_at,
+                    .measures_json, .details_json, .node_ids, .run_id, .tables_version, .created_at,
                     status: coalesce(f.status, 'new')}) AS findings
 }
 RETURN n.id AS id, labels(n)[0] AS label, properties(n) AS properties, findings

@@ -14,4 +14,4 @@ WITH f ORDER BY f.score DESC, f.id
 WITH collect(f) AS ranked
 RETURN size(ranked) AS total,
        [f IN ranked[$skip..$skip + $limit] | f {.id, .detector, .detector_version, .subject_kind, .subject_id,
-         .score, .title, .summary, .measures_json, .node_ids, .run_id, .created_at}] AS items
+         .score, .title, .summary, .measures_json, .node_ids, .run_id, .tables_version, .created_at}] AS items

@@ -2,5 +2,5 @@
 // @param id string                        the finding id (`finding:<hex>`)
 MATCH (f:Finding {id: $id})
 RETURN f {.id, .detector, .detector_version, .subject_kind, .subject_id, .score, .title, .summary,
-          .measures_json, .details_json, .node_ids, .run_id, .created_at,
+          .measures_json, .details_json, .node_ids, .run_id, .tables_version, .created_at,
           status: coalesce(f.status, 'new')} AS finding

@@ -33,4 +33,4 @@ ORDER BY CASE WHEN $descending THEN k END DESC, CASE WHEN NOT $descending THEN k
 WITH collect(f) AS ranked
 RETURN size(ranked) AS total,
        [f IN ranked[$skip..$skip + $limit] | f {.id, .detector, .detector_version, .subject_kind, .subject_id,
-         .score, .title, .summary, .measures_json, .details_json, .node_ids, .run_id, .created_at, status: coalesce(f.status, 'new')}] AS items
+         .score, .title, .summary, .measures_json, .details_json, .node_ids, .run_id, .tables_version, .created_at, status: coalesce(f.status, 'new')}] AS items

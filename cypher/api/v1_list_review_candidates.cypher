@@ -11,6 +11,6 @@ WHERE coalesce(f.status, 'new') IN $statuses
 OPTIONAL MATCH (f)-[:ABOUT]->(s)
 WITH f, head(collect(s)) AS s
 RETURN f {.id, .detector, .detector_version, .subject_kind, .subject_id, .score, .title, .summary,
-          .measures_json, .details_json, .node_ids, .run_id, .created_at, status: coalesce(f.status, 'new')} AS finding,
+          .measures_json, .details_json, .node_ids, .run_id, .tables_version, .created_at, status: coalesce(f.status, 'new')} AS finding,
        s.risk_score AS subject_risk, coalesce(s.risk_weights_source, 'prior') AS weights_source
 ORDER BY f.id
