@@ -139,3 +139,26 @@ def test_every_route_declares_its_response() -> None:
             declared = route.response_model is not None or getattr(route.response_class, "__name__", "") != "JSONResponse" or \
                 route.status_code == 204
             assert declared, route.path
+
+
+def test_a_finding_shows_the_tables_version_it_came_from() -> None:
+    from types import SimpleNamespace
+
+    from api.deps import get_principal, get_reader
+    from api.main import create_app
+    from core.settings import Settings
+
+    stored = {"id": "finding:abcdef0123", "detector": "screens", "detector_version": "1.0.0", "subject_kind": "tender",
+              "subject_id": "tender:1", "score": 0.5, "measures_json": "[]", "details_json": "{}",
+              "node_ids": ["tender:1"], "run_id": "r1", "tables_version": 3, "status": "new"}
+    runner = RecordingRunner(answers={"api/v1_get_finding": [{"finding": stored}]})
+    app = create_app(Settings(environment="local"))
+    app.dependency_overrides[get_reader] = lambda: GraphReader(runner)
+    app.dependency_overrides[get_principal] = lambda: Principal("t", Role.reader, "test")
+    app.state.ctx = SimpleNamespace(metrics=app.state.metrics, store=None)
+    client = TestClient(app)
+    r = client.get("/v1/findings/finding:abcdef0123")
+    assert r.status_code == 200 and r.json()["tables_version"] == 3
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    assert schema["Finding"]["properties"]["tables_version"]["anyOf"] == [{"type": "integer"}, {"type": "null"}]
+    assert "risk_tables_version" in schema["SubjectDetail"]["properties"]
