@@ -1,5 +1,11 @@
 """The ETL run: discover source files, read and validate them, build and merge the graph tables, write the
-Parquet tables, the rejects and the manifest (`<out>/manifest.json`).
+tables and the rejects (Delta Lake tables) and the manifest (`<out>/manifest.json`).
+
+Versioned: each table the run changes is committed as a new Delta version in place, and the manifest,
+written last in one rename, records the run version (each table's Delta version, core/delta.py). Readers
+read the versions the manifest pins, so they never see half a run; a failed run leaves the previous run
+version current, and the next run merges into the versions it pins. Old versions are vacuumed by the
+retention setting after the run (etl/versions.py).
 
 Incremental by source file: the manifest records each loaded file with its SHA-256 and its batch (the run
 that loaded it). A rerun skips the files it already holds unchanged, so re-running on the same input

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.etl.helpers import all_tables, by_id, rels
+from tests.etl.helpers import all_tables, by_id, read, rels
 
 # one ETL run per module fixture; slow on a busy 2-core machine
 pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(1800)]
@@ -175,7 +175,7 @@ def bad(shared_data: Path, spark: Any, tmp_path_factory: pytest.TempPathFactory)
 
 
 def test_each_bad_record_is_rejected_with_its_reason(bad: dict[str, Any], spark: Any) -> None:
-    rows = spark.read.parquet(str(bad["first"] / "rejects")).collect()
+    rows = read(spark, bad["first"], "rejects").collect()
     got = {(r["source_file"], r["location"], r["field"]): r["reason"] for r in rows}
     for key, reason in EXPECTED_REJECTS.items():
         assert key in got, (key, sorted(got))
@@ -190,12 +190,11 @@ def test_each_bad_record_is_rejected_with_its_reason(bad: dict[str, Any], spark:
 def test_rejects_are_valid_utf8_without_a_full_cpf(bad: dict[str, Any]) -> None:
     import re
 
-    import pyarrow.parquet as pq
-
+    from core.delta import read_table
     from core.domain import CPF_IN_TEXT
 
     # pyarrow decodes every string strictly: invalid UTF-8 anywhere raises here
-    rows = pq.read_table(bad["first"] / "rejects").to_pandas().to_dict("records")
+    rows = read_table(bad["first"], "rejects").to_pandas().to_dict("records")
     latin1 = next(r for r in rows if r["source_file"] == "pncp/contratacoes/latin1.json")
     assert latin1["raw"].startswith('{"data": [{"objetoCompra": "Aquisi') and "\ufffd" in latin1["raw"]
     ceis = next(r for r in rows if r["source_file"] == "sancoes/ceis/ceis.csv")
@@ -319,7 +318,7 @@ def test_a_failed_write_cancels_the_other_writes_and_keeps_the_old_tables(
     failed_at: list[float] = []
     lock = threading.Lock()
 
-    def write_table(_spark: Any, _out: Path, _staging: Path, spec: Any, *_a: Any, **_k: Any) -> None:
+    def write_table(_spark: Any, _out: Path, spec: Any, *_a: Any, **_k: Any) -> bool:
         with lock:
             started.append(spec.name)
         if spec.name == first:
@@ -328,7 +327,7 @@ def test_a_failed_write_cancels_the_other_writes_and_keeps_the_old_tables(
             failed.set()
             raise RuntimeError("disk full")
         if failed.is_set():
-            return
+            return False
         try:  # a job that would run for hours on one core
             spark.range(0, 1 << 40, 1, 2).selectExpr("sum(id)").collect()
             outcome = "finished"
@@ -336,6 +335,7 @@ def test_a_failed_write_cancels_the_other_writes_and_keeps_the_old_tables(
             outcome = "cancelled" if "cancel" in str(e).lower() else f"failed: {e}"
         with lock:
             outcomes.append(outcome)
+        return False
 
     monkeypatch.setattr(pipeline, "_write_table", write_table)
     persisted = spark.sparkContext._jsc.getPersistentRDDs().size()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.etl.helpers import all_tables, by_id, rels
+from tests.etl.helpers import all_tables, by_id, read, rels
 
 # one ETL run per module fixture; slow on a busy 2-core machine
 pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(1800)]
@@ -108,7 +108,7 @@ def test_tables_follow_the_contract(real: dict[str, Any], spark: Any) -> None:
     out: Path = real["out"]
     for spec in (*ALL_TABLES, REJECTS):
         path = "rejects" if spec is REJECTS else spec.path
-        df = spark.read.parquet(str(out / path))
+        df = read(spark, out, path)
         assert [(f.name, f.dataType) for f in df.schema] == [
             (f.name, f.dataType) for f in spark_schema(spec)
         ], spec.name
