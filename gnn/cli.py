@@ -82,6 +82,7 @@ def train(
 
     from rich.console import Console
 
+    from core.delta import resolve
     from core.settings import get_settings
     from gnn.data import FIRM, TENDER, from_tables
     from gnn.predict import findings as make_findings
@@ -104,6 +105,7 @@ def train(
     if gt is None or not gt.exists():
         typer.secho("no ground_truth.json found: pass --ground-truth FILE", err=True, fg="red")
         raise typer.Exit(2)
+    at = resolve(tables)  # the run version of the tables read (their findings record it)
     with console.status("building the graph"):
         graph = from_tables(tables)
     t_lab, f_lab = labels_from_ground_truth(gt, graph.ids[TENDER], graph.ids.get(FIRM, []))
@@ -125,8 +127,9 @@ def train(
         f"val loss {m['val_loss']:.4f}, val AUC {m['val_auc']:.3f}, device {m['device']}"
     )
     if findings:
-        target, scored = tables, graph
+        target, scored, target_at = tables, graph, at
         if score_tables is not None:
+            target_at = resolve(score_tables)
             with console.status(f"building the graph of {score_tables}"):
                 scored = from_tables(score_tables)
             if scored.feature_schema != graph.feature_schema:
@@ -136,5 +139,5 @@ def train(
             target = score_tables
         with console.status("scoring and explaining"):
             items = make_findings(trained, scored, run_id=run, min_score=min_score)
-        fpath = write_findings(items, target / "findings")
+        fpath = write_findings(items, target / "findings", target_at.version if target_at is not None else None)
         console.print(f"{len(items)} GNN findings on {target}: {fpath}")

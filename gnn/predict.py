@@ -21,6 +21,7 @@ import pandas as pd
 import torch
 
 from core import findings_io
+from core.delta import resolve
 from core.domain import Evidence, Finding, Measure, Subject, SubjectKind
 from gnn.data import FIRM, TENDER, BidGraph
 from gnn.train import MODEL_VERSION, Trained, _inputs, _with_labels, torch_threads
@@ -234,9 +235,12 @@ def _supplier_findings(
     return out
 
 
-def write_findings(items: list[Finding], out_dir: Path) -> Path:
+def write_findings(items: list[Finding], out_dir: Path, tables_version: int | None = None) -> Path:
     """Rows of the `findings` table in `<out_dir>/part-gnn.parquet`, encoded as detect encodes its own
-    (core/findings_io.py), so both files of `<tables>/findings/` share one schema."""
+    (core/findings_io.py), so both files of `<tables>/findings/` share one schema; `tables_version`: the run
+    version of the graph tables scored (core/delta.py)."""
+    if tables_version is not None:
+        items = [f.model_copy(update={"tables_version": tables_version}) for f in items]
     return findings_io.write_findings(items, out_dir / "part-gnn.parquet")
 
 
@@ -254,9 +258,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--min-score", type=float, default=0.5)
     args = ap.parse_args(argv)
     trained = load_checkpoint(args.checkpoint)
+    at = resolve(args.tables)
     graph = from_tables(args.tables)
     items = findings(trained, graph, min_score=args.min_score)
-    path = write_findings(items, args.findings_dir or args.tables / "findings")
+    path = write_findings(items, args.findings_dir or args.tables / "findings", at.version if at else None)
     log.info("%d findings written to %s", len(items), path)
 
 
