@@ -28,14 +28,14 @@ def _row(f: Finding) -> dict[str, Any]:
         "subject_kind": f.subject.kind.value, "subject_id": f.subject.id, "score": f.score, "title": f.title,
         "summary": f.evidence.summary, "measures_json": json.dumps([m.model_dump() for m in f.evidence.measures]),
         "node_ids": list(f.evidence.node_ids), "details_json": json.dumps(f.evidence.details), "run_id": f.run_id,
-        "created_at": f.created_at,
+        "created_at": f.created_at, "tables_version": f.tables_version,
     }
 
 
 def _findings(world: World, run: str, with_phone: bool) -> list[Finding]:
     sp, ph = world.planted["shared_partner"], world.planted["shared_phone"]
     out = [Finding(
-        detector="shared_contacts", detector_version="1", run_id=run, score=0.9,
+        detector="shared_contacts", detector_version="1", run_id=run, score=0.9, tables_version=7,
         subject=Subject(kind=SubjectKind.TENDER, id=sp["tender"]), title="Licitantes com sócio em comum",
         evidence=Evidence(summary="Dois licitantes têm o mesmo sócio.",
                           measures=(Measure(name="shared_partners", value=1, threshold=0, comparison=">"),),
@@ -54,7 +54,8 @@ def _write(tables: Path, findings: list[Finding]) -> None:
     write_table(tables, FINDINGS, [_row(f) for f in findings])
     risk = [{"subject_kind": f.subject.kind.value, "subject_id": f.subject.id, "score": f.score, "n_findings": 1,
              "reasons_json": json.dumps([{"detector": f.detector, "finding_id": f.id, "title": f.title,
-                                          "score": f.score, "weight": 1.0}]), "run_id": f.run_id} for f in findings]
+                                          "score": f.score, "weight": 1.0}]), "run_id": f.run_id,
+             "tables_version": f.tables_version} for f in findings]
     write_table(tables, RISK, risk)
 
 
@@ -77,8 +78,11 @@ def test_write_findings_is_idempotent_and_supersedes_stale(services: object, set
     assert query(settings, "MATCH (f:Finding) OPTIONAL MATCH (f)-[r:ABOUT|INVOLVES]->() "
                            "RETURN count(DISTINCT f) AS f, count(r) AS r") == shape
     t = query(settings, "MATCH (t:Tender {id: $id}) RETURN t.risk_score AS s, t.risk_reasons AS r, "
-                        "t.risk_updated_at IS NOT NULL AS u", id=both[0].subject.id)[0]
-    assert t["s"] == 0.9 and json.loads(t["r"])[0]["finding_id"] == both[0].id and t["u"]
+                        "t.risk_updated_at IS NOT NULL AS u, t.risk_tables_version AS v", id=both[0].subject.id)[0]
+    assert t["s"] == 0.9 and json.loads(t["r"])[0]["finding_id"] == both[0].id and t["u"] and t["v"] == 7
+    # the tables version each finding came from (the second one's is unknown: none recorded)
+    assert {r["id"]: r["v"] for r in query(settings, "MATCH (f:Finding) RETURN f.id AS id, f.tables_version AS v")} == {
+        both[0].id: 7, both[1].id: None}
     about = query(settings, "MATCH (f:Finding {id: $id})-[:ABOUT]->(t:Tender) RETURN t.id AS t", id=both[0].id)
     assert about == [{"t": both[0].subject.id}]
     # a new run where the phone tender's finding changed its evidence: the old one is superseded, not deleted
