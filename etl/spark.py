@@ -91,6 +91,10 @@ def session_conf(
         "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
         # a table's log is small: its state in 50 partitions (Delta's default) is 50 tasks per table write
         "spark.databricks.delta.snapshotPartitions": "2",
+        # the logs of old versions stay (they are small): Delta's default drops those older than 30 days at a
+        # checkpoint, and a version whose log is gone cannot be read even when its files are kept; the data
+        # files are vacuumed by the retention setting instead (etl/versions.py)
+        "spark.databricks.delta.properties.defaults.enableExpiredLogCleanup": "false",
     }
     if not is_local_master(master):
         conf["spark.executor.memory"] = settings.spark_executor_memory

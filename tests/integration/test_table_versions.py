@@ -60,6 +60,10 @@ def test_each_run_commits_a_version_of_every_table(versions: dict[str, Any]) -> 
     assert second.tables["rels/BID"].version > first.tables["rels/BID"].version
     assert second.tables["rels/BID"].committed_at > first.tables["rels/BID"].committed_at
     assert first.committed_at < second.committed_at
+    # old versions' logs are kept (only vacuum removes what a version needs)
+    from deltalake import DeltaTable
+
+    assert DeltaTable(str(out / "rels/BID")).metadata().configuration.get("delta.enableExpiredLogCleanup") == "false"
 
 
 def test_both_versions_read_back_by_number_and_by_date(versions: dict[str, Any]) -> None:
