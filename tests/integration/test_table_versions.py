@@ -167,18 +167,18 @@ def test_the_cli_lists_exports_and_detects_as_of(versions: dict[str, Any], tmp_p
 
     out = versions["out"]
     listed = cli("tables", "versions", "--tables", str(out))
-    assert listed.code == 0 and [line.split("\t")[0] for line in listed.stdout.splitlines()] == ["1", "2"]
+    assert listed.returncode == 0 and [line.split("\t")[0] for line in listed.stdout.splitlines()] == ["1", "2"]
     exported = tmp_path / "v1"
     res = cli("etl", "--as-of", "1", "--tables", str(out), "--out", str(exported))
-    assert res.code == 0, res.stderr
+    assert res.returncode == 0, res.stderr
     manifest = json.loads((exported / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["exported_from"]["version"] == 1 and manifest["tables"]["BID"] == versions["r1"].tables["BID"]
-    assert cli("etl", "--as-of", "9", "--tables", str(out), "--out", str(tmp_path / "v9")).code == 1
+    assert cli("etl", "--as-of", "9", "--tables", str(out), "--out", str(tmp_path / "v9")).returncode == 1
     config = tmp_path / "low.json"
     config.write_text(json.dumps(LOW), encoding="utf-8")
-    assert cli("detect", "--tables", str(out), "--as-of", "1", "--neo4j").code == 2  # old findings stay apart
+    assert cli("detect", "--tables", str(out), "--as-of", "1", "--neo4j").returncode == 2  # old findings stay apart
     res = cli("detect", "--tables", str(out), "--as-of", "1", "--only", "low_competition", "--config", str(config))
-    assert res.code == 0, res.stderr
+    assert res.returncode == 0, res.stderr
     assert "tables version 1" in res.stdout
     stored = findings_io.read_findings(findings_io.findings_dir(as_of_dir(out, 1)))
     assert stored and {f.tables_version for f in stored} == {1}
