@@ -1,17 +1,20 @@
-"""Versioned graph tables: the one reader of the tables for code that does not use Spark, and the run
-versions of the ETL manifest (docs/graph-tables.md#versions).
+"""Versioned graph tables: the one reader of the tables, and the run versions of the ETL manifest
+(docs/graph-tables.md#versions).
 
-The ETL writes every graph table (and the rejects and lookups) as a Delta Lake table: a folder of Parquet
-files plus `_delta_log/`, the ordered list of commits that says which files make up each version. An
-overwrite adds a version; the old files stay until a vacuum removes them. Each ETL run records, in
+The ETL writes every graph table (and the rejects and lookups) as a Delta Lake table: a folder with one
+subfolder of Parquet files per ETL run that wrote it (`run-<id>/part-*.parquet`) plus `_delta_log/`, the
+ordered list of commits that says which files make up each version. A run adds a version that replaces
+the files of the one before; the old files stay until a vacuum removes them. Each ETL run records, in
 `<tables>/manifest.json` under `versions`, a run version (1, 2, ...) that maps every table to its Delta
 version and commit time. Readers resolve a run version (the latest by default) and read each table at the
-Delta version the run pins, so a reader sees one whole run, never half of one still being written.
+Delta version the run pins, so a reader sees one whole run, never half of one still being written. A plain
+Parquet read of a table folder would read every kept version's files at once: read through here.
 
 Delta tables are read with delta-rs (the `deltalake` package): it replays the log (JSON commits and
 Parquet checkpoints), checks the table's protocol (a reader feature it does not know is an error rather
-than a silent wrong answer), finds a version by number or time and vacuums, without a JVM. A folder
-without `_delta_log` (findings, risk, a tables folder written before versions) is read as plain Parquet.
+than a silent wrong answer), finds a version by number or time and vacuums, without a JVM. Spark reads a
+version's files as delta-rs lists them (`version_files`, `etl.versions.read_spark`), so no Delta jar is needed. A folder without
+`_delta_log` (findings, risk, a tables folder written before versions) is read as plain Parquet.
 """
 
 from __future__ import annotations
@@ -252,6 +255,16 @@ def read_table(tables: Path, rel: str, *, columns: list[str] | None = None,
         names = set(pq.read_schema(data_files(path)[0].path).names) if data_files(path) else set(columns)
         columns = [c for c in columns if c in names]
     return read_dataset(path, None, columns)
+
+
+def version_files(path: Path, version: int | None = None) -> tuple[list[str], pa.Schema]:
+    """The absolute paths (URIs for a remote store) of the Parquet files of the Delta table at `path` in
+    its `version` (the latest when None), and its schema: what an engine that knows no Delta (Spark without
+    the Delta jar, `etl.versions.read_spark`) needs to read exactly that version."""
+    import pyarrow as pa
+
+    dt = _delta_table(path, version)
+    return list(dt.file_uris()), pa.schema(dt.schema().to_arrow())
 
 
 def read_pandas(tables: Path, rel: str, *, columns: list[str] | None = None,

@@ -108,12 +108,9 @@ class Settings(BaseSettings):
     # heap of the master and worker daemons themselves (executors get spark_executor_memory)
     spark_daemon_memory: str = Field(default="512m", pattern=r"^\d+[kmgtKMGT]?$")
     spark_start_timeout_s: float = Field(default=120.0, gt=0)
-    # Spark's Maven resolutions (Delta Lake, GraphFrames, the Neo4j connector) are cached here, not in ~/.ivy2;
-    # relative paths are taken from the repository root
-    spark_ivy_dir: Path = REPO_ROOT / ".cache" / "ivy"
     # graph-table versions (Delta Lake, docs/graph-tables.md#versions): every version that was current at
     # some moment of the last N days stays readable (`--as-of`); older ones are vacuumed after each ETL run
-    # and by `licitagraph etl-vacuum`
+    # and by `licitagraph tables vacuum`
     tables_retention_days: float = Field(default=365.0, ge=0)
 
     # API
@@ -181,7 +178,7 @@ class Settings(BaseSettings):
         url: str | None = getattr(self, f"harvest_{source}_url", None)
         return url or None
 
-    @field_validator("var_dir", "web_assets_dir", "spark_ivy_dir")
+    @field_validator("var_dir", "web_assets_dir")
     @classmethod
     def _absolute_var_dir(cls, v: Path) -> Path:
         # Relative paths are taken from the repository root, so every process agrees on one folder.

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-tables_app = typer.Typer(help="The graph tables' versions: list, vacuum, set up.", no_args_is_help=True)
+tables_app = typer.Typer(help="The graph tables' versions: list, vacuum.", no_args_is_help=True)
 
 
 def etl(
@@ -123,13 +123,6 @@ def vacuum(
     typer.echo(f"kept run versions {res.kept or '-'}; vacuumed {res.dropped or '-'}; {res.removed_files} files removed")
 
 
-def install() -> None:
-    """Resolve Spark's Maven packages (Delta Lake) into the project's cache, once (the set-up step)."""
-    from etl.spark import ensure_packages
-
-    typer.echo(f"Spark packages ready in {ensure_packages()}")
-
-
 def _summary(console: Any, result: Any) -> None:
     from rich.table import Table
 
@@ -166,4 +159,3 @@ def _summary(console: Any, result: Any) -> None:
 
 tables_app.command("versions")(versions)
 tables_app.command("vacuum")(vacuum)
-tables_app.command("install")(install)

@@ -1,8 +1,9 @@
 """The ETL run: discover source files, read and validate them, build and merge the graph tables, write the
 tables and the rejects (Delta Lake tables) and the manifest (`<out>/manifest.json`).
 
-Versioned: each table the run changes is committed as a new Delta version in place, and the manifest,
-written last in one rename, records the run version (each table's Delta version, core/delta.py). Readers
+Versioned: Spark writes each table the run changes as plain Parquet into a new folder of the table's
+(`run-<id>/`), committed on the driver as the table's next Delta version by delta-rs (etl/versions.py); the
+manifest, written last in one rename, records the run version (each table's Delta version, core/delta.py). Readers
 read the versions the manifest pins, so they never see half a run; a failed run leaves the previous run
 version current, and the next run merges into the versions it pins. Old versions are vacuumed by the
 retention setting after the run (etl/versions.py).
@@ -35,8 +36,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from core.delta import LOG_DIR, RunVersion, TableVersion, data_files, is_delta, latest_version, resolve
+from core.delta import (
+    LOG_DIR,
+    RunVersion,
+    TableVersion,
+    data_files,
+    exists,
+    is_delta,
+    latest_version,
+    pinned,
+    resolve,
+)
 from core.tables import ALL_TABLES, REJECTS, TABLES_BY_NAME, TableSpec
+from etl.versions import RUN_DIR_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -245,10 +257,11 @@ def _shuffle_partitions(read_bytes: int, out: Path, rebuild: bool) -> int:
     tables merged with them, Parquet counted 4x for its compression), at least 2 (local[2]), at most 64."""
     table_bytes = 0
     if not rebuild:
-        for sub in ("nodes", "rels"):
-            d = out / sub
-            if d.is_dir():
-                table_bytes += sum(p.stat().st_size for p in d.rglob("*.parquet"))
+        at = resolve(out)  # the files of the version this run merges with, not every kept version's
+        for spec in ALL_TABLES:
+            if exists(out, spec.path, at):
+                d = out / spec.path
+                table_bytes += sum(f.size for f in data_files(d, pinned(out, spec.path, at) if is_delta(d) else None))
     total = read_bytes + 4 * table_bytes
     return max(2, min(64, -(-total // (64 << 20))))
 
@@ -443,29 +456,34 @@ def _run_in(
     specs: list[TableSpec] = list(ALL_TABLES)
     reprocessed = sorted({s.rel for s in result.files if s.status == "processed"})
     prev_run = resolve(out)  # what readers see until this run's manifest is written
+    # every table this run writes gets its files in this new subfolder of the table's folder, then one
+    # Delta commit (etl/versions.py): no folder a kept version uses is ever written into
+    run_dir = f"{RUN_DIR_PREFIX}{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
     group = f"licitagraph-etl-write-{uuid.uuid4().hex}"  # this run's write jobs, to cancel them together
     stop = threading.Event()
 
-    def write_one(name: str) -> str | None:
-        """Write one table as a new Delta version; its path when it was written, None when left as is."""
+    def write_one(name: str) -> tuple[str, TableVersion | None]:
+        """Write one table and commit it as a new Delta version: its path and the version committed
+        (None when the table is left as it is)."""
+        rel = name if name.startswith("lookups/") or name == "rejects" else TABLES_BY_NAME[name].path
         if stop.is_set():  # taken by a freed thread after another write failed
-            return None
+            return rel, None
         spark.sparkContext.setJobGroup(group, f"etl: write {name}", interruptOnCancel=True)
         with _timed(result, f"write:{name}"):
             if name == "rejects":
-                wrote = _write_rejects(spark, out, reject_frames, reprocessed, rebuild=rebuild)
+                tv = _write_rejects(spark, out, run_dir, reject_frames, reprocessed, result, rebuild=rebuild)
             elif name.startswith("lookups/"):
-                _write_df(staged_lookups[name.removeprefix("lookups/")], out / name)
-                wrote = True
+                tv = _write_df(staged_lookups[name.removeprefix("lookups/")], out / name, run_dir, result)
             else:
                 spec = TABLES_BY_NAME[name]
-                wrote = _write_table(spark, out, spec, rows.get(name, []), rebuild=rebuild, batch_of=multi)
-        return (name if name.startswith("lookups/") or name == "rejects" else TABLES_BY_NAME[name].path) if wrote else None
+                tv = _write_table(spark, out, spec, rows.get(name, []), result, run_dir=run_dir,
+                                  rebuild=rebuild, batch_of=multi)
+        return rel, tv
 
     # a lookup this run did not touch stays as it is
     jobs = [s.name for s in specs] + ["rejects"] + [f"lookups/{n}" for n in staged_lookups if n in cnpj_new]
-    written: set[str] = set()
+    written: dict[str, TableVersion] = {}
     with _timed(result, "write"):
         # Spark runs jobs from several threads side by side: one plans and compiles while another computes.
         # Each table is committed as a new Delta version in place; readers keep reading the versions the
@@ -476,9 +494,9 @@ def _run_in(
         try:
             futures = [pool.submit(write_one, name) for name in jobs]
             for i, fut in enumerate(as_completed(futures)):
-                rel = fut.result()
-                if rel is not None:
-                    written.add(rel)
+                rel, tv = fut.result()
+                if tv:
+                    written[rel] = tv
                 progress("write tables", i + 1, len(jobs))
         except BaseException:
             # A failed write, Ctrl-C or a timeout: start no other table and cancel the Spark jobs still
@@ -682,44 +700,46 @@ def _merge_lookups(
     return merged
 
 
-def _write_df(df: Any, path: Path) -> None:
-    """Commit `df` as the new version of the Delta table at `path` (created when absent). The previous
-    versions stay readable until vacuumed (etl/versions.py)."""
-    legacy = [p for p in path.iterdir() if p.name != LOG_DIR] if path.is_dir() and not is_delta(path) else []
-    df.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(str(path))
-    if legacy:
-        # a Parquet folder written before versions: its files (read, lazily, for this very write) belong to
-        # no version; drop them once the first version is committed
-        committed = {f.path for f in data_files(path)}
-        for p in legacy:
-            if p not in committed:
-                if p.is_dir():
-                    shutil.rmtree(p)
-                else:
-                    p.unlink(missing_ok=True)
+def _write_df(df: Any, path: Path, run_dir: str, result: RunResult) -> TableVersion:
+    """Write `df` as plain Parquet into the new folder `path/run_dir` and commit it as the next version of
+    the Delta table at `path` (created when absent). The previous versions stay readable until vacuumed
+    (etl/versions.py)."""
+    df.write.mode("errorifexists").parquet(str(path / run_dir))
+    return _commit(path, run_dir, result)
+
+
+def _commit(path: Path, run_dir: str, result: RunResult) -> TableVersion:
+    from etl.versions import commit
+
+    # a Parquet folder written before versions: its files (read, lazily, for this very write) belong to no
+    # version; they go once the first version is committed
+    legacy = [p for p in path.iterdir() if p.name not in (LOG_DIR, run_dir)] if not is_delta(path) else []
+    with _timed(result, "commit"):
+        tv = commit(path, run_dir)
+    for p in legacy:
+        if p.is_dir():
+            shutil.rmtree(p)
+        else:
+            p.unlink(missing_ok=True)
+    return tv
 
 
 def _read_stored(spark: Any, out: Path, rel: str) -> Any:
     """The stored table `rel` as the last run left it (the version the manifest pins, not a later one a
     failed run may have committed), or None when there is none."""
-    path = out / rel
-    if not path.exists():
+    from etl.versions import read_spark
+
+    if not exists(out, rel):
         return None
-    if not is_delta(path):  # written before versions
-        return spark.read.parquet(str(path))
-    at = resolve(out)
-    if at is None:
-        return spark.read.format("delta").load(str(path))
-    tv = at.table(rel)
-    if tv is None:
-        return None
-    return spark.read.format("delta").option("versionAsOf", tv.version).load(str(path))
+    return read_spark(spark, out, rel)
 
 
-def _write_empty(spark: Any, spec: TableSpec, path: Path) -> None:
-    from etl.schema import spark_schema
+def _write_empty(spec: TableSpec, path: Path, run_dir: str, result: RunResult) -> TableVersion:
+    """An empty version of the table (written with pyarrow: Spark would spend a job on it)."""
+    from etl.schema import write_empty
 
-    _write_df(spark.createDataFrame([], spark_schema(spec)), path)
+    write_empty(spec, path / run_dir)
+    return _commit(path, run_dir, result)
 
 
 def _write_table(
@@ -727,26 +747,26 @@ def _write_table(
     out: Path,
     spec: TableSpec,
     frames: list[Any],
+    result: RunResult,
     *,
+    run_dir: str,
     rebuild: bool = False,
     batch_of: dict[str, int] | None = None,
-) -> bool:
+) -> TableVersion | None:
     """Merge this run's candidate rows (and, unless rebuilding, the stored table) and commit the result as
-    the table's next version; False when the table is left as it is."""
+    the table's next version; None when the table is left as it is."""
     from etl.merge import combine, finalize, stored_ord
 
     target = out / spec.path
     old = None if rebuild else _read_stored(spark, out, spec.path)
     if not frames:
         if rebuild or old is None:
-            _write_empty(spark, spec, target)
-            return True
-        return False
+            return _write_empty(spec, target, run_dir, result)
+        return None
     new = combine(frames, spec, batch_of=batch_of)
     if old is not None:
         new = combine([stored_ord(old), new], spec)
-    _write_df(finalize(new, spec), target)
-    return True
+    return _write_df(finalize(new, spec), target, run_dir, result)
 
 
 def _file_rejects_frame(spark: Any, rejected: list[Any], kind_of: dict[str, str]) -> Any:
@@ -763,10 +783,17 @@ def _file_rejects_frame(spark: Any, rejected: list[Any], kind_of: dict[str, str]
 
 
 def _write_rejects(
-    spark: Any, out: Path, frames: list[Any], reprocessed: list[str], *, rebuild: bool = False
-) -> bool:
+    spark: Any,
+    out: Path,
+    run_dir: str,
+    frames: list[Any],
+    reprocessed: list[str],
+    result: RunResult,
+    *,
+    rebuild: bool = False,
+) -> TableVersion | None:
     """The rejects after this run: the stored ones less those of the files read again, plus this run's.
-    False when the table is left as it is."""
+    None when the table is left as it is."""
     from functools import reduce
 
     from pyspark.sql import functions as F
@@ -782,15 +809,13 @@ def _write_rejects(
         parts.append(conform(old, REJECTS))
     if not frames:
         if rebuild or old is None:
-            _write_empty(spark, REJECTS, target)
-            return True
-        return False
-    _write_df(reduce(lambda a, b: a.unionByName(b), parts), target)
-    return True
+            return _write_empty(REJECTS, target, run_dir, result)
+        return None
+    return _write_df(reduce(lambda a, b: a.unionByName(b), parts), target, run_dir, result)
 
 
 def _commit_versions(
-    out: Path, rels: list[str], written: set[str], prev: RunVersion | None, dropped: set[str]
+    out: Path, rels: list[str], written: dict[str, TableVersion], prev: RunVersion | None, dropped: set[str]
 ) -> RunVersion:
     """This run's version: the Delta version of every table it wrote, the previous run's for the others."""
     tables: dict[str, TableVersion] = {}
@@ -798,7 +823,7 @@ def _commit_versions(
         if rel in dropped:
             continue
         if rel in written:
-            tables[rel] = latest_version(out / rel)
+            tables[rel] = written[rel]
         elif prev is not None and prev.table(rel) is not None:
             tables[rel] = prev.tables[rel]
         elif prev is None and is_delta(out / rel):  # versioned tables from before run versions were kept

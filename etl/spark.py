@@ -53,7 +53,7 @@ def session_conf(
     # packages; a path on the workers, which for local mode and workers on this machine is the driver's own.
     worker_python = settings.spark_python or sys.executable
     log_config = Path(settings.spark_log_config or Path(__file__).with_name("log4j2.properties")).resolve()
-    wanted = [delta_package(), *(packages or [])]
+    wanted = list(packages or [])
     if settings.spark_packages:
         wanted += [p.strip() for p in settings.spark_packages.split(",") if p.strip()]
     conf = {
@@ -85,16 +85,6 @@ def session_conf(
         # executors its own (SPARK_LOCAL_DIRS, which takes precedence there), so this never names a folder
         # on a worker
         "spark.local.dir": str(settings.var_dir / "spark-tmp"),
-        "spark.jars.ivy": str(settings.spark_ivy_dir),
-        # Delta Lake: the graph tables are Delta tables (etl/run.py, core/delta.py)
-        "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
-        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
-        # a table's log is small: its state in 50 partitions (Delta's default) is 50 tasks per table write
-        "spark.databricks.delta.snapshotPartitions": "2",
-        # the logs of old versions stay (they are small): Delta's default drops those older than 30 days at a
-        # checkpoint, and a version whose log is gone cannot be read even when its files are kept; the data
-        # files are vacuumed by the retention setting instead (etl/versions.py)
-        "spark.databricks.delta.properties.defaults.enableExpiredLogCleanup": "false",
     }
     if not is_local_master(master):
         conf["spark.executor.memory"] = settings.spark_executor_memory
@@ -118,9 +108,7 @@ def get_spark(
     """Return the active Spark session or build one from the settings (`session_conf`).
 
     `packages` are Maven coordinates resolved by Spark from Maven Central (GraphFrames, the Neo4j
-    connector); Delta Lake's (the graph tables' format) is always there. They are cached under the
-    project's `.cache/ivy` (setting `spark_ivy_dir`) after the first resolution, which later sessions
-    reuse without the network; `licitagraph etl-install` resolves them ahead (the set-up step).
+    connector); they are cached under ~/.ivy2 after the first resolution.
     """
     from pyspark.sql import SparkSession
 
@@ -136,22 +124,3 @@ def get_spark(
     session.sparkContext.pythonExec = conf["spark.pyspark.python"]
     session.sparkContext.setLogLevel("ERROR")
     return session
-
-
-def delta_package() -> str:
-    """Delta Lake's Maven coordinate, of the version of the pinned `delta-spark` Python package (one pin)."""
-    from importlib.metadata import version
-
-    return f"io.delta:delta-spark_2.12:{version('delta-spark')}"
-
-
-def ensure_packages() -> Path:
-    """Resolve the Spark packages every session needs (Delta Lake) into the ivy cache, once: a session is
-    started only when the jar is not there yet. Returns the folder of the jars."""
-    settings = get_settings()
-    jars = settings.spark_ivy_dir / "jars"
-    group, artifact, version = delta_package().split(":")
-    if not (jars / f"{group}_{artifact}-{version}.jar").exists():
-        get_spark("licitagraph-install", master="local[1]").stop()
-    return jars
-

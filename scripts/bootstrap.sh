@@ -3,7 +3,6 @@
 #   - prerequisites: Python 3.11, Java 17+, Maven (installed from Debian when missing and running as root)
 #   - .venv with the pinned Python packages (reinstalled only when pyproject.toml or requirements.lock change)
 #   - Neo4j 5.26 + APOC + GDS from Maven Central into .cache/neo4j, and Debian's redis-server
-#   - Spark's Maven packages (Delta Lake) into .cache/ivy
 # Safe to run again: each step checks a stamp and does nothing when up to date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +58,4 @@ fi
 
 # --- Neo4j (Maven Central) and Redis -----------------------------------------------------------
 .venv/bin/licitagraph services install
-# Spark's Maven packages (Delta Lake, the graph tables' format) into .cache/ivy, once
-.venv/bin/licitagraph tables install
 log "ready"

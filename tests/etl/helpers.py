@@ -11,14 +11,9 @@ from core.tables import ALL_TABLES
 def read(spark: Any, out: Path, path: str) -> Any:
     """The table `path` of the tables folder `out`, at the version the manifest's latest run pins (the ETL
     writes Delta tables: a plain Parquet read would also see the files of older versions)."""
-    from core.delta import resolve
+    from etl.versions import read_spark
 
-    at = resolve(out)
-    tv = at.table(path) if at is not None else None
-    reader = spark.read.format("delta")
-    if tv is not None:
-        reader = reader.option("versionAsOf", tv.version)
-    return reader.load(str(out / path))
+    return read_spark(spark, out, path)
 
 
 def table_rows(spark: Any, out: Path, path: str) -> list[tuple[Any, ...]]:

@@ -60,10 +60,18 @@ def test_each_run_commits_a_version_of_every_table(versions: dict[str, Any]) -> 
     assert second.tables["rels/BID"].version > first.tables["rels/BID"].version
     assert second.tables["rels/BID"].committed_at > first.tables["rels/BID"].committed_at
     assert first.committed_at < second.committed_at
-    # old versions' logs are kept (only vacuum removes what a version needs)
+    # real Delta tables: delta-rs reads Delta versions 0 and 1 of BID, each the rows of its run, from files in
+    # the run's own folder; old versions' logs are kept (only vacuum removes what a version needs)
     from deltalake import DeltaTable
 
-    assert DeltaTable(str(out / "rels/BID")).metadata().configuration.get("delta.enableExpiredLogCleanup") == "false"
+    bid = out / "rels/BID"
+    v0, v1 = DeltaTable(str(bid), version=0), DeltaTable(str(bid), version=1)
+    assert (first.tables["rels/BID"].version, second.tables["rels/BID"].version) == (0, 1)
+    assert v0.to_pyarrow_table().num_rows == versions["r1"].tables["BID"]
+    assert v1.to_pyarrow_table().num_rows == versions["r2"].tables["BID"]
+    folders = [{Path(f).relative_to(bid).parts[0] for f in v.file_uris()} for v in (v0, v1)]
+    assert all(len(f) == 1 and next(iter(f)).startswith("run-") for f in folders) and folders[0] != folders[1]
+    assert DeltaTable(str(bid)).metadata().configuration.get("delta.enableExpiredLogCleanup") == "false"
 
 
 def test_both_versions_read_back_by_number_and_by_date(versions: dict[str, Any]) -> None:
@@ -93,6 +101,27 @@ def test_both_versions_read_back_by_number_and_by_date(versions: dict[str, Any])
         resolve(out, "7")
 
 
+def test_spark_reads_each_version_from_the_files_delta_rs_lists(versions: dict[str, Any], spark: Any) -> None:
+    """Spark has no Delta jar: it reads the Parquet files of the version a run pins, never the folder."""
+    from core.delta import resolve
+    from etl.versions import read_spark
+
+    out = versions["out"]
+    gone = f"supplier:{GONE}"
+    old = read_spark(spark, out, "rels/BID", at=resolve(out, "1"))
+    new = read_spark(spark, out, "rels/BID")
+    assert old.count() == versions["r1"].tables["BID"] and new.count() == versions["r2"].tables["BID"]
+    assert old.where(old.src == gone).count() > 0 and new.where(new.src == gone).count() == 0
+    # a plain read of the folder: pyarrow (and pandas) would take both runs' rows at once; Spark finds no
+    # file (it does not look into folders that are not `column=value` partitions)
+    import pyarrow.parquet as pq
+    from pyspark.errors import AnalysisException
+
+    assert pq.read_table(out / "rels/BID").num_rows == old.count() + new.count()
+    with pytest.raises(AnalysisException, match="UNABLE_TO_INFER_SCHEMA"):
+        spark.read.parquet(str(out / "rels/BID"))
+
+
 def test_graph_loader_files_are_those_of_the_pinned_version(versions: dict[str, Any]) -> None:
     import pyarrow.parquet as pq
 
@@ -106,7 +135,7 @@ def test_graph_loader_files_are_those_of_the_pinned_version(versions: dict[str, 
          for v in ("1", "2")}
     assert n == {"1": versions["r1"].tables["BID"], "2": versions["r2"].tables["BID"]}
     # the folder holds both versions' files; a plain Parquet read would count them all
-    on_disk = sum(pq.ParquetFile(p).metadata.num_rows for p in (out / spec.path).glob("*.parquet"))
+    on_disk = sum(pq.ParquetFile(p).metadata.num_rows for p in (out / spec.path).rglob("*.parquet"))
     assert on_disk == n["1"] + n["2"]
 
 
@@ -150,10 +179,15 @@ def test_vacuum_removes_the_versions_beyond_retention(versions: dict[str, Any], 
     # a year's retention keeps both (the first was current until the second came, moments ago)
     kept = vacuum(out, retention_days=365)
     assert (kept.kept, kept.dropped, kept.removed_files) == ([1, 2], [], 0)
-    bid_files = len(list((out / "rels/BID").glob("*.parquet")))
+    from deltalake import DeltaTable
+
+    first_files = DeltaTable(str(out / "rels/BID"), version=0).file_uris()
+    assert first_files and all(Path(f).exists() for f in first_files)
     gone = vacuum(out, retention_days=0)
     assert (gone.kept, gone.dropped) == ([2], [1]) and gone.removed_files > 0
-    assert len(list((out / "rels/BID").glob("*.parquet"))) < bid_files
+    # the first run's files (and its run folder) are gone; the latest version still reads
+    assert not any(Path(f).exists() for f in first_files)
+    assert not Path(first_files[0]).parent.exists()
     assert [r.version for r in run_versions(out)] == [2]
     with pytest.raises(VersionError, match="no run version 1"):
         resolve(out, "1")
