@@ -1,11 +1,13 @@
 """The graph tables: the one contract between the ETL, the Neo4j loader, the detectors and the GNN.
 
-The ETL writes one Parquet dataset per node label and per relationship type under a tables directory:
+The ETL writes one table per node label and per relationship type under a tables directory, each a Delta
+Lake table (Parquet files in one `run-<id>/` folder per ETL run that wrote it, and `_delta_log/`; read a
+version through core/delta.py, never the folder whole):
 
-    <tables>/nodes/<Label>/part-*.parquet
-    <tables>/rels/<TYPE>/part-*.parquet
-    <tables>/rejects/part-*.parquet         every input record that was not loaded, with its reason
-    <tables>/manifest.json                  per source file: records read, accepted, rejected
+    <tables>/nodes/<Label>/run-<id>/part-*.parquet
+    <tables>/rels/<TYPE>/run-<id>/part-*.parquet
+    <tables>/rejects/run-<id>/part-*.parquet    every input record that was not loaded, with its reason
+    <tables>/manifest.json                      per source file: records read, accepted, rejected; run versions
 
 Every node table has a string `id` that is stable across runs (derived from the record's natural key,
 never from row order). Every relationship table has `src` and `dst` (node ids), `src_label` and

@@ -38,7 +38,7 @@ import pandas as pd
 import torch
 from torch_geometric.data import HeteroData
 
-from core.delta import data_files, exists, read_pandas
+from core.delta import data_files, exists, is_delta, pinned, read_pandas, resolve
 from gnn.features import (
     BID_EDGE_FEATURES,
     FIRM_FEATURES,
@@ -192,9 +192,10 @@ def from_bids(bids: pd.DataFrame) -> BidGraph:
 
 def _read(tables: Path, kind: str, name: str, columns: list[str] | None = None) -> pd.DataFrame:
     rel = f"{kind}/{name}"
-    if not exists(tables, rel) or not data_files(tables / rel):
+    at = resolve(tables)
+    if not exists(tables, rel, at) or not data_files(tables / rel, pinned(tables, rel, at) if is_delta(tables / rel) else None):
         return pd.DataFrame(columns=columns or [])
-    df = read_pandas(tables, rel)
+    df = read_pandas(tables, rel, at=at)
     if columns:
         for c in columns:
             if c not in df.columns:
@@ -204,11 +205,17 @@ def _read(tables: Path, kind: str, name: str, columns: list[str] | None = None) 
 
 
 def tables_version(tables: Path) -> str:
-    """Hash of every Parquet file's bytes under `tables/nodes` and `tables/rels` (the data version)."""
+    """Hash of the bytes of the node and relationship tables' files, those of the version the latest ETL
+    run pins (the data version; a table folder also holds older versions' files until vacuumed)."""
     h = hashlib.sha256()
-    for p in sorted([*tables.glob("nodes/**/*.parquet"), *tables.glob("rels/**/*.parquet")]):
-        h.update(str(p.relative_to(tables)).encode())
-        h.update(p.read_bytes())
+    at = resolve(tables)
+    for d in sorted([*tables.glob("nodes/*"), *tables.glob("rels/*")]):
+        rel = d.relative_to(tables).as_posix()
+        if not d.is_dir() or not exists(tables, rel, at):
+            continue
+        for f in data_files(d, pinned(tables, rel, at) if is_delta(d) else None):
+            h.update(f"{rel}/{f.rel_path}".encode())
+            h.update(f.path.read_bytes())
     return h.hexdigest()[:16]
 
 

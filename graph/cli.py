@@ -58,7 +58,7 @@ def load(
         raise typer.Exit(2)
     totals = count_rows(tables)
     if not totals:
-        typer.secho(f"{tables} holds no graph tables (nodes/<Label>/*.parquet, rels/<TYPE>/*.parquet)", err=True,
+        typer.secho(f"{tables} holds no graph tables (nodes/<Label>/, rels/<TYPE>/)", err=True,
                     fg="red")
         raise typer.Exit(2)
     from core.settings import get_settings

@@ -15,9 +15,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
 
+from core.delta import read_table
 from core.settings import Settings
 from harvest.replay import Faults, ReplayServer, World
 
@@ -60,7 +60,7 @@ def test_harvest_etl_load_detect(services: Any, settings: Settings, spark: Any, 
             "cnpj_empresas", "cnpj_socios"} <= kinds
 
     # every malformed contratação the server sent is a reject of the page file that holds it
-    rejects = pq.read_table(tables / "rejects").to_pylist()
+    rejects = read_table(tables, "rejects").to_pylist()
     bad_pages = {r["source_file"] for r in rejects if r["source_file"].startswith("pncp/contratacoes/")}
     manifests = [json.loads(p.read_text()) for p in (sources / ".harvest" / "runs").glob("*-pncp.json")]
     named = {e["where"].split(" ")[0] for m in manifests for e in m["errors"] if "malformed" in e["reason"]}

@@ -35,9 +35,9 @@ def _measures(f: Any) -> dict[str, Any]:
 
 
 def test_items_get_classes_and_comparison_units(tables: Path) -> None:
-    import pandas as pd
+    from core.delta import read_pandas
 
-    items = pd.read_parquet(tables / "nodes" / "Item")
+    items = read_pandas(tables, "nodes/Item")
     tcerj = items[items["id"].str.startswith("item:bids_tcerj:")]
     # the example: the same flour bought per PCT, UND and KG lands in one KG class
     flour = tcerj[tcerj["description"].str.upper().str.startswith("FARINHA DE MANDIOCA", na=False)]
@@ -51,7 +51,7 @@ def test_items_get_classes_and_comparison_units(tables: Path) -> None:
     assert len(unclassed) < 0.01 * len(tcerj)
     assert all(clean_description(d) == "" for d in unclassed["description"])
     assert tcerj["item_class"].nunique() < 0.5 * tcerj["description"].nunique()
-    tenders = pd.read_parquet(tables / "nodes" / "Tender")
+    tenders = read_pandas(tables, "nodes/Tender")
     years = tenders[tenders["id"].str.startswith("tender:bids_tcerj:")]["year"]
     assert years.notna().mean() > 0.9 and set(years.dropna().astype(int)) <= {2016, 2017, 2018}
     # the real PNCP contratações still load next to the bids

@@ -12,6 +12,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from core.delta import read_pandas
+
 pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(1200)]
 
 TCERJ = "brazil/tcerj_municipal_school_meals_bids.csv"
@@ -37,7 +39,7 @@ def test_rj_state_counts_reconcile(real: dict[str, Any]) -> None:
     # the only problem in the file: a supplier twice on one item (first proposal and negotiated price)
     keys = [(r["COD_LICITACAO"], r["ID_ITEM"], r["CNPJCPF_FORNECEDORES"]) for r in rows]
     assert entry["rejected"] == len(keys) - len(set(keys)) > 0
-    rejects = pd.read_parquet(real["out"] / "rejects")
+    rejects = read_pandas(real["out"], "rejects")
     mine = rejects[rejects["source_file"] == "bids/rj_state/rj_state.csv"]
     assert len(mine) == entry["rejected"]
     assert mine["reason"].str.startswith("second bid of the same supplier on the same item").all()
@@ -45,11 +47,11 @@ def test_rj_state_counts_reconcile(real: dict[str, Any]) -> None:
     row = rows[int(first["location"]) - 1]  # location is the 1-based data row
     assert first["raw"].startswith(f"{row['COD_LICITACAO']},")
     # one winner row kept per repeated pair: the kept rows of a repeated (tender, item, supplier) win
-    bids = pd.read_parquet(real["out"] / "rels" / "BID")
+    bids = read_pandas(real["out"], "rels/BID")
     rj = bids[bids["source"] == "bids_rj_state"]
     assert len(rj) == entry["accepted"]
     assert rj.groupby(["src", "dst"]).size().max() == 1
-    suppliers = pd.read_parquet(real["out"] / "nodes" / "Supplier")
+    suppliers = read_pandas(real["out"], "nodes/Supplier")
     pf = suppliers[suppliers["id"].str.startswith("supplier:rj_state:") & (suppliers["person_type"] == "PF")]
     assert len(pf) == sum(r["TIPO_PESSOA"] == "FISICA" for r in rows)
     assert pf["id"].str.fullmatch(r"supplier:rj_state:\*\*\*.{6}\*\*").all()  # the natural person masked

@@ -82,15 +82,23 @@ def _licitagraph(args: list[str], master: str, tmpdir: Path, what: str) -> None:
 
 
 def _datasets(root: Path) -> dict[str, list[Path]]:
-    """Every Parquet dataset under `root`: the folder (relative) -> its files (partition folders included)."""
+    """Every Parquet dataset under `root`: the folder (relative) -> its files (partition folders included).
+    A Delta table (the ETL's) holds each run's files in a `run-<id>/` folder of its own: its files are
+    those of the version the latest run pins (core/delta.py)."""
+    from core.delta import data_files, is_delta, pinned, resolve
+
     out: dict[str, list[Path]] = {}
     for f in sorted(root.rglob("*.parquet")):
         rel = f.relative_to(root)
-        # a dataset is the first folder level that is not a Hive partition (`key=value`)
+        # a dataset is the first folder level that is neither a Hive partition (`key=value`) nor a run folder
         parts = list(rel.parent.parts)
-        while parts and "=" in parts[-1]:
+        while parts and ("=" in parts[-1] or parts[-1].startswith("run-")):
             parts.pop()
         out.setdefault("/".join(parts), []).append(f)
+    at = resolve(root)
+    for name in out:
+        if is_delta(root / name):
+            out[name] = [f.path for f in data_files(root / name, pinned(root, name, at) if at else None)]
     return out
 
 
