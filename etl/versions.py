@@ -222,9 +222,8 @@ def export(tables: Path, as_of: str, out: Path) -> RunVersion:
     own (each table a Delta table whose one version holds that run's rows, the manifest naming that run
     version): what `licitagraph etl --as-of` makes, to load or detect on an old state of the data apart
     from the current one. The source files' entries are not copied: `out` is for reading, not for
-    loading more sources into."""
-    from deltalake import write_deltalake
-
+    loading more sources into. The version's Parquet files are copied as they are (one run folder per
+    table) and committed as version 0."""
     at = resolve(tables, as_of)
     if at is None:
         raise VersionError(f"{tables}: no run versions recorded (run `licitagraph etl` first)")
@@ -234,13 +233,21 @@ def export(tables: Path, as_of: str, out: Path) -> RunVersion:
         raise VersionError("--as-of --out must be another folder than the tables'")
     out.mkdir(parents=True, exist_ok=True)
     copied: dict[str, TableVersion] = {}
+    run_dir = f"{RUN_DIR_PREFIX}export-v{at.version}"
     for rel, tv in at.tables.items():
         src = tables / rel
         if not is_delta(src):
             continue
-        t = read_dataset(src, tv.version)
-        write_deltalake(str(out / rel), t, mode="overwrite")
-        copied[rel] = TableVersion(0, tv.committed_at)
+        folder = out / rel / run_dir
+        folder.mkdir(parents=True)
+        for i, f in enumerate(data_files(src, tv.version)):
+            name = Path(f.rel_path).name
+            shutil.copyfile(f.path, folder / (name if not (folder / name).exists() else f"{i:05d}-{name}"))
+        if not any(folder.iterdir()):  # a version without files (not one the ETL writes): its schema, empty
+            import pyarrow.parquet as pq
+
+            pq.write_table(read_dataset(src, tv.version), folder / "part-00000-empty.parquet")
+        copied[rel] = TableVersion(commit(out / rel, run_dir).version, tv.committed_at)
     for side in ("findings", "risk"):  # the detectors' tables are not versioned; not part of an old run
         shutil.rmtree(out / side, ignore_errors=True)
     source = read_manifest(tables)
