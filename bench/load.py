@@ -70,11 +70,13 @@ _TICK = os.sysconf("SC_CLK_TCK")
 
 
 
-def _spark_read(spark: Any, path: Path) -> Any:
-    """A table folder in Spark: a Delta table (an ETL's output) at its latest version, else plain Parquet."""
-    from core.delta import is_delta
+def _spark_read(spark: Any, tables: Path, rel: str) -> Any:
+    """A table of a tables folder in Spark: the files of the version the latest ETL run pins (a Delta
+    table), or a plain Parquet folder whole."""
+    from etl.versions import read_spark
 
-    return spark.read.format("delta").load(str(path)) if is_delta(path) else spark.read.parquet(str(path))
+    return read_spark(spark, tables, rel)
+
 
 def proc_cpu(pid: int | None) -> float:
     """CPU seconds (user + system) a live process has used, from /proc."""
@@ -288,14 +290,14 @@ def run_spark(settings: Settings, tables: Path, size: str) -> Result:
             d = tables / spec.path
             if not d.exists():
                 continue
-            (_spark_read(spark, d).coalesce(1).write.format("org.neo4j.spark.DataSource").mode("Overwrite")
+            (_spark_read(spark, tables, spec.path).coalesce(1).write.format("org.neo4j.spark.DataSource").mode("Overwrite")
              .options(**opts).option("labels", f":{spec.name}").option("node.keys", "id").save())
         t_nodes = time.monotonic() - t0
         for spec in REL_TABLES:
             d = tables / spec.path
             if not d.exists():
                 continue
-            df = _spark_read(spark, d)
+            df = _spark_read(spark, tables, spec.path)
             props = [c for c in df.columns if c not in ("src", "dst", "src_label", "dst_label")]
             pairs = [(r["src_label"], r["dst_label"]) for r in df.select("src_label", "dst_label").distinct().collect()]
             for s, t in pairs:
