@@ -279,11 +279,16 @@ def _run(
             spark.conf.set(k, v)
         return _run_in(sources, out, tmp, progress, spark, cached, force)
     finally:
+        # Groups are materialised by several threads at once, so one RDD may be in the list twice; two
+        # removals of one RDD racing in the block manager log an ERROR ("Block rdd_N_0 does not exist")
+        released: set[int] = set()
         for rdd in cached:
             with suppress(
                 Exception
             ):  # a dead JVM must not hide the run's error; nor fail a run that succeeded
-                rdd.unpersist(False)
+                if rdd.id() not in released:
+                    released.add(rdd.id())
+                    rdd.unpersist(False)
         for k, v in saved.items():
             if v is None:
                 spark.conf.unset(k)
