@@ -252,7 +252,8 @@ def read_table(tables: Path, rel: str, *, columns: list[str] | None = None,
     import pyarrow.parquet as pq
 
     if columns is not None:
-        names = set(pq.read_schema(data_files(path)[0].path).names) if data_files(path) else set(columns)
+        files = data_files(path)
+        names = set(pq.read_schema(files[0].path).names) if files else set(columns)
         columns = [c for c in columns if c in names]
     return read_dataset(path, None, columns)
 

@@ -592,17 +592,11 @@ def _materialize(spark: Any, df: Any, cached: list[Any]) -> Any:
     return out
 
 
-def parquet_rows(path: Path, version: int | None = None) -> int:
-    """Rows of a table (its Delta `version`, the latest when None; or a plain Parquet folder), from the
-    Delta log's statistics or the file footers (no Spark job)."""
-    from core.delta import num_rows
-
-    return num_rows(path, version)
-
-
 def _rows_at(out: Path, rel: str, at: RunVersion) -> int:
     tv = at.table(rel)
-    return parquet_rows(out / rel, tv.version) if tv is not None else 0
+    from core.delta import num_rows
+
+    return num_rows(out / rel, tv.version) if tv is not None else 0
 
 
 def _file_counts(parsed: list[Any]) -> dict[str, tuple[str, int, int, int]]:

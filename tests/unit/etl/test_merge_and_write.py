@@ -104,11 +104,11 @@ def test_empty_tables_written_with_pyarrow_follow_the_contract(spark: Any, tmp_p
     assert (tmp_path / spec.name / "_SUCCESS").exists()
 
 
-def test_parquet_rows_counts_from_footers(tmp_path: Path) -> None:
+def test_num_rows_counts_from_footers(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from etl.run import parquet_rows
+    from core.delta import num_rows
 
     d = tmp_path / "t"
     d.mkdir()
@@ -116,8 +116,8 @@ def test_parquet_rows_counts_from_footers(tmp_path: Path) -> None:
     pq.write_table(pa.table({"id": ["d"]}), d / "part-1.parquet")
     (d / "_temporary").mkdir()
     pq.write_table(pa.table({"id": ["x"] * 5}), d / "_temporary" / "part-9.parquet")  # not published
-    assert parquet_rows(d) == 4
-    assert parquet_rows(tmp_path / "missing") == 0
+    assert num_rows(d) == 4
+    assert num_rows(tmp_path / "missing") == 0
 
 
 def test_shuffle_partitions_follow_the_data(tmp_path: Path) -> None:
