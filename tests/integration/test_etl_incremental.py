@@ -95,21 +95,28 @@ def _props(tables: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any
     }
 
 
-@pytest.fixture(scope="module")
-def runs(shared_data: Path, spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    from etl.run import run
-
+def march_sources(shared_data: Path, root: Path) -> tuple[Path, Path, dict[str, Any]]:
+    """(sources, tables, the real contratação) with March as first loaded: two real-shaped tenders of the
+    Vitória PNCP response and the first version of the March bid file."""
     real = json.loads(
         (shared_data / "formats/pncp/real_responses/vitoria_cnpj_27142058000126_contratacoes.json").read_text(
             encoding="utf-8"
         )
     )[0]
-    root = tmp_path_factory.mktemp("etl_incremental")
     src, out = root / "sources", root / "tables"
     (src / "pncp/contratacoes").mkdir(parents=True)
     (src / "bids/generic").mkdir(parents=True)
     (src / "pncp/contratacoes/2025-03.json").write_text(_contratacoes(real, [1, 2], "03"), encoding="utf-8")
     (src / MARCH).write_text(_bids(MARCH_V1, "03"), encoding="utf-8")
+    return src, out, real
+
+
+@pytest.fixture(scope="module")
+def runs(shared_data: Path, spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from etl.run import run
+
+    root = tmp_path_factory.mktemp("etl_incremental")
+    src, out, real = march_sources(shared_data, root)
     res: dict[str, Any] = {"src": src, "out": out}
 
     res["r1"] = run(src, out, spark=spark)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_etl_incremental import GONE, MARCH, MARCH_V1, MARCH_V2, _bids, _contratacoes
+from tests.integration.test_etl_incremental import GONE, MARCH, MARCH_V2, _bids, march_sources
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -26,17 +26,8 @@ LOW = {"low_competition": {"max_bidders": 3, "baseline_min": 0.0, "min_baseline_
 def versions(shared_data: Path, spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     from etl.run import run
 
-    real = json.loads(
-        (shared_data / "formats/pncp/real_responses/vitoria_cnpj_27142058000126_contratacoes.json").read_text(
-            encoding="utf-8"
-        )
-    )[0]
     root = tmp_path_factory.mktemp("table_versions")
-    src, out = root / "sources", root / "tables"
-    (src / "pncp/contratacoes").mkdir(parents=True)
-    (src / "bids/generic").mkdir(parents=True)
-    (src / "pncp/contratacoes/2025-03.json").write_text(_contratacoes(real, [1, 2], "03"), encoding="utf-8")
-    (src / MARCH).write_text(_bids(MARCH_V1, "03"), encoding="utf-8")
+    src, out, _ = march_sources(shared_data, root)
     r1 = run(src, out, spark=spark)
     time.sleep(1.1)  # the two runs' commit times a second apart at least
     (src / MARCH).write_text(_bids(MARCH_V2, "03"), encoding="utf-8")  # corrected after it was loaded
