@@ -61,8 +61,9 @@ echo "== mypy"
 echo "== pytest"
 # A test that hangs past its own timeout must not run CI into its 90-minute limit with nothing said: after
 # LICITAGRAPH_TEST_WALL seconds pytest gets SIGINT (it prints what ran and where it stood), and is killed a
-# minute later if it still runs. The whole suite takes about 16 minutes here.
-timeout -s INT -k 60 "${LICITAGRAPH_TEST_WALL:-2700}" .venv/bin/python -m pytest "$@"
+# minute later if it still runs. The whole suite takes about 27 minutes on a 2-core machine
+# (docs/benchmarks.md); pytest lists its 25 slowest steps at the end, so a CI log shows where the time went.
+timeout -s INT -k 60 "${LICITAGRAPH_TEST_WALL:-2700}" .venv/bin/python -m pytest --durations=25 "$@"
 rc=$?
 [ $rc -eq 124 ] && echo "pytest stopped after ${LICITAGRAPH_TEST_WALL:-2700} s (LICITAGRAPH_TEST_WALL)"
 # 5 = no tests collected: a suite that ran nothing has not passed.
