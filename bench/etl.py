@@ -46,8 +46,22 @@ def label(n: int) -> str:
     return f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else f"{n // 1000}k"
 
 
+def rss_of(procs: list[Any]) -> int:
+    """The summed resident memory of `procs`, leaving out any that just ended."""
+    import psutil
+
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:  # a process that just ended
+            pass
+    return total
+
+
 class PeakMemory:
-    """Samples the RSS of this process tree; `peak(stage)` is the maximum seen while that stage ran."""
+    """Samples the RSS of this process tree every 0.2 s; `peaks[stage]` is the maximum seen while that stage
+    ran. Subclasses measure something else by overriding `sample` (bench/pipeline.py's Meter)."""
 
     def __init__(self) -> None:
         import psutil
@@ -56,21 +70,15 @@ class PeakMemory:
         self.stage = "start"
         self.peaks: dict[str, int] = {}
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="bench-memory")
 
-    def _rss(self) -> int:
-        total = 0
-        for p in [self._proc, *self._proc.children(recursive=True)]:
-            try:
-                total += p.memory_info().rss
-            except Exception:  # a child that just ended
-                pass
-        return total
+    def sample(self) -> None:
+        rss = rss_of([self._proc, *self._proc.children(recursive=True)])
+        self.peaks[self.stage] = max(self.peaks.get(self.stage, 0), rss)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            rss = self._rss()
-            self.peaks[self.stage] = max(self.peaks.get(self.stage, 0), rss)
+            self.sample()
             time.sleep(0.2)
 
     def __enter__(self) -> PeakMemory:

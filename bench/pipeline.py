@@ -40,7 +40,6 @@ import os
 import platform
 import shutil
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,7 +51,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.etl import label, parse_size, world  # noqa: E402
+from bench.etl import PeakMemory, label, parse_size, rss_of, world  # noqa: E402
 
 log = logging.getLogger("bench.pipeline")
 START, END = "<!-- pipeline:start -->", "<!-- pipeline:end -->"
@@ -125,56 +124,38 @@ def save(block: str, path: Path) -> None:
 
 
 # measuring ------------------------------------------------------------------------------------------
-class Meter:
+class Meter(PeakMemory):
     """Wall time per stage, and the peak RSS of this process tree (services left out) and of the Neo4j
-    server while each stage ran, sampled every 0.2 s (as bench/etl.py samples it)."""
+    server while each stage ran, sampled as bench/etl.py's PeakMemory samples it."""
 
     def __init__(self, services: Callable[[], dict[str, int | None]]) -> None:
-        import psutil
-
-        self._psutil = psutil
-        self._me = psutil.Process()
+        super().__init__()
         self._services = services  # name -> pid of each server this bench uses
         self.stage = "setup"
         self.seconds: dict[str, float] = {}
-        self.peak: dict[str, int] = {}
         self.neo4j_peak: dict[str, int] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True, name="bench-meter")
-
-    def _tree(self, proc: Any) -> list[Any]:
-        try:
-            return [proc, *proc.children(recursive=True)]
-        except self._psutil.Error:
-            return []
-
-    def _rss(self, procs: list[Any]) -> int:
-        total = 0
-        for p in procs:
-            try:
-                total += p.memory_info().rss
-            except self._psutil.Error:  # a process that just ended
-                pass
-        return total
 
     def sample(self) -> None:
+        import psutil
+
+        def tree(proc: Any) -> list[Any]:
+            try:
+                return [proc, *proc.children(recursive=True)]
+            except psutil.Error:
+                return []
+
         service_procs: dict[str, list[Any]] = {}
         for name, pid in self._services().items():
             try:
-                service_procs[name] = self._tree(self._psutil.Process(pid)) if pid else []
-            except self._psutil.Error:
+                service_procs[name] = tree(psutil.Process(pid)) if pid else []
+            except psutil.Error:
                 service_procs[name] = []
         skip = {p.pid for procs in service_procs.values() for p in procs}
-        own = self._rss([p for p in self._tree(self._me) if p.pid not in skip])
-        neo = self._rss(service_procs.get("neo4j", []))
+        own = rss_of([p for p in tree(self._proc) if p.pid not in skip])
+        neo = rss_of(service_procs.get("neo4j", []))
         stage = self.stage
-        self.peak[stage] = max(self.peak.get(stage, 0), own)
+        self.peaks[stage] = max(self.peaks.get(stage, 0), own)
         self.neo4j_peak[stage] = max(self.neo4j_peak.get(stage, 0), neo)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self.sample()
-            time.sleep(0.2)
 
     @contextmanager
     def measure(self, stage: str) -> Iterator[None]:
@@ -189,15 +170,11 @@ class Meter:
             self.stage = "between"
 
     def __enter__(self) -> Meter:
-        self._thread.start()
+        super().__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
     def peaks_mb(self, stage: str) -> tuple[float, float]:
-        return self.peak.get(stage, 0) / 2**20, self.neo4j_peak.get(stage, 0) / 2**20
+        return self.peaks.get(stage, 0) / 2**20, self.neo4j_peak.get(stage, 0) / 2**20
 
 
 class Collector:
@@ -382,7 +359,7 @@ def run_world(size: int, root: Path, seed: int, settings: Any, neo4j: Any, redis
             f"{len(received)} of {len(sent)} emails received" + ("" if ok else " (MISMATCH)") + "; deliveries "
             + ", ".join(f"{n:,} {status}" for status, n in sorted(statuses.items()))),
     ]
-    peak_all = max(meter.peak.values(), default=0) / 2**20
+    peak_all = max(meter.peaks.values(), default=0) / 2**20
     neo_all = max(meter.neo4j_peak.values(), default=0) / 2**20
     out.rows.append(Row(name, bids, "total", total, bids, peak_all, neo_all, f"pipeline run {run.get('status')}"))
     return out
